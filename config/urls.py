@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from residence.api import api
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/", api.urls),
+    path("accounts/", include("residence.accounts.urls")),
+    path("people/", include("residence.people.urls")),
+    path("places/", include("residence.places.urls")),
+    path("audit/", include("residence.audit.urls")),
+    path("", include("residence.core.urls")),
+    path("", include("residence.workbench.urls")),
+]

@@ -1,0 +1,31 @@
+"""Navigation per role, for the base template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.roles import Capability, can
+
+_NAV = [
+    ("workbench:home", _("Workbench"), None),
+    ("people:search", _("Persons"), Capability.PERSON_SEARCH),
+    ("places:browse", _("Addresses"), Capability.PLACE_BROWSE),
+    ("audit:trail", _("Audit trail"), Capability.AUDIT_BROWSE),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = []
+    for name, label, cap in _NAV:
+        if cap is None or can(user, cap):
+            url = reverse(name)
+            items.append({"url": url, "label": label, "active": (request.path.startswith(url) and url != "/")
+                          or request.path == url})
+    return {"nav": items}

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import user_logged_in, user_login_failed  # noqa: F401
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user, match_token
+
+from residence.accounts.roles import Kind
+
+
+class LoginForm(AuthenticationForm):
+    """Username + password, and the TOTP code when the account has a confirmed second factor."""
+
+    otp_token = forms.CharField(label=_("One-time code"), required=False, max_length=8,
+                                help_text=_("Only if your account uses an authenticator app."),
+                                widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = self.get_user()
+        if user is None:
+            return cleaned
+        has_device = any(True for _d in devices_for_user(user, confirmed=True))
+        if has_device:
+            device = match_token(user, (cleaned.get("otp_token") or "").strip())
+            if device is None:
+                user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
+                                       request=self.request)
+                raise forms.ValidationError(_("The one-time code is missing or wrong."), code="otp")
+            self.otp_device = device
+        elif settings.STAFF_REQUIRE_OTP and user.kind == Kind.STAFF:
+            raise forms.ValidationError(_("Staff accounts must set up an authenticator app first; ask your "
+                                          "administrator."), code="otp_required")
+        return cleaned

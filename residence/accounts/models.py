@@ -1,0 +1,35 @@
+"""Accounts: staff bound to a jurisdiction, obligors bound to premises, residents, department API clients."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.roles import Kind, Role
+
+
+class User(AbstractUser):
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STAFF)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLERK)
+    # Code of the jurisdiction (places.Jurisdiction.code) a staff account is bound to; a code rather than a
+    # foreign key keeps accounts below places in the layers.
+    jurisdiction_code = models.CharField(_("jurisdiction"), max_length=32, blank=True, db_index=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class ApiClient(models.Model):
+    """Another department's system. The token is shown once; only its SHA-256 is stored."""
+
+    name = models.CharField(_("department"), max_length=100, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    jurisdiction_code = models.CharField(max_length=32, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,67 @@
+"""Roles and what each may do: the one place where capabilities are granted.
+
+Staff roles are bound to a jurisdiction and see it and everything below it. Obligors are bound to their premises,
+residents to themselves, department clients to the scopes of their token.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    STAFF = "staff", _("Staff")
+    OBLIGOR = "obligor", _("Declaration obligor")
+    RESIDENT = "resident", _("Resident")
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    CLERK = "clerk", _("Counter clerk")
+    REVIEWER = "reviewer", _("Reviewer")
+    PRODUCTION = "production", _("Production")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    ENFORCEMENT = "enforcement", _("Enforcement officer")
+    MANAGER = "manager", _("Manager")
+    LANDLORD = "landlord", _("Landlord")
+    EMPLOYER = "employer", _("Employer with a dormitory")
+    HOTEL = "hotel", _("Hotel")
+    HOURLY_RENTAL = "hourly_rental", _("Hourly rental")
+    RESIDENT = "resident", _("Resident")
+
+
+STAFF_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.REVIEWER, Role.PRODUCTION, Role.GRID_WORKER,
+                         Role.ENFORCEMENT, Role.MANAGER})
+OBLIGOR_ROLES = frozenset({Role.LANDLORD, Role.EMPLOYER, Role.HOTEL, Role.HOURLY_RENTAL})
+
+
+class Capability(StrEnum):
+    PERSON_SEARCH = "person.search"
+    PERSON_VIEW = "person.view"
+    PERSON_UNMASK = "person.unmask"
+    PLACE_BROWSE = "place.browse"
+    ADDRESS_IMPORT = "address.import"
+    AUDIT_BROWSE = "audit.browse"
+
+
+GRANTS: dict[str, frozenset[Capability]] = {
+    Role.ADMIN: frozenset(Capability),
+    Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
+                           Capability.PLACE_BROWSE}),
+    Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
+                              Capability.PLACE_BROWSE}),
+    Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
+    Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
+    Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
+    Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
+                             Capability.AUDIT_BROWSE}),
+}
+
+
+def can(user: object, capability: Capability) -> bool:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return capability in GRANTS.get(getattr(user, "role", ""), frozenset())

@@ -1,0 +1,55 @@
+"""Set-based writes: COPY on PostgreSQL, executemany in batches elsewhere. Rows are tuples in column order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+
+def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                *, batch: int = 5_000) -> int:
+    """Insert rows into the model's table; returns the number written. Call inside a transaction."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    n = 0
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            raw = cur.cursor  # the psycopg 3 cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    n += 1
+            return n
+        sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
+        chunk: list[Sequence[Any]] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= batch:
+                cur.executemany(sql, chunk)
+                n += len(chunk)
+                chunk = []
+        if chunk:
+            cur.executemany(sql, chunk)
+            n += len(chunk)
+    return n
+
+
+def next_id(model: type[models.Model]) -> int:
+    """First free primary key (for writers that assign ids themselves)."""
+    last = model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
+    return int(last or 0) + 1
+
+
+def reset_sequence(model: type[models.Model]) -> None:
+    """After explicit ids were written, move the PostgreSQL sequence past them (no-op elsewhere)."""
+    if connection.vendor != "postgresql":
+        return
+    table = model._meta.db_table
+    pk = model._meta.pk.column  # type: ignore[union-attr]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE((SELECT MAX({pk}) FROM {table}), 1))",
+            [table, pk],
+        )

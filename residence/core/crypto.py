@@ -1,0 +1,70 @@
+"""Field encryption (AES-GCM) and keyed blind indexes (HMAC-SHA256) for personal data at rest.
+
+Keys come from settings (RESIDENCE_FIELD_KEY / RESIDENCE_INDEX_KEY, base64 of 32 bytes). When unset (development,
+demo, tests), each key is derived from SECRET_KEY with HKDF under its own label, so the two never coincide.
+Ciphertext layout: version byte (1) | 12-byte nonce | AES-GCM ciphertext+tag.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+_VERSION = b"\x01"
+
+
+def _derive(label: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"residence", info=label).derive(
+        settings.SECRET_KEY.encode()
+    )
+
+
+def _key(configured: str, label: bytes) -> bytes:
+    if configured:
+        key = base64.b64decode(configured)
+        if len(key) != 32:
+            raise ValueError(f"{label.decode()} key must be 32 bytes (base64), got {len(key)}")
+        return key
+    return _derive(label)
+
+
+@cache
+def _aead() -> AESGCM:
+    return AESGCM(_key(settings.FIELD_ENCRYPTION_KEY, b"field-encryption"))
+
+
+@cache
+def _index_key() -> bytes:
+    return _key(settings.BLIND_INDEX_KEY, b"blind-index")
+
+
+def encrypt(plaintext: str, *, context: str) -> bytes:
+    """Encrypt `plaintext`; `context` (e.g. "person.id_number") is bound as associated data."""
+    nonce = os.urandom(12)
+    return _VERSION + nonce + _aead().encrypt(nonce, plaintext.encode(), context.encode())
+
+
+def decrypt(token: bytes, *, context: str) -> str:
+    token = bytes(token)
+    if token[:1] != _VERSION:
+        raise ValueError("unknown ciphertext version")
+    return _aead().decrypt(token[1:13], token[13:], context.encode()).decode()
+
+
+def blind_index(value: str, *, context: str) -> str:
+    """Deterministic keyed digest for exact-match look-up without storing the value in clear."""
+    return hmac.new(_index_key(), context.encode() + b"\x00" + value.encode(), hashlib.sha256).hexdigest()
+
+
+def reset_key_cache() -> None:
+    """For tests that change keys."""
+    _aead.cache_clear()
+    _index_key.cache_clear()

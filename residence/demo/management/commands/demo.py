@@ -1,0 +1,43 @@
+"""`residence demo`: migrate, generate the synthetic city (once), create the demo log-ins, serve."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from residence.demo.services import DEMO_PASSWORD, demo_city_generate, demo_exists, demo_users_create
+
+
+class Command(BaseCommand):
+    help = "Set up the demo city and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=20_000)
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["persons"] < 1 or opts["persons"] > 10_000_000:
+            self.stderr.write("--persons must be between 1 and 10,000,000")
+            sys.exit(2)
+        call_command("migrate", verbosity=0, interactive=False)
+        if demo_exists():
+            self.stdout.write("Demo city already present; keeping it (delete var/ to start over).")
+        else:
+            self.stdout.write(f"Generating the demo city: {opts['persons']:,} persons, seed {opts['seed']} …")
+            result = demo_city_generate(persons=opts["persons"], seed=opts["seed"],
+                                        progress=lambda m: self.stdout.write(f"  {m}"))
+            self.stdout.write(f"Done in {result.seconds:.1f} s "
+                              f"({result.persons / max(result.persons_seconds, 1e-9):,.0f} persons/s).")
+        users = demo_users_create()
+        self.stdout.write("")
+        self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
+        for username, role, area in users:
+            self.stdout.write(f"  {username:<12} {role}{'  · ' + area if area else ''}")
+        self.stdout.write("")
+        if not opts["no_serve"]:
+            call_command("serve", port=opts["port"])

@@ -1,0 +1,209 @@
+"""Generate the demo city into the database, set-based (COPY on PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from residence.accounts.models import User
+from residence.accounts.roles import Role
+from residence.accounts.services import user_create
+from residence.audit.services import event_record
+from residence.core import crypto, divisions
+from residence.core.bulk import bulk_insert, next_id, reset_sequence
+from residence.demo import city, generator
+from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone
+from residence.people.models import Person
+from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
+from residence.registrations.models import Registration
+
+DEMO_PASSWORD = "Demo#2026"  # noqa: S105 - published demo password, printed by `residence demo`
+
+
+@dataclass
+class DemoResult:
+    persons: int
+    buildings: int
+    units: int
+    obligors: int
+    registrations: int
+    seconds: float
+    persons_seconds: float
+
+
+def demo_exists() -> bool:
+    return Jurisdiction.objects.filter(code=city.CITY[0]).exists()
+
+
+def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date | None = None,
+                       progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
+    """Write the whole demo city. Deterministic for a seed. Refuses to run twice on one database."""
+    t0 = time.perf_counter()
+    today = today or timezone.localdate()
+    rng = np.random.default_rng(seed)
+    n_buildings, n_units, n_obligors = generator.sizes(persons)
+    shape = generator.city_shape()
+    with transaction.atomic():
+        if demo_exists():
+            raise RuntimeError("the demo city is already in this database")
+        ids: dict[str, int] = {}
+        for j in shape.jurisdictions:  # a few hundred rows: parents first
+            obj = Jurisdiction.objects.create(code=j.code, name=j.name, level=j.level, path=j.path,
+                                              official=j.official,
+                                              parent_id=ids[j.parent] if j.parent else None)
+            ids[j.code] = obj.pk
+        AcceptancePoint.objects.bulk_create(
+            AcceptancePoint(code=c, name=n, kind=k, jurisdiction_id=ids[jc]) for c, n, k, jc in shape.points
+        )
+        progress(f"{len(shape.jurisdictions)} areas, {len(shape.points)} acceptance points")
+
+        obligors = generator.obligor_rows(rng, n_obligors)
+        o0 = next_id(Obligor)
+        bulk_insert(Obligor, ["id", "name", "kind"], ((o0 + i, name, k) for i, name, k in obligors))
+        reset_sequence(Obligor)
+
+        grid_ids = np.array([ids[g.code] for g in shape.grids])
+        grid_codes = [g.code for g in shape.grids]
+        b_grid = rng.integers(0, len(grid_ids), size=n_buildings)
+        b_grid.sort()
+        b0 = next_id(Building)
+        roads = city.ROADS
+        b_rows = []
+        for i, g in enumerate(b_grid.tolist()):
+            b_rows.append((b0 + i, f"{grid_codes[g]}{i:06d}", roads[(g + i // 7) % len(roads)], f"{i % 300 + 1}号",
+                           f"{chr(65 + i % 6)}栋" if i % 3 == 0 else "", int(grid_ids[g])))
+        bulk_insert(Building, ["id", "address_code", "road", "door_plate", "name", "grid_id"], b_rows)
+        reset_sequence(Building)
+        progress(f"{n_buildings} buildings, {n_obligors} obligors")
+
+        plan = generator.unit_plan(rng, n_units, n_buildings, obligors)
+        u0 = next_id(Unit)
+        addr = [r[1] for r in b_rows]
+        bulk_insert(Unit, ["id", "code", "building_id", "label", "kind", "is_rental", "safety_grade", "obligor_id"], (
+            (u0 + i, f"{addr[b]}{i % 10_000:04d}", b0 + b, plan.label[i], plan.kind[i], bool(plan.is_rental[i]),
+             plan.grade[i], (o0 + int(plan.obligor[i])) if plan.obligor[i] >= 0 else None)
+            for i, b in enumerate(plan.building_of.tolist())
+        ))
+        reset_sequence(Unit)
+        progress(f"{n_units} units ({int(plan.is_rental.sum())} rental)")
+
+        tp = time.perf_counter()
+        n_regs = _persons_write(rng, persons, today, u0, n_units, progress)
+        persons_seconds = time.perf_counter() - tp
+        event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
+    return DemoResult(persons, n_buildings, n_units, n_obligors, n_regs, time.perf_counter() - t0, persons_seconds)
+
+
+_ETHNIC = np.array([f"{i:02d}" for i in range(2, 57)])
+_EDU = np.array(["10", "20", "30", "40", "60", "70", "80"])
+_EDU_P = np.array([.03, .12, .15, .15, .2, .3, .05])
+_MARITAL = np.array(["10", "20", "30", "40"])
+
+
+def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, n_units: int,
+                   progress: Callable[[str], None]) -> int:
+    p0 = next_id(Person)
+    r0 = next_id(Registration)
+    ids, births = generator.id_numbers(rng, n, today)
+    origin_names: dict[str, str] = {}
+    encrypt, index = crypto.encrypt, crypto.blind_index
+    today64 = np.datetime64(today.isoformat())
+    n_regs = 0
+    created = timezone.now()
+    for start, stop in generator.batches(n, 50_000):
+        chunk_ids = ids[start:stop]
+        m = stop - start
+        ids_l = chunk_ids.tolist()
+        sexes = np.array(["M" if int(s[16]) % 2 else "F" for s in ids_l])
+        names, initials = generator.names(rng, sexes)
+        phones = generator.phones(rng, m)
+        ethnic = np.where(rng.random(m) < .95, "01", _ETHNIC[rng.integers(0, len(_ETHNIC), size=m)])
+        edu = rng.choice(_EDU, size=m, p=_EDU_P)
+        marital = _MARITAL[rng.integers(0, 4, size=m)]
+        occ = rng.integers(0, len(city.OCCUPATIONS), size=m)
+        birth_l = births[start:stop].astype(object).tolist()
+        phones_l = phones.tolist()
+
+        enc_id = [encrypt(x, context=ID_CONTEXT) for x in ids_l]
+        idx_id = [index(x, context=ID_CONTEXT) for x in ids_l]
+        enc_ph = [encrypt(x, context=PHONE_CONTEXT) for x in phones_l]
+        idx_ph = [index(x, context=PHONE_CONTEXT) for x in phones_l]
+        for code in {x[:6] for x in ids_l} - origin_names.keys():
+            origin_names[code] = divisions.name_of(code)
+        occupations = [city.OCCUPATIONS[o] for o in occ.tolist()]
+        rows = zip(
+            range(p0 + start, p0 + stop), enc_id, idx_id, [x[:6] + "**********" + x[-2:] for x in ids_l], names,
+            initials, sexes.tolist(), birth_l, [x[:6] for x in ids_l], ethnic.tolist(), edu.tolist(),
+            marital.tolist(), occupations, enc_ph, idx_ph, [mask_phone(x) for x in phones_l],
+            [origin_names[x[:6]] for x in ids_l], [""] * m, [created] * m, strict=True,
+        )
+        bulk_insert(Person, ["id", "id_number_enc", "id_number_index", "id_number_masked", "name", "name_initials",
+                             "sex", "birth_date", "origin_code", "ethnicity", "education", "marital_status",
+                             "occupation", "phone_enc", "phone_index", "phone_masked", "hukou_address", "photo",
+                             "created_at"], rows)
+        # registrations: one per person, 85% current; 10% also have an earlier, ended one
+        unit = u0 + rng.integers(0, n_units, size=m)
+        start_days = rng.integers(1, 3 * 365, size=m)
+        started = (today64 - start_days.astype("timedelta64[D]"))
+        current = rng.random(m) < 0.85
+        ended = started + (rng.random(m) * start_days).astype("timedelta64[D]")
+        reg_rows = []
+        started_l, ended_l, unit_l, cur_l = started.astype(object).tolist(), ended.astype(object).tolist(), \
+            unit.tolist(), current.tolist()
+        for i in range(m):
+            reg_rows.append((r0 + n_regs, p0 + start + i, unit_l[i], "long_term", started_l[i],
+                             None if cur_l[i] else ended_l[i], created))
+            n_regs += 1
+        earlier = np.flatnonzero(rng.random(m) < 0.10)
+        prev_unit = u0 + rng.integers(0, n_units, size=len(earlier))
+        for k, i in enumerate(earlier.tolist()):
+            end = started_l[i] - dt.timedelta(days=1)
+            reg_rows.append((r0 + n_regs, p0 + start + i, int(prev_unit[k]), "long_term",
+                             end - dt.timedelta(days=200 + i % 300), end, created))
+            n_regs += 1
+        bulk_insert(Registration, ["id", "person_id", "unit_id", "place_class", "started_on", "ended_on",
+                                   "created_at"], reg_rows)
+        progress(f"{stop:,} / {n:,} persons")
+    reset_sequence(Person)
+    reset_sequence(Registration)
+    return n_regs
+
+
+# (username, role, jurisdiction code, display name)
+DEMO_USERS = [
+    ("admin", Role.ADMIN, "440300", "系统管理员"),
+    ("clerk", Role.CLERK, "440308", "盐田区受理员"),
+    ("clerk_luohu", Role.CLERK, "440303", "罗湖区受理员"),
+    ("reviewer", Role.REVIEWER, "440308", "盐田区审核员"),
+    ("production", Role.PRODUCTION, "440300", "制证中心"),
+    ("gridworker", Role.GRID_WORKER, "440308002001", "盐田社区网格员"),
+    ("enforcement", Role.ENFORCEMENT, "440308", "盐田区执法员"),
+    ("manager", Role.MANAGER, "440300", "市局管理员"),
+    ("landlord", Role.LANDLORD, "", "房东(演示)"),
+    ("hotel", Role.HOTEL, "", "酒店前台(演示)"),
+]
+
+
+def demo_users_create() -> list[tuple[str, str, str]]:
+    """Create the demo log-ins (idempotent). Returns (username, role label, area name)."""
+    out = []
+    names = dict(Jurisdiction.objects.filter(code__in=[u[2] for u in DEMO_USERS]).values_list("code", "name"))
+    for username, role, code, display in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
+                               jurisdiction_code=code, display_name=display, check_password=False)
+            kind = {Role.LANDLORD: "landlord", Role.HOTEL: "hotel"}.get(role)
+            if kind:
+                obligor = Obligor.objects.filter(kind=kind, account__isnull=True).order_by("pk").first()
+                if obligor is not None:
+                    obligor.account = user
+                    obligor.save(update_fields=["account"])
+        out.append((username, str(Role(role).label), names.get(code, "")))
+    return out

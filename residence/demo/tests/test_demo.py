@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from residence.accounts.models import User
+from residence.core.idnumber import parse_id_number
+from residence.demo.services import demo_city_generate
+from residence.people.identity import reveal_id_number
+from residence.people.models import Person
+from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
+from residence.registrations.models import Registration
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def snapshot() -> list[tuple[str, str, str]]:
+    return [(reveal_id_number(p.id_number_enc), p.name, p.phone_masked) for p in Person.objects.order_by("pk")]
+
+
+def test_demo_city_has_the_yantian_shape_and_valid_people() -> None:
+    result = demo_city_generate(persons=500, seed=3)
+    assert (result.persons, result.buildings, result.units, result.obligors) == (500, 2000, 20000, 500)
+    assert AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/").count() == 5
+    assert AcceptancePoint.objects.filter(kind="rental_station").count() == 18
+    assert Building.objects.count() == 2000 and Unit.objects.count() == 20000
+    rental = Unit.objects.filter(is_rental=True).count()
+    assert 7000 < rental < 9000  # about 40%
+    assert set(Obligor.objects.values_list("kind", flat=True)) == {"landlord", "employer", "hotel", "hourly_rental"}
+    assert Jurisdiction.objects.filter(level="grid").count() > 50
+    people = snapshot()
+    assert len({p[0] for p in people}) == 500
+    for idn, name, _phone in people:
+        parsed = parse_id_number(idn)
+        assert parsed.value == idn
+        assert 2 <= len(name) <= 4
+    assert Registration.objects.filter(ended_on__isnull=True).count() > 350
+    with pytest.raises(RuntimeError):
+        demo_city_generate(persons=10, seed=3)
+
+
+def test_same_seed_same_city(django_db_blocker) -> None:
+    demo_city_generate(persons=200, seed=5)
+    first = snapshot()
+    Registration.objects.all().delete()
+    Person.objects.all().delete()
+    Unit.objects.all().delete()
+    Building.objects.all().delete()
+    Obligor.objects.all().delete()
+    AcceptancePoint.objects.all().delete()
+    for level in ["grid", "community", "street", "district", "city"]:
+        Jurisdiction.objects.filter(level=level).delete()
+    demo_city_generate(persons=200, seed=5)
+    assert snapshot() == first
+
+
+def test_demo_command_prints_logins_for_every_role(capsys) -> None:
+    call_command("demo", persons=50, seed=1, no_serve=True)
+    out = capsys.readouterr().out
+    for username in ["admin", "clerk", "clerk_luohu", "reviewer", "production", "gridworker", "enforcement",
+                     "manager", "landlord", "hotel"]:
+        assert f"  {username} " in out
+    assert "Demo#2026" in out
+    assert User.objects.get(username="landlord").obligor.kind == "landlord"
+    call_command("demo", persons=50, seed=1, no_serve=True)
+    assert "already present" in capsys.readouterr().out
+    assert Person.objects.count() == 50

@@ -1,0 +1,85 @@
+"""Reads of persons, always scoped to what the actor may see.
+
+Scope follows residence: a staff member sees a person who has a registration (current, or ended within
+SCOPE_RETENTION_DAYS) at a unit inside the staff member's jurisdiction. Anything else is "not found".
+The registration is reached through the ORM relation `registrations` (the registrations app sits above people).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import User
+from residence.accounts.roles import Capability, Kind, can
+from residence.audit.services import event_record
+from residence.core.errors import NotFound
+from residence.people.identity import id_index, phone_index
+from residence.people.models import Person
+from residence.places.selectors import jurisdiction_path_for_user
+
+
+def person_scope(*, user: User) -> QuerySet[Person]:
+    """Every person the user may see (an empty queryset for users without a staff scope)."""
+    if user.kind != Kind.STAFF or not can(user, Capability.PERSON_VIEW):
+        return Person.objects.none()
+    path = jurisdiction_path_for_user(user)
+    if path is None:
+        return Person.objects.none()
+    cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
+    visible = Person.objects.filter(
+        Q(registrations__ended_on__isnull=True) | Q(registrations__ended_on__gte=cutoff),
+        registrations__unit__building__grid__path__startswith=path,
+    ).values("pk")
+    return Person.objects.filter(pk__in=visible)
+
+
+def person_get_for_user(*, user: User, person_id: int) -> Person:
+    person = person_scope(user=user).filter(pk=person_id).first()
+    if person is None:
+        raise NotFound(_("No such person."))
+    return person
+
+
+def person_view(*, user: User, person_id: int, purpose: str) -> Person:
+    """A staff member opens a person's record: scoped, and logged as a read with its purpose."""
+    person = person_get_for_user(user=user, person_id=person_id)
+    event_record(actor=user, action="person.record.viewed", subject_type="person", subject_id=person.pk,
+                 data={"purpose": purpose[:200]})
+    return person
+
+
+def person_registrations(*, person: Person) -> list[Any]:
+    """Registrations of a person already obtained through a scoped selector, newest first."""
+    return list(person.registrations.select_related("unit__building__grid").order_by("-started_on")[:50])
+
+
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+_PHONE_LIKE = re.compile(r"^(\+86)?1\d{10}$")
+_INITIALS = re.compile(r"^[A-Za-z]{1,20}$")
+
+
+def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
+    """Exact ID number, exact phone, name prefix or pinyin-initials prefix, within the user's scope."""
+    q = (query or "").strip()
+    if not q:
+        return []
+    scope = person_scope(user=user)
+    if _ID_LIKE.match(q):
+        by, qs = "id_number", scope.filter(id_number_index=id_index(q.upper()))
+    elif _PHONE_LIKE.match(q):
+        by, qs = "phone", scope.filter(phone_index=phone_index(q.removeprefix("+86")))
+    elif _INITIALS.match(q):
+        by, qs = "initials", scope.filter(name_initials__startswith=q.lower())
+    else:
+        by, qs = "name", scope.filter(name__startswith=q)
+    found = list(qs.order_by("name", "id")[:limit])
+    # The query itself may be an ID or phone number: log how the search was made, never what was typed.
+    event_record(actor=user, action="person.searched", data={"by": by, "results": len(found)})
+    return found

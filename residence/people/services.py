@@ -1,0 +1,50 @@
+"""Writes on persons. Every service records its audit event in the same transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import User
+from residence.accounts.roles import Capability, can
+from residence.audit.services import event_record
+from residence.core.errors import PermissionDenied, ValidationError
+from residence.people.identity import clean_name, name_initials, protect, reveal_id_number, reveal_phone
+from residence.people.models import Person
+from residence.people.selectors import person_get_for_user
+
+
+def person_create(
+    *, actor: User | None, id_number: str, name: str, phone: str = "", ethnicity: str = "01",
+    education: str = "", marital_status: str = "", occupation: str = "", hukou_address: str = "",
+) -> Person:
+    ident = protect(id_number=id_number, phone=phone)
+    cleaned = clean_name(name)
+    with transaction.atomic():
+        if Person.objects.select_for_update().filter(id_number_index=ident.id_number_index).exists():
+            raise ValidationError(_("A person with this ID number already exists."), code="duplicate",
+                                  field="id_number")
+        person = Person.objects.create(
+            id_number_enc=ident.id_number_enc, id_number_index=ident.id_number_index,
+            id_number_masked=ident.id_number_masked, name=cleaned, name_initials=name_initials(cleaned),
+            sex=ident.id_number.sex, birth_date=ident.id_number.birth_date,
+            origin_code=ident.id_number.division_code, ethnicity=ethnicity, education=education,
+            marital_status=marital_status, occupation=occupation, phone_enc=ident.phone_enc,
+            phone_index=ident.phone_index, phone_masked=ident.phone_masked, hukou_address=hukou_address,
+        )
+        event_record(actor=actor, action="person.created", subject_type="person", subject_id=person.pk)
+    return person
+
+
+def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str]:
+    """Reveal the full ID and phone numbers of a person in scope, for a stated purpose. Always audited."""
+    if not can(actor, Capability.PERSON_UNMASK):
+        raise PermissionDenied(_("You may not reveal full ID numbers."))
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError(_("State the purpose of revealing the full numbers."), field="purpose")
+    person = person_get_for_user(user=actor, person_id=person_id)
+    with transaction.atomic():
+        event_record(actor=actor, action="person.identity.unmasked", subject_type="person",
+                     subject_id=person.pk, data={"purpose": purpose[:200]})
+    return {"id_number": reveal_id_number(person.id_number_enc), "phone": reveal_phone(person.phone_enc)}

@@ -1,0 +1,113 @@
+"""Jurisdictions, acceptance points, standard addresses (buildings with door plates) and units."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+    GRID = "grid", _("Grid")
+
+
+LEVEL_ORDER = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
+
+
+class Jurisdiction(models.Model):
+    """A node of city → district → street → community → grid.
+
+    `code`: GB/T 2260 six digits to county level, the statistical division codes (9 and 12 digits) for streets and
+    communities, and stable own codes (community code + 3 digits) for grids. `path` is the chain of codes from
+    the root, "/"-separated and "/"-terminated, so that "everything below" is a prefix match.
+    """
+
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(max_length=255, unique=True)
+    official = models.BooleanField(_("official code"), default=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AcceptancePointKind(models.TextChoices):
+    POLICE_STATION = "police_station", _("Police station")
+    STREET_OFFICE = "street_office", _("Street office")
+    COMMUNITY_STATION = "community_station", _("Community station")
+    RENTAL_STATION = "rental_station", _("Rental-housing management station")
+
+
+class AcceptancePoint(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=24, choices=AcceptancePointKind.choices)
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="acceptance_points")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ObligorKind(models.TextChoices):
+    LANDLORD = "landlord", _("Landlord")
+    EMPLOYER = "employer", _("Employer with a dormitory")
+    HOTEL = "hotel", _("Hotel")
+    HOURLY_RENTAL = "hourly_rental", _("Hourly rental")
+
+
+class Obligor(models.Model):
+    """A declaration obligor (申报义务人): whoever must declare arrivals and departures at their premises."""
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=ObligorKind.choices)
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="obligor"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """A standard address: one building with its door plate (门楼牌) and unique address code."""
+
+    address_code = models.CharField(_("address code"), max_length=32, unique=True)
+    road = models.CharField(_("road"), max_length=100)
+    door_plate = models.CharField(_("door plate"), max_length=50)
+    name = models.CharField(_("building name"), max_length=100, blank=True)
+    grid = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="buildings")
+
+    def __str__(self) -> str:
+        return f"{self.road}{self.door_plate}{self.name}"
+
+
+class UnitKind(models.TextChoices):
+    FLAT = "flat", _("Flat")
+    ROOM = "room", _("Room")
+    DORMITORY = "dormitory", _("Dormitory room")
+    HOTEL = "hotel", _("Hotel premises")
+
+
+class SafetyGrade(models.TextChoices):
+    A = "A", _("A (safe)")
+    B = "B", _("B (needs attention)")
+    C = "C", _("C (hazard)")
+
+
+class Unit(models.Model):
+    code = models.CharField(_("unit code"), max_length=40, unique=True)
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units")
+    label = models.CharField(_("room"), max_length=50)
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.FLAT)
+    is_rental = models.BooleanField(_("rental housing"), default=False)
+    safety_grade = models.CharField(_("safety grade"), max_length=1, choices=SafetyGrade.choices, blank=True)
+    obligor = models.ForeignKey(Obligor, null=True, blank=True, on_delete=models.SET_NULL, related_name="units")
+
+    def __str__(self) -> str:
+        return f"{self.building} {self.label}"

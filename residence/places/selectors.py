@@ -1,0 +1,80 @@
+"""Reads of places, scoped to the actor's jurisdiction."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import User
+from residence.accounts.roles import Capability, Kind, can
+from residence.core.errors import NotFound
+from residence.places.models import Building, Jurisdiction, Unit
+
+
+def jurisdiction_path_for_user(user: User) -> str | None:
+    """The materialised path of the staff member's jurisdiction, or None (cached on the user object)."""
+    if user.kind != Kind.STAFF or not user.jurisdiction_code:
+        return None
+    cached: str | None = getattr(user, "_jurisdiction_path", None)
+    if cached is None:
+        cached = Jurisdiction.objects.filter(code=user.jurisdiction_code).values_list("path", flat=True).first()
+        user._jurisdiction_path = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def jurisdiction_of_user(user: User) -> Jurisdiction | None:
+    """The staff member's own jurisdiction (None for other kinds of account or an unknown code)."""
+    if user.kind != Kind.STAFF or not user.jurisdiction_code:
+        return None
+    return Jurisdiction.objects.filter(code=user.jurisdiction_code).first()
+
+
+def jurisdiction_scope(*, user: User) -> QuerySet[Jurisdiction]:
+    path = jurisdiction_path_for_user(user) if can(user, Capability.PLACE_BROWSE) else None
+    if path is None:
+        return Jurisdiction.objects.none()
+    return Jurisdiction.objects.filter(path__startswith=path)
+
+
+def jurisdiction_get_for_user(*, user: User, code: str | None = None) -> Jurisdiction:
+    """The given jurisdiction (default: the user's own), when it is inside the user's scope."""
+    target = code or user.jurisdiction_code
+    found = jurisdiction_scope(user=user).filter(code=target).first()
+    if found is None:
+        raise NotFound(_("No such area."))
+    return found
+
+
+def jurisdiction_children(*, jurisdiction: Jurisdiction) -> QuerySet[Jurisdiction]:
+    return jurisdiction.children.annotate(n_buildings=Count("buildings")).order_by("code")
+
+
+def jurisdiction_ancestors(*, jurisdiction: Jurisdiction, user: User) -> list[Jurisdiction]:
+    """Breadcrumb from the user's own jurisdiction down to this one."""
+    own = jurisdiction_path_for_user(user) or ""
+    codes = [c for c in jurisdiction.path.strip("/").split("/") if c]
+    found = {j.code: j for j in Jurisdiction.objects.filter(code__in=codes)}
+    return [found[c] for c in codes if c in found and found[c].path.startswith(own)]
+
+
+def building_list(*, jurisdiction: Jurisdiction, after_code: str = "", limit: int = 50) -> list[Building]:
+    qs = Building.objects.filter(grid__path__startswith=jurisdiction.path)
+    if after_code:
+        qs = qs.filter(address_code__gt=after_code)
+    return list(qs.select_related("grid").annotate(n_units=Count("units")).order_by("address_code")[:limit])
+
+
+def building_get_for_user(*, user: User, address_code: str) -> Building:
+    path = jurisdiction_path_for_user(user) if can(user, Capability.PLACE_BROWSE) else None
+    found = None
+    if path is not None:
+        found = Building.objects.select_related("grid").filter(
+            address_code=address_code, grid__path__startswith=path
+        ).first()
+    if found is None:
+        raise NotFound(_("No such address."))
+    return found
+
+
+def unit_list(*, building: Building) -> QuerySet[Unit]:
+    return building.units.select_related("obligor").order_by("label")

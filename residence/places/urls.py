@@ -1,0 +1,10 @@
+from django.urls import path
+
+from residence.places import views
+
+app_name = "places"
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("area/<str:code>/", views.browse, name="area"),
+    path("building/<str:address_code>/", views.building, name="building"),
+]

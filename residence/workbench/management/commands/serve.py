@@ -1,0 +1,26 @@
+"""Serve the site with granian (WSGI), static files through WhiteNoise."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the web UI and API with granian."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("RESIDENCE_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("RESIDENCE_PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("RESIDENCE_WORKERS", "2")))
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        granian = os.path.join(os.path.dirname(sys.executable), "granian")
+        argv = [granian, "--interface", "wsgi", "--host", opts["host"], "--port", str(opts["port"]),
+                "--workers", str(opts["workers"]), "--no-ws", "config.wsgi:application"]
+        self.stdout.write(f"Serving on http://{opts['host']}:{opts['port']}/  (Ctrl+C to stop)")
+        self.stdout.flush()
+        os.execv(granian, argv)  # noqa: S606 - replaces this process with the server

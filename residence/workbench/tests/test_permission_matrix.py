@@ -1,0 +1,99 @@
+"""Every endpoint × every role × in-scope / out-of-scope. Expected outcomes are written out here, not derived from
+the grants table, so that a change in accounts/roles.py that widens access fails this test."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+
+from residence.audit.models import Event
+from residence.core.idnumber import check_character
+from residence.people.models import Person
+from residence.people.services import person_create
+from residence.places.models import Building, Unit
+from residence.registrations.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord"]
+SEARCH = {"admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager"}
+VIEW = SEARCH
+UNMASK = {"admin", "clerk", "reviewer"}
+BROWSE = {"admin", "clerk", "reviewer", "grid_worker", "enforcement", "manager"}
+AUDIT = {"admin", "manager"}
+ID = "440308199001010013"[:17] + check_character("44030819900101001")
+
+
+@pytest.fixture
+def target(city) -> dict[str, object]:
+    person = person_create(actor=None, id_number=ID, name="测试人", phone="13600000000")
+    unit = Unit.objects.filter(building__grid__path__contains="/440308/").order_by("pk").first()
+    assert unit is not None
+    Registration.objects.create(person=person, unit=unit, started_on=dt.date(2025, 3, 1))
+    return {"person": person, "building": unit.building, "area": "440308001"}
+
+
+def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
+    p: Person = t["person"]  # type: ignore[assignment]
+    b: Building = t["building"]  # type: ignore[assignment]
+    return [
+        ("home", "get", "/", set(ROLES), None),
+        ("search", "get", f"/people/?q={ID}", SEARCH, None),
+        ("detail", "get", f"/people/{p.pk}/", VIEW, None),
+        ("unmask", "post", f"/people/{p.pk}/unmask/", UNMASK, {"purpose": "matrix"}),
+        ("browse", "get", "/places/", BROWSE, None),
+        ("area", "get", f"/places/area/{t['area']}/", BROWSE, None),
+        ("building", "get", f"/places/building/{b.address_code}/", BROWSE, None),
+        ("audit", "get", "/audit/", AUDIT, None),
+        ("api-search", "get", f"/api/people/?q={ID}", SEARCH, None),
+        ("api-detail", "get", f"/api/people/{p.pk}", VIEW, None),
+    ]
+
+
+def scoped(name: str) -> bool:
+    """Endpoints whose answer depends on where the record is (home and the audit page do not)."""
+    return name not in {"home", "audit", "browse"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("district", ["440308", "440303"])
+def test_matrix(client: Client, make_user, target, role: str, district: str) -> None:
+    in_scope = district == "440308"
+    user = make_user(f"{role}-{district}", role, district if role != "landlord" else "")
+    client.force_login(user)
+    for name, method, url, allowed, data in endpoints(target):
+        unmasked_before = Event.objects.filter(action="person.identity.unmasked").count()
+        response = client.post(url, data) if method == "post" else client.get(url)
+        ok = role in allowed and (in_scope or not scoped(name))
+        if name == "search" and role in allowed:
+            ok_status = 200  # a search answers, with or without the person
+            assert response.status_code == ok_status, (name, role, district)
+            assert (ID[:6] + "**********" + ID[-2:] in response.content.decode()) is in_scope, (name, role)
+            assert ID not in response.content.decode()
+            continue
+        if name == "api-search" and role in allowed:
+            assert response.status_code == 200, (name, role, district)
+            assert len(response.json()) == (1 if in_scope else 0), (name, role, district)
+            continue
+        expected = 200 if ok else 404
+        assert response.status_code == expected, (name, role, district, response.status_code)
+        if name == "unmask":
+            after = Event.objects.filter(action="person.identity.unmasked").count()
+            assert after == unmasked_before + (1 if ok else 0), (role, district)
+            assert (ID in response.content.decode()) is ok, (role, district)
+
+
+@pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/?q=x", "get"), ("/people/1/", "get"),
+                                             ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post")])
+def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
+    response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+    assert not Event.objects.filter(action="person.identity.unmasked").exists()
+
+
+def test_anonymous_api_is_401(client: Client) -> None:
+    assert client.get("/api/people/?q=x").status_code == 401
+    assert client.get("/api/people/1").status_code == 401

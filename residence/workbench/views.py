@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from residence.accounts.roles import Capability, can
+from residence.places.selectors import jurisdiction_of_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    own = jurisdiction_of_user(request.user)  # type: ignore[arg-type]
+    return render(request, "workbench/home.html", {
+        "jurisdiction": own,
+        "has_scope": own is not None,
+        "can_search": can(request.user, Capability.PERSON_SEARCH),
+        "can_browse": can(request.user, Capability.PLACE_BROWSE),
+        "can_audit": can(request.user, Capability.AUDIT_BROWSE),
+    })

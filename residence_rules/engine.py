@@ -1,0 +1,465 @@
+"""The engine: evaluate outputs as of a date for a batch of situations, optionally keeping a trace.
+
+``evaluate(outputs, situations, as_of, locality=..., trace=False)`` takes either a list of situations
+(mappings of input name to value: a counter, a case file) or columns (a mapping of input name to a numpy
+array: a policy simulation). Without a trace only the outputs are kept. With a trace every intermediate
+column and every parameter used (value, dates in force, source) is kept, and each person's explanation is
+built lazily as a slice of those columns (``Result.explain(i)``), so tracing costs almost nothing until
+someone reads an explanation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .catalogue import ENUMS
+from .continuity import parse_interval
+from .errors import InputTypeError, MissingInputError, SituationError, UnknownInputError, UnknownOutputError
+from .model import (
+    BOOL,
+    DATE,
+    DATETIME,
+    ENUM,
+    INT,
+    INTERVALS,
+    SET,
+    Col,
+    Model,
+    Text,
+    Variable,
+    decode,
+    show,
+)
+from .parameters import ParameterSet, ParamValue, load_parameters
+
+_MISSING = object()
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise SituationError(f"as-of date must be YYYY-MM-DD, got {value!r}", key="as_of") from None
+
+
+def _who(i: int, names: Sequence[str] | None) -> str:
+    return f"situation {names[i]!r}" if names is not None else f"situation #{i + 1}"
+
+
+# --- converting situations to columns -----------------------------------------------------------------
+def _convert_one(var: Variable, value: Any) -> Any:
+    """One value to its column representation; ValueError/TypeError with a reason if it does not fit."""
+    kind = var.kind
+    if kind == INT:
+        if type(value) is not int:
+            raise TypeError("expected an integer")
+        if var.minimum is not None and value < var.minimum:
+            raise ValueError(f"must be at least {var.minimum}")
+        return value
+    if kind == BOOL:
+        if type(value) is not bool:
+            raise TypeError("expected true or false")
+        return value
+    if kind == ENUM:
+        assert var.enum is not None
+        if not isinstance(value, str) or value not in ENUMS[var.enum]:
+            raise TypeError("expected one of " + ", ".join(ENUMS[var.enum]))
+        return ENUMS[var.enum].index(value)
+    if kind == DATE:
+        if isinstance(value, dt.datetime):
+            raise TypeError("expected a date YYYY-MM-DD, not a date and time")
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise TypeError("expected a date YYYY-MM-DD")
+    if kind == DATETIME:
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        raise TypeError("expected a date and time YYYY-MM-DD HH:MM")
+    if kind == SET:
+        assert var.enum is not None
+        if not isinstance(value, list | tuple):
+            raise TypeError("expected a list of " + ", ".join(ENUMS[var.enum]))
+        bits = 0
+        for item in value:
+            if not isinstance(item, str) or item not in ENUMS[var.enum]:
+                raise TypeError(f"unknown item {item!r}; expected some of " + ", ".join(ENUMS[var.enum]))
+            bits |= 1 << ENUMS[var.enum].index(item)
+        return bits
+    if kind == INTERVALS:
+        if not isinstance(value, list | tuple):
+            raise TypeError("expected a list of intervals {from, to, area, kind}")
+        return tuple(parse_interval(item) for item in value)
+    return value
+
+
+_FAST_TYPES: dict[str, tuple[type, ...]] = {INT: (int,), BOOL: (bool,), DATE: (dt.date,)}
+
+
+def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] | None) -> Col:
+    kind = var.kind
+    fast = _FAST_TYPES.get(kind)
+    if fast is not None and set(map(type, values)) <= set(fast):
+        arr = np.array(values, dtype=_dtype(kind))
+        if var.minimum is not None and len(arr) and int(arr.min()) < var.minimum:
+            i = int(np.argmin(arr))
+            raise InputTypeError(f"{values[i]!r} is out of range: must be at least {var.minimum}",
+                                 key=f"{_who(i, names)}: {var.name}")
+        return arr
+    converted = []
+    for i, value in enumerate(values):
+        try:
+            converted.append(_convert_one(var, value))
+        except (TypeError, ValueError) as exc:
+            raise InputTypeError(f"{exc}, got {type(value).__name__} {value!r}",
+                                 key=f"{_who(i, names)}: {var.name}") from None
+    if kind == INTERVALS:
+        col = np.empty(len(converted), dtype=object)
+        col[:] = converted
+        return col
+    return np.array(converted, dtype=_dtype(kind))
+
+
+def _dtype(kind: str) -> Any:
+    from .model import DTYPES
+
+    return DTYPES[kind]
+
+
+def _default_value(var: Variable) -> Any:
+    return _convert_one(var, var.default)
+
+
+def _column_from_array(var: Variable, arr: Any, size: int) -> Col:
+    kind = var.kind
+    if kind == INTERVALS:
+        col = np.empty(size, dtype=object)
+        col[:] = [tuple(parse_interval(x) for x in item) for item in arr]
+        return col
+    a = np.asarray(arr)
+    if a.shape != (size,):
+        raise InputTypeError(f"column has shape {a.shape}, expected ({size},)", key=var.name)
+    if kind in (INT, SET):
+        if a.dtype.kind not in "iu":
+            raise InputTypeError(f"expected an integer column, got {a.dtype}", key=var.name)
+        return a if a.dtype == np.int32 else a.astype(np.int32)
+    if kind == BOOL:
+        if a.dtype != np.bool_:
+            raise InputTypeError(f"expected a boolean column, got {a.dtype}", key=var.name)
+        return a
+    if kind == ENUM:
+        assert var.enum is not None
+        values = ENUMS[var.enum]
+        if a.dtype.kind in "US":
+            lookup = {v: i for i, v in enumerate(values)}
+            try:
+                return np.array([lookup[str(v)] for v in a], dtype=np.int8)
+            except KeyError as exc:
+                raise InputTypeError(f"unknown value {exc.args[0]!r}; expected one of " + ", ".join(values),
+                                     key=var.name) from None
+        if a.dtype.kind not in "iu":
+            raise InputTypeError(f"expected enum codes or names, got {a.dtype}", key=var.name)
+        if size and (int(a.min()) < 0 or int(a.max()) >= len(values)):
+            raise InputTypeError(f"enum code out of range 0..{len(values) - 1}", key=var.name)
+        return a if a.dtype == np.int8 else a.astype(np.int8)
+    if kind in (DATE, DATETIME):
+        try:
+            return a.astype(_dtype(kind))
+        except (TypeError, ValueError):
+            raise InputTypeError(f"expected a {kind} column, got {a.dtype}", key=var.name) from None
+    return a
+
+
+# --- results and explanations ---------------------------------------------------------------------------
+@dataclass
+class UsedParam:
+    alias: str
+    value: ParamValue
+
+
+@dataclass
+class Explanation:
+    """One node of a person's explanation: a variable, its value, why, the parameters it used, and the
+    explanations of the variables it read."""
+
+    name: str
+    label: Text
+    value: Any
+    given: bool
+    because: Text | None
+    params: list[ParamValue] = field(default_factory=list)
+    children: list[Explanation] = field(default_factory=list)
+    repeated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "value": _jsonable(self.value),
+            "given": self.given,
+            "because": {"zh": self.because[0], "en": self.because[1]} if self.because else None,
+            "params": [
+                {"key": p.key, "value": _jsonable(p.value), "from": p.start.isoformat(),
+                 "to": p.end.isoformat() if p.end else None, "locality": p.locality,
+                 "source": {"ref": p.source.ref, "text": p.source.text, "note": p.source.note}}
+                for p in self.params
+            ],
+            "children": [c.to_dict() for c in self.children],
+            "repeated": self.repeated,
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "areas"):
+        return {"name": value.name, "areas": list(value.areas)}
+    if hasattr(value, "describe"):
+        return value.describe("en")
+    return value
+
+
+class Result:
+    """The outputs of one evaluation (and, when traced, everything needed to explain each situation)."""
+
+    def __init__(self, *, model: Model, outputs: tuple[str, ...], size: int, as_of: dt.date, locality: str,
+                 rules_version: str, columns: dict[str, Col], traced: bool,
+                 used: dict[str, list[UsedParam]], given: frozenset[str], names: Sequence[str] | None) -> None:
+        self.model = model
+        self.outputs = outputs
+        self.size = size
+        self.as_of = as_of
+        self.locality = locality
+        self.rules_version = rules_version
+        self.columns = columns
+        self.traced = traced
+        self.used = used
+        self.given = given
+        self.names = names
+
+    def __getitem__(self, name: str) -> Col:
+        """The raw column of an output (or, when traced, of any intermediate variable)."""
+        if name not in self.columns:
+            raise UnknownOutputError(f"not in this result (outputs: {', '.join(self.outputs)})", key=name)
+        return self.columns[name]
+
+    def value(self, name: str, i: int) -> Any:
+        """Situation ``i``'s value of ``name`` as a plain Python value."""
+        return decode(self.model.variables[name], self[name][i])
+
+    def record(self, i: int) -> dict[str, Any]:
+        return {name: self.value(name, i) for name in self.outputs}
+
+    def records(self) -> list[dict[str, Any]]:
+        return [self.record(i) for i in range(self.size)]
+
+    def params_used(self) -> list[ParamValue]:
+        seen: dict[str, ParamValue] = {}
+        for items in self.used.values():
+            for item in items:
+                seen.setdefault(item.value.key, item.value)
+        return list(seen.values())
+
+    def explain(self, i: int) -> list[Explanation]:
+        """Situation ``i``'s explanation: one tree per output (needs ``trace=True``)."""
+        if not self.traced:
+            raise SituationError("evaluate with trace=True to explain")
+        if not 0 <= i < self.size:
+            raise SituationError(f"no situation #{i + 1} (there are {self.size})")
+        done: set[str] = set()
+        return [self._node(name, i, done) for name in self.outputs]
+
+    def _node(self, name: str, i: int, done: set[str]) -> Explanation:
+        var = self.model.variables[name]
+        value = self.value(name, i)
+        if name in done:
+            return Explanation(name, var.label, value, name in self.given, None, repeated=True)
+        done.add(name)
+        if var.is_input or name in self.given:
+            return Explanation(name, var.label, value, True, None)
+        used = self.used.get(name, [])
+        children = [self._node(dep, i, done) for dep in var.deps]
+        because = None
+        if var.because:
+            selector = var.because_key or name
+            sel_var = self.model.variables[selector]
+            sel_value = value if selector == name else self.value(selector, i)
+            if sel_var.kind == BOOL:
+                tkey = "true" if sel_value else "false"
+            elif sel_var.kind == ENUM:
+                tkey = str(sel_value)
+            else:
+                tkey = "*"
+            template = var.because.get(tkey) or var.because.get("*")
+            if template is not None:
+                because = (self._fill(template[0], var, i, used, value, "zh"),
+                           self._fill(template[1], var, i, used, value, "en"))
+        return Explanation(name, var.label, value, False, because, [u.value for u in used], children)
+
+    def _fill(self, template: str, var: Variable, i: int, used: list[UsedParam], value: Any, lang: str) -> str:
+        values: dict[str, str] = {"value": show(value, lang)}
+        for dep in var.deps:
+            values[dep] = show(self.value(dep, i), lang)
+        for item in used:
+            values[item.alias] = show(item.value.value, lang)
+        return template.format_map(values)
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+def evaluate(
+    outputs: str | Sequence[str],
+    situations: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+    as_of: dt.date | str,
+    locality: str = "national",
+    *,
+    trace: bool = False,
+    parameters: ParameterSet | None = None,
+    names: Sequence[str] | None = None,
+    model: Model | None = None,
+) -> Result:
+    """Evaluate ``outputs`` as of ``as_of`` for ``situations`` under ``locality``'s parameters.
+
+    ``situations`` is a list of mappings (input name → value) or columns (input name → array). ``names``
+    name the situations in error messages. ``parameters`` (a ParameterSet) replaces ``locality``.
+    """
+    if model is None:
+        from .formulas import MODEL
+
+        model = MODEL
+    day = _as_date(as_of)
+    out_names = (outputs,) if isinstance(outputs, str) else tuple(outputs)
+    for name in out_names:
+        if name not in model.variables or model.variables[name].is_input:
+            raise UnknownOutputError(f"unknown output; known: {', '.join(model.outputs())}", key=name)
+    pset = parameters if parameters is not None else load_parameters(locality)
+
+    columns: dict[str, Col] = {}
+    if isinstance(situations, Mapping):
+        provided = frozenset(situations)
+        for key in provided:
+            if key not in model.variables:
+                raise UnknownInputError("unknown input", key=key)
+        sizes = {len(situations[k]) for k in provided}
+        if len(sizes) > 1:
+            raise InputTypeError(f"columns have different lengths {sorted(sizes)}")
+        size = sizes.pop() if sizes else 0
+        inputs, order = model.plan(out_names, provided)
+        for name in inputs:
+            var = model.variables[name]
+            if name in provided:
+                columns[name] = _column_from_array(var, situations[name], size)
+            elif var.default is not None:
+                columns[name] = np.full(size, _default_value(var), dtype=_dtype(var.kind))
+            else:
+                raise MissingInputError("missing input column", key=name)
+    else:
+        sits = list(situations)
+        size = len(sits)
+        keys: set[str] = set()
+        for i, sit in enumerate(sits):
+            if not isinstance(sit, Mapping):
+                raise InputTypeError(f"a situation must be a mapping, got {type(sit).__name__}",
+                                     key=_who(i, names))
+            for key in sit:
+                if key not in model.variables:
+                    raise UnknownInputError("unknown input", key=f"{_who(i, names)}: {key}")
+            keys.update(sit)
+        provided = frozenset(keys)
+        inputs, order = model.plan(out_names, provided)
+        for name in inputs:
+            var = model.variables[name]
+            values = [sit.get(name, _MISSING) for sit in sits]
+            lacking = [i for i, v in enumerate(values) if v is _MISSING]
+            if lacking:
+                if var.is_input and var.default is not None:
+                    values = [var.default if v is _MISSING else v for v in values]
+                else:
+                    what = "missing input" if var.is_input else \
+                        "given in some situations and not others (give it in all or none)"
+                    raise MissingInputError(what, key=f"{_who(lacking[0], names)}: {name}")
+            columns[name] = _column_from_values(var, values, names)
+
+    used: dict[str, list[UsedParam]] = {}
+    as_of64 = np.datetime64(day, "D")
+    for name in order:
+        var = model.variables[name]
+        assert var.formula is not None
+        kwargs: dict[str, Any] = {dep: columns[dep] for dep in var.deps}
+        uses = []
+        for alias, pkey in var.params.items():
+            pv = pset.get(pkey, day)
+            kwargs[alias] = pv.value
+            uses.append(UsedParam(alias, pv))
+        if var.uses_as_of:
+            kwargs["as_of"] = as_of64
+        result = np.asarray(var.formula(**kwargs))
+        if result.shape != (size,):
+            result = np.broadcast_to(result, (size,))
+        columns[name] = result
+        used[name] = uses
+
+    if not trace:
+        columns = {name: columns[name] for name in out_names}
+    return Result(model=model, outputs=out_names, size=size, as_of=day, locality=pset.locality,
+                  rules_version=pset.version, columns=columns, traced=trace, used=used if trace else {},
+                  given=provided, names=names)
+
+
+# --- rendering --------------------------------------------------------------------------------------
+def render(result: Result, i: int, lang: str = "both") -> str:
+    """Situation ``i``'s explanation as an indented tree."""
+    lines = []
+    who = _who(i, result.names)
+    lines.append(f"{who} — as of {result.as_of.isoformat()}, locality {result.locality}, "
+                 f"rules version {result.rules_version}")
+    for node in result.explain(i):
+        _render_node(node, lines, "  ", lang)
+    return "\n".join(lines)
+
+
+def _pick(text: Text, lang: str) -> str:
+    if lang == "zh":
+        return text[0]
+    if lang == "en":
+        return text[1]
+    return f"{text[0]} / {text[1]}"
+
+
+def _render_node(node: Explanation, lines: list[str], indent: str, lang: str) -> None:
+    value = show(node.value, "en" if lang != "zh" else "zh")
+    label = _pick(node.label, lang)
+    if node.repeated:
+        lines.append(f"{indent}- {node.name} = {value}  (see above)")
+        return
+    tag = "  [given]" if node.given else ""
+    lines.append(f"{indent}- {node.name} = {value}  ({label}){tag}")
+    inner = indent + "    "
+    if node.because is not None:
+        lines.append(f"{inner}because: {_pick(node.because, lang)}")
+    for p in node.params:
+        lines.append(f"{inner}parameter {p.key} = {show(p.value, 'en' if lang != 'zh' else 'zh')} "
+                     f"[{p.locality}, in force {p.period()}]")
+        lines.append(f"{inner}    source: {p.source.short()}")
+    for child in node.children:
+        _render_node(child, lines, inner, lang)

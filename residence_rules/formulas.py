@@ -1,0 +1,541 @@
+"""The formulas of registration and residence permits (DOMAIN rules 1–14, 21).
+
+Each formula is a small function over columns (numpy arrays, one element per situation). Its argument
+names are the variables it reads; ``params`` names the parameters it uses; ``because`` says in plain words
+(Chinese, English) why the value came out as it did, filled from the values used. Read a formula as a
+sentence: ``continuity_met = continuous_days >= min_days``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .catalogue import Zone
+from .continuity import compute_continuity
+from .model import (
+    BOOL,
+    DATE,
+    DATETIME,
+    ENUM,
+    INT,
+    INTERVALS,
+    OBJECT,
+    SET,
+    Col,
+    Model,
+    add_months,
+    bits_of,
+    code,
+    member_table,
+)
+
+MODEL = Model()
+m = MODEL
+
+# ==== inputs: what a situation may say ================================================================
+# registration declarations (rules 1, 2, 6)
+m.input("place_class", ENUM, ("场所类别", "place class"), enum="place_class")
+m.input("event", ENUM, ("来人或走人", "arrival or departure"), enum="event")
+m.input("event_time", DATETIME, ("来人/走人时间", "time of arrival or departure"))
+m.input("declared_time", DATETIME, ("申报时间", "time declared"))
+# employers (rule 13)
+m.input("employment_event", ENUM, ("用工变动", "employment event"), enum="employment_event")
+m.input("employment_event_date", DATE, ("招用/辞退日期", "date of hire or separation"))
+m.input("employment_reported_date", DATE, ("用人单位录入日期", "date the employer entered it"))
+# permit conditions (rule 7)
+m.input("registration_intervals", INTERVALS, ("居住登记记录", "registration intervals"))
+m.input("social_insurance_months", INT, ("参加社会保险月数", "months of social insurance"), default=0, minimum=0)
+m.input("business_licence_months", INT, ("持有工商执照月数", "months holding a business licence"), default=0,
+        minimum=0)
+m.input("labour_contract_months", INT, ("劳动合同期限(月)", "labour contract term (months)"), default=0,
+        minimum=0)
+m.input("agricultural_contract_months", INT, ("农业承包合同期限(月)", "agricultural contract term (months)"),
+        default=0, minimum=0)
+m.input("other_employment", BOOL, ("其他合法稳定就业", "other lawful stable employment"), default=False)
+m.input("housing", ENUM, ("住所类别", "housing"), enum="housing", default="none")
+m.input("housing_safety_compliant", BOOL, ("住所符合安全管理规定", "housing meets safety rules"), default=False)
+m.input("has_lease", BOOL, ("签订租赁合同", "has a lease"), default=False)
+m.input("school_level", ENUM, ("就读学校类别", "school"), enum="school_level", default="none")
+m.input("full_time_study", BOOL, ("全日制就读", "full-time study"), default=False)
+m.input("scheme", ENUM, ("投资创业、引进人才政策", "direct scheme"), enum="scheme", default="none")
+m.input("materials", SET, ("已提交材料", "materials handed in"), enum="material", default=())
+# applicants (rule 8)
+m.input("applicant_relation", ENUM, ("申领人与本人关系", "who applies"), enum="relation")
+m.input("person_age", INT, ("本人年龄", "age of the person"), minimum=0)
+m.input("unable_to_attend", BOOL, ("行动不便的老年人、残疾人", "elderly or disabled and cannot come"),
+        default=False)
+# acceptance points, fees (rules 9, 12)
+m.input("point_kind", ENUM, ("受理点类别", "kind of acceptance point"), enum="point_kind")
+m.input("service", ENUM, ("业务", "service"), enum="service")
+# issue (rule 9)
+m.input("accepted_date", DATE, ("受理日期", "date accepted"))
+m.input("issued_date", DATE, ("发证日期", "date issued"))
+# endorsement (rule 10)
+m.input("permit_anchor_date", DATE, ("居住年限起算日(发证或补办签注日)", "date residence years count from"))
+m.input("endorsed_years", INT, ("已签注年数", "years already endorsed"), default=0, minimum=0)
+m.input("endorsement_date", DATE, ("申请签注日期", "date endorsement is asked for"))
+# change (rule 11)
+m.input("change_date", DATE, ("地址或服务处所变更日期", "date of the change"))
+m.input("change_reported_date", DATE, ("办理变更日期", "date the change is reported"))
+# dormancy (rule 13)
+m.input("days_without_active_record", INT, ("无有效居住登记或用工记录的天数",
+                                             "days without an active registration or employment record"),
+        minimum=0)
+
+
+# ==== registration declarations (rules 1, 2, 6) ========================================================
+@m.formula("declaration_instant_like", BOOL, ("按即时申报", "declared at once"),
+           params={"hotel_style": "registration.rental_hotel_style"},
+           because={"true": ("{place_class}按即时申报(出租屋“旅馆式”管理:{hotel_style})",
+                             "{place_class}: declared at once (rentals hotel-style: {hotel_style})"),
+                    "false": ("{place_class}按日计算申报时限(出租屋“旅馆式”管理:{hotel_style})",
+                              "{place_class}: deadline counted in days (rentals hotel-style: {hotel_style})")})
+def declaration_instant_like(place_class: Col, hotel_style: bool) -> Col:
+    instant = place_class == code("place_class", "instant")
+    rental = place_class == code("place_class", "rental")
+    return instant | (rental & hotel_style)
+
+
+@m.formula("declaration_limit_minutes", INT, ("申报时限(分钟)", "deadline (minutes)"), output=False,
+           params={"arrival_minutes": "registration.deadline.instant.arrival_minutes",
+                   "departure_minutes": "registration.deadline.instant.departure_minutes"})
+def declaration_limit_minutes(event: Col, arrival_minutes: int, departure_minutes: int) -> Col:
+    return np.where(event == code("event", "arrival"), arrival_minutes, departure_minutes).astype(np.int32)
+
+
+@m.formula("declaration_limit_days", INT, ("申报时限(天)", "deadline (days)"), output=False,
+           params={"arrival_days": "registration.deadline.long_term.arrival_days",
+                   "departure_days": "registration.deadline.long_term.departure_days",
+                   "rental_days": "registration.deadline.rental.change_days"})
+def declaration_limit_days(place_class: Col, event: Col, arrival_days: int, departure_days: int,
+                           rental_days: int) -> Col:
+    long_term = np.where(event == code("event", "arrival"), arrival_days, departure_days)
+    return np.where(place_class == code("place_class", "rental"), rental_days, long_term).astype(np.int32)
+
+
+@m.formula("declaration_due", DATETIME, ("申报截止时间", "declaration due by"),
+           because_key="declaration_instant_like",
+           because={"true": ("{event}于{event_time},须在{declaration_limit_minutes}分钟内即时申报,截止{value}",
+                             "{event} at {event_time}: declare at once, within {declaration_limit_minutes} "
+                             "minutes, by {value}"),
+                    "false": ("{event}于{event_time},须在{declaration_limit_days}日内申报,截止{value}",
+                              "{event} at {event_time}: declare within {declaration_limit_days} days, "
+                              "by {value}")})
+def declaration_due(declaration_instant_like: Col, declaration_limit_minutes: Col, declaration_limit_days: Col,
+                    event_time: Col, event: Col, place_class: Col) -> Col:
+    by_minutes = event_time + declaration_limit_minutes.astype("timedelta64[m]")
+    last_day = event_time.astype("datetime64[D]") + declaration_limit_days.astype("timedelta64[D]")
+    by_days = (last_day + np.timedelta64(1, "D")).astype("datetime64[m]") - np.timedelta64(1, "m")
+    return np.where(declaration_instant_like, by_minutes, by_days)
+
+
+@m.formula("declaration_late", BOOL, ("逾期申报", "declared late"),
+           because={"true": ("{declared_time}申报,晚于截止时间{declaration_due},逾期",
+                             "declared at {declared_time}, after the deadline {declaration_due}: late"),
+                    "false": ("{declared_time}申报,未超过截止时间{declaration_due}",
+                              "declared at {declared_time}, by the deadline {declaration_due}: on time")})
+def declaration_late(declared_time: Col, declaration_due: Col) -> Col:
+    return declared_time > declaration_due
+
+
+# ==== employers' reports (rule 13) =====================================================================
+@m.formula("employment_report_due", DATE, ("用工信息录入截止日", "employer's report due by"),
+           params={"hire_days": "employment.report.hire_days",
+                   "separation_days": "employment.report.separation_days"},
+           because={"*": ("{employment_event}于{employment_event_date};招用须{hire_days}日内、辞退须{separation_days}"
+                          "日内录入,截止{value}",
+                          "{employment_event} on {employment_event_date}; hires within {hire_days} days, "
+                          "separations within {separation_days} days: due by {value}")})
+def employment_report_due(employment_event: Col, employment_event_date: Col, hire_days: int,
+                          separation_days: int) -> Col:
+    days = np.where(employment_event == code("employment_event", "hire"), hire_days, separation_days)
+    return employment_event_date + days.astype("timedelta64[D]")
+
+
+@m.formula("employment_report_late", BOOL, ("用工信息录入逾期", "employer reported late"),
+           because={"true": ("{employment_reported_date}录入,晚于{employment_report_due},逾期",
+                             "entered on {employment_reported_date}, after {employment_report_due}: late"),
+                    "false": ("{employment_reported_date}录入,未超过{employment_report_due}",
+                              "entered on {employment_reported_date}, by {employment_report_due}: on time")})
+def employment_report_late(employment_reported_date: Col, employment_report_due: Col) -> Col:
+    return employment_reported_date > employment_report_due
+
+
+# ==== continuity and the permit conditions (rules 3, 7) ================================================
+@m.formula("continuity", OBJECT, ("连续居住计算", "continuity worked out"), output=False,
+           params={"area_level": "permit.continuity.area_level", "zones": "permit.continuity.zones",
+                   "evidence_kinds": "permit.continuity.evidence_kinds"},
+           because={"*": ("按{area_level}区域计算(视为同一区域:{zones};计入的记录:{evidence_kinds}):{value}",
+                          "counted within one {area_level} area (zones counted as one: {zones}; records "
+                          "that count: {evidence_kinds}): {value}")})
+def continuity(registration_intervals: Col, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
+               evidence_kinds: tuple[str, ...]) -> Col:
+    day = as_of.astype(object)
+    out = np.empty(len(registration_intervals), dtype=object)
+    out[:] = [compute_continuity(ivs, day, area_level=area_level, zones=zones, evidence_kinds=evidence_kinds)
+              for ivs in registration_intervals]
+    return out
+
+
+@m.formula("continuous_days", INT, ("连续居住登记天数", "days of continuous registration"),
+           because={"*": ("{continuity}", "{continuity}")})
+def continuous_days(continuity: Col) -> Col:
+    return np.fromiter((c.days for c in continuity), dtype=np.int32, count=len(continuity))
+
+
+@m.formula("continuity_met", BOOL, ("居住满半年", "continuity met"),
+           params={"min_days": "permit.continuity.min_days"},
+           because={"true": ("连续居住登记{continuous_days}天,达到{min_days}天", "{continuous_days} days of "
+                             "continuous registration reach the {min_days} required"),
+                    "false": ("连续居住登记{continuous_days}天,不足{min_days}天", "{continuous_days} days of "
+                              "continuous registration are fewer than the {min_days} required")})
+def continuity_met(continuous_days: Col, min_days: int) -> Col:
+    return continuous_days >= min_days
+
+
+@m.formula("continuity_shortfall_days", INT, ("距连续居住要求还差天数", "days still short of continuity"),
+           params={"min_days": "permit.continuity.min_days"},
+           because={"*": ("要求{min_days}天,已有{continuous_days}天,还差{value}天",
+                          "{min_days} required, {continuous_days} so far: {value} short")})
+def continuity_shortfall_days(continuous_days: Col, min_days: int) -> Col:
+    return np.maximum(min_days - continuous_days, 0).astype(np.int32)
+
+
+@m.formula("direct_scheme", BOOL, ("属直接申领政策", "direct scheme applies"),
+           params={"schemes": "permit.direct_schemes"},
+           because={"true": ("属{scheme},可直接申领,不受居住和就业、住所、就读条件限制",
+                             "{scheme} is a direct scheme ({schemes}): no other condition applies"),
+                    "false": ("政策:{scheme};直接申领政策为{schemes}", "scheme: {scheme}; direct schemes are "
+                              "{schemes}")})
+def direct_scheme(scheme: Col, schemes: tuple[str, ...]) -> Col:
+    return member_table("scheme", schemes)[scheme]
+
+
+@m.formula("register_only", BOOL, ("只登记不发证", "registered, no permit"),
+           params={"below_days": "registration.register_only_below_days"},
+           because={"true": ("连续居住{continuous_days}天,不满{below_days}天,只登记不发证",
+                             "{continuous_days} days is under {below_days}: registered but no permit"),
+                    "false": ("连续居住{continuous_days}天(不满{below_days}天只登记不发证);直接申领:{direct_scheme}",
+                              "{continuous_days} days (under {below_days}: registration only); direct "
+                              "scheme: {direct_scheme}")})
+def register_only(continuous_days: Col, direct_scheme: Col, below_days: int) -> Col:
+    return (continuous_days < below_days) & ~direct_scheme
+
+
+@m.formula("employment_met", BOOL, ("合法稳定就业", "stable employment"),
+           params={"insurance": "permit.employment.min_social_insurance_months",
+                   "licence": "permit.employment.min_business_licence_months",
+                   "labour": "permit.employment.min_labour_contract_months",
+                   "agricultural": "permit.employment.min_agricultural_contract_months",
+                   "other_ok": "permit.employment.other_accepted"},
+           because={"true": ("符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
+                             "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
+                             "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment},满足其一",
+                             "met: one of insurance {social_insurance_months} months (needs {insurance}), "
+                             "licence {business_licence_months} (needs {licence}), labour contract "
+                             "{labour_contract_months} (needs {labour}), agricultural contract "
+                             "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}"),
+                    "false": ("不符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
+                              "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
+                              "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment}",
+                              "not met: insurance {social_insurance_months} months (needs {insurance}), "
+                              "licence {business_licence_months} (needs {licence}), labour contract "
+                              "{labour_contract_months} (needs {labour}), agricultural contract "
+                              "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}")})
+def employment_met(social_insurance_months: Col, business_licence_months: Col, labour_contract_months: Col,
+                   agricultural_contract_months: Col, other_employment: Col, insurance: int, licence: int,
+                   labour: int, agricultural: int, other_ok: bool) -> Col:
+    return ((social_insurance_months >= insurance) | (business_licence_months >= licence)
+            | (labour_contract_months >= labour) | (agricultural_contract_months >= agricultural)
+            | (other_employment & other_ok))
+
+
+@m.formula("employment_shortfall_months", INT, ("距就业条件最近还差月数", "months short of the nearest "
+                                                                         "employment route"),
+           params={"insurance": "permit.employment.min_social_insurance_months",
+                   "licence": "permit.employment.min_business_licence_months",
+                   "labour": "permit.employment.min_labour_contract_months",
+                   "agricultural": "permit.employment.min_agricultural_contract_months"},
+           because={"*": ("最接近的就业条件还差{value}个月", "the nearest employment route is {value} months short")})
+def employment_shortfall_months(employment_met: Col, social_insurance_months: Col, business_licence_months: Col,
+                                labour_contract_months: Col, agricultural_contract_months: Col, insurance: int,
+                                licence: int, labour: int, agricultural: int) -> Col:
+    gap = np.minimum(np.minimum(insurance - social_insurance_months, licence - business_licence_months),
+                     np.minimum(labour - labour_contract_months, agricultural - agricultural_contract_months))
+    return np.where(employment_met, 0, np.maximum(gap, 0)).astype(np.int32)
+
+
+@m.formula("residence_met", BOOL, ("合法稳定住所", "stable residence"),
+           params={"accepted": "permit.residence.accepted_housing",
+                   "safety": "permit.residence.safety_compliance_required",
+                   "lease": "permit.residence.lease_required"},
+           because={"true": ("住所:{housing},属认可的住所({accepted});须安全合规的:{safety},合规:"
+                             "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
+                             "housing {housing} is accepted ({accepted}); safety rules for {safety}: "
+                             "{housing_safety_compliant}; lease needed for {lease}: {has_lease}"),
+                    "false": ("住所:{housing};认可的住所:{accepted};须安全合规的:{safety},合规:"
+                              "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
+                              "housing {housing}; accepted: {accepted}; safety rules for {safety}: "
+                              "{housing_safety_compliant}; lease needed for {lease}: {has_lease}")})
+def residence_met(housing: Col, housing_safety_compliant: Col, has_lease: Col, accepted: tuple[str, ...],
+                  safety: tuple[str, ...], lease: tuple[str, ...]) -> Col:
+    ok = member_table("housing", accepted)[housing]
+    needs_safety = member_table("housing", safety)[housing]
+    needs_lease = member_table("housing", lease)[housing]
+    return ok & (~needs_safety | housing_safety_compliant) & (~needs_lease | has_lease)
+
+
+@m.formula("study_met", BOOL, ("连续就读", "continuous study"),
+           params={"levels": "permit.study.accepted_levels", "full_time": "permit.study.full_time_required"},
+           because={"true": ("在{school_level}就读,属认可的学校({levels}),全日制:{full_time_study}",
+                             "enrolled at {school_level}, an accepted school ({levels}); full time: "
+                             "{full_time_study}"),
+                    "false": ("就读:{school_level};认可的学校:{levels};须全日制:{full_time},全日制:{full_time_study}",
+                              "school: {school_level}; accepted: {levels}; full time required: {full_time}, "
+                              "full time: {full_time_study}")})
+def study_met(school_level: Col, full_time_study: Col, levels: tuple[str, ...], full_time: bool) -> Col:
+    return member_table("school_level", levels)[school_level] & (full_time_study | (not full_time))
+
+
+@m.formula("eligible", BOOL, ("符合居住证申领条件", "eligible for a residence permit"),
+           because={"true": ("符合:直接申领政策 {direct_scheme};或居住满期 {continuity_met} 且就业 {employment_met}"
+                             "、住所 {residence_met}、就读 {study_met} 之一",
+                             "eligible: direct scheme {direct_scheme}; or continuity {continuity_met} and one "
+                             "of employment {employment_met}, residence {residence_met}, study {study_met}"),
+                    "false": ("不符合:直接申领政策 {direct_scheme};居住满期 {continuity_met};就业 {employment_met}、"
+                              "住所 {residence_met}、就读 {study_met} 均需其一",
+                              "not eligible: direct scheme {direct_scheme}; continuity {continuity_met}; "
+                              "one of employment {employment_met}, residence {residence_met}, study "
+                              "{study_met} is needed")})
+def eligible(direct_scheme: Col, continuity_met: Col, employment_met: Col, residence_met: Col,
+             study_met: Col) -> Col:
+    return direct_scheme | (continuity_met & (employment_met | residence_met | study_met))
+
+
+@m.formula("eligibility_basis", ENUM, ("申领依据", "basis of eligibility"), enum="basis",
+           because={"none": ("无满足的条件", "no condition is met"),
+                    "*": ("依据:{value}", "basis: {value}")})
+def eligibility_basis(eligible: Col, direct_scheme: Col, employment_met: Col, residence_met: Col,
+                      study_met: Col) -> Col:
+    basis = np.where(study_met, code("basis", "study"), code("basis", "none"))
+    basis = np.where(residence_met, code("basis", "residence"), basis)
+    basis = np.where(employment_met, code("basis", "employment"), basis)
+    basis = np.where(direct_scheme, code("basis", "scheme"), basis)
+    return np.where(eligible, basis, code("basis", "none")).astype(np.int8)
+
+
+@m.formula("missing_materials", SET, ("尚缺材料(一次性告知)", "materials still missing (told all at once)"),
+           enum="material",
+           params={"required": "permit.application.required_materials",
+                   "proof_for": "permit.application.condition_materials"},
+           because={"*": ("基本材料{required};依据{eligibility_basis}须{proof_for};已交{materials};尚缺{value}",
+                          "always needed: {required}; for {eligibility_basis}: {proof_for}; handed in: "
+                          "{materials}; still missing: {value}")})
+def missing_materials(eligibility_basis: Col, materials: Col, required: tuple[str, ...],
+                      proof_for: dict[str, str]) -> Col:
+    table = np.zeros(len(_basis_values()), dtype=np.int32)
+    for basis, material in proof_for.items():
+        table[code("basis", basis)] = bits_of("material", (material,))
+    needed = table[eligibility_basis] | bits_of("material", required)
+    return (needed & ~materials).astype(np.int32)
+
+
+def _basis_values() -> tuple[str, ...]:
+    from .catalogue import ENUMS
+
+    return ENUMS["basis"]
+
+
+# ==== who may apply (rule 8) ===========================================================================
+@m.formula("applicant_accepted", BOOL, ("申领人可受理", "applicant accepted"),
+           params={"self_min_age": "permit.applicant.self_min_age",
+                   "proxies": "permit.applicant.proxy_relations",
+                   "proxy_below_age": "permit.applicant.proxy_below_age",
+                   "grid_ok": "permit.applicant.grid_worker_allowed"},
+           because={"true": ("{applicant_relation}申领:本人年龄{person_age}岁(本人申领须满{self_min_age}岁;"
+                             "{proxies}可为未满{proxy_below_age}岁或行动不便者代办,行动不便:{unable_to_attend};"
+                             "网格员代办:{grid_ok}),可受理",
+                             "applied by {applicant_relation}: age {person_age} (in person from "
+                             "{self_min_age}; {proxies} for under {proxy_below_age} or those who cannot come, "
+                             "cannot come: {unable_to_attend}; grid workers: {grid_ok}): accepted"),
+                    "false": ("{applicant_relation}申领:本人年龄{person_age}岁(本人申领须满{self_min_age}岁;"
+                              "{proxies}可为未满{proxy_below_age}岁或行动不便者代办,行动不便:{unable_to_attend};"
+                              "网格员代办:{grid_ok}),不予受理",
+                              "applied by {applicant_relation}: age {person_age} (in person from "
+                              "{self_min_age}; {proxies} for under {proxy_below_age} or those who cannot "
+                              "come, cannot come: {unable_to_attend}; grid workers: {grid_ok}): refused")})
+def applicant_accepted(applicant_relation: Col, person_age: Col, unable_to_attend: Col, self_min_age: int,
+                       proxies: tuple[str, ...], proxy_below_age: int, grid_ok: bool) -> Col:
+    in_person = (applicant_relation == code("relation", "self")) & (person_age >= self_min_age)
+    proxy = member_table("relation", proxies)[applicant_relation] & ((person_age < proxy_below_age)
+                                                                      | unable_to_attend)
+    grid = (applicant_relation == code("relation", "grid_worker")) & grid_ok
+    return in_person | proxy | grid
+
+
+# ==== acceptance points (rule 9; SZ: permits at police stations and street offices) ====================
+@m.formula("point_may_accept", BOOL, ("受理点可受理该业务", "point may accept the service"),
+           params={"services": "acceptance.point_services"},
+           because={"true": ("{point_kind}可受理{service}(各类受理点可受理:{services})",
+                             "a {point_kind} may accept {service} ({services})"),
+                    "false": ("{point_kind}不能受理{service}(各类受理点可受理:{services})",
+                              "a {point_kind} may not accept {service} ({services})")})
+def point_may_accept(point_kind: Col, service: Col, services: dict[str, tuple[str, ...]]) -> Col:
+    from .catalogue import ENUMS
+
+    table = np.zeros((len(ENUMS["point_kind"]), len(ENUMS["service"])), dtype=bool)
+    for kind, allowed in services.items():
+        table[code("point_kind", kind)] = member_table("service", allowed)
+    return table[point_kind, service]
+
+
+# ==== issuing (rule 9) =================================================================================
+@m.formula("issue_due_date", DATE, ("制作发放截止日", "permit due by"),
+           params={"limit": "permit.issue.limit_days", "extension": "permit.issue.local_extension_days"},
+           because={"*": ("{accepted_date}受理,{limit}日内制作发放(地方延长{extension}日),截止{value}",
+                          "accepted on {accepted_date}: issue within {limit} days (local extension "
+                          "{extension}), by {value}")})
+def issue_due_date(accepted_date: Col, limit: int, extension: int) -> Col:
+    return accepted_date + np.timedelta64(limit + extension, "D")
+
+
+@m.formula("issue_late", BOOL, ("逾期发证", "issued late"),
+           because={"true": ("{issued_date}发证,晚于{issue_due_date}", "issued on {issued_date}, after "
+                             "{issue_due_date}: late"),
+                    "false": ("{issued_date}发证,未超过{issue_due_date}", "issued on {issued_date}, by "
+                              "{issue_due_date}: on time")})
+def issue_late(issued_date: Col, issue_due_date: Col) -> Col:
+    return issued_date > issue_due_date
+
+
+# ==== endorsement (rule 10) ============================================================================
+@m.formula("endorsement_due_date", DATE, ("居住满年之日(签注到期日)", "anniversary the endorsement is due"),
+           params={"every": "permit.endorsement.every_years"},
+           because={"*": ("自{permit_anchor_date}起已签注{endorsed_years}年,每{every}年签注一次,下一次在{value}",
+                          "from {permit_anchor_date}, {endorsed_years} years endorsed, once every {every} "
+                          "years: next due on {value}")})
+def endorsement_due_date(permit_anchor_date: Col, endorsed_years: Col, every: int) -> Col:
+    return add_months(permit_anchor_date, (endorsed_years + 1) * every * 12)
+
+
+@m.formula("endorsement_window_start", DATE, ("可办理签注起始日", "endorsement window opens"),
+           params={"months": "permit.endorsement.window_months_before"},
+           because={"*": ("{endorsement_due_date}前{months}个月内办理,自{value}起",
+                          "within {months} month(s) before {endorsement_due_date}: from {value}")})
+def endorsement_window_start(endorsement_due_date: Col, months: int) -> Col:
+    return add_months(endorsement_due_date, -months)
+
+
+@m.formula("endorsement_timing", ENUM, ("签注时间", "endorsement timing"), enum="timing",
+           because={"early": ("{endorsement_date}早于签注期起始日{endorsement_window_start}",
+                              "{endorsement_date} is before the window opens on {endorsement_window_start}"),
+                    "in_window": ("{endorsement_date}在签注期内({endorsement_window_start}至{endorsement_due_date})",
+                                  "{endorsement_date} is in the window ({endorsement_window_start} to "
+                                  "{endorsement_due_date})"),
+                    "late": ("{endorsement_date}晚于{endorsement_due_date},逾期",
+                             "{endorsement_date} is after {endorsement_due_date}: late")})
+def endorsement_timing(endorsement_date: Col, endorsement_window_start: Col, endorsement_due_date: Col) -> Col:
+    timing = np.where(endorsement_date < endorsement_window_start, code("timing", "early"),
+                      code("timing", "in_window"))
+    return np.where(endorsement_date > endorsement_due_date, code("timing", "late"), timing).astype(np.int8)
+
+
+@m.formula("endorsement_allowed", BOOL, ("可予签注", "endorsement granted"),
+           because={"true": ("签注时间:{endorsement_timing};仍符合申领条件:{eligible}",
+                             "timing: {endorsement_timing}; still eligible: {eligible}"),
+                    "false": ("签注时间:{endorsement_timing};仍符合申领条件:{eligible}(未到签注期或不再符合条件的不予签注)",
+                              "timing: {endorsement_timing}; still eligible: {eligible} (not before the "
+                              "window, and only if still eligible)")})
+def endorsement_allowed(endorsement_timing: Col, eligible: Col) -> Col:
+    return (endorsement_timing != code("timing", "early")) & eligible
+
+
+@m.formula("permit_suspended", BOOL, ("居住证使用功能中止", "permit suspended"),
+           because={"true": ("未在{endorsement_due_date}前签注,使用功能中止,补办签注后恢复",
+                             "not endorsed by {endorsement_due_date}: suspended until endorsed"),
+                    "false": ("签注时间:{endorsement_timing},未中止", "timing: {endorsement_timing}: not "
+                              "suspended")})
+def permit_suspended(endorsement_timing: Col, endorsement_due_date: Col) -> Col:
+    return endorsement_timing == code("timing", "late")
+
+
+@m.formula("residence_years_from", DATE, ("居住年限起算日", "residence years count from"),
+           params={"restart": "permit.endorsement.restart_count_when_late"},
+           because={"*": ("逾期补办签注的自补办之日起连续计算(适用:{restart});签注时间{endorsement_timing},起算日{value}",
+                          "after a late endorsement years count again from it (rule applies: {restart}); "
+                          "timing {endorsement_timing}: counted from {value}")})
+def residence_years_from(endorsement_timing: Col, permit_anchor_date: Col, endorsement_date: Col,
+                         restart: bool) -> Col:
+    late = endorsement_timing == code("timing", "late")
+    return np.where(late & restart, endorsement_date, permit_anchor_date)
+
+
+# ==== change (rule 11) =================================================================================
+@m.formula("change_due_date", DATE, ("办理变更截止日", "change to be reported by"),
+           params={"limit": "permit.change.limit_days"},
+           because={"*": ("{change_date}变更,{limit}日内办理,截止{value}",
+                          "changed on {change_date}: report within {limit} days, by {value}")})
+def change_due_date(change_date: Col, limit: int) -> Col:
+    return change_date + np.timedelta64(limit, "D")
+
+
+@m.formula("change_late", BOOL, ("逾期办理变更", "change reported late"),
+           because={"true": ("{change_reported_date}办理,晚于{change_due_date}", "reported on "
+                             "{change_reported_date}, after {change_due_date}: late"),
+                    "false": ("{change_reported_date}办理,未超过{change_due_date}", "reported on "
+                              "{change_reported_date}, by {change_due_date}: on time")})
+def change_late(change_reported_date: Col, change_due_date: Col) -> Col:
+    return change_reported_date > change_due_date
+
+
+# ==== fees (rule 12) ===================================================================================
+@m.formula("fee_yuan", INT, ("应缴费用(元)", "fee (yuan)"),
+           params={"card_fee": "fees.card_fee_yuan", "charged": "fees.charged_services"},
+           because={"*": ("{service}:收取工本费的业务为{charged},工本费{card_fee}元,应缴{value}元",
+                          "{service}: the card fee ({card_fee} yuan) is paid for {charged}: {value} yuan")})
+def fee_yuan(service: Col, card_fee: int, charged: tuple[str, ...]) -> Col:
+    return np.where(member_table("service", charged)[service], card_fee, 0).astype(np.int32)
+
+
+# ==== dormancy (rule 13) ===============================================================================
+@m.formula("permit_dormant", BOOL, ("居住证休眠", "permit dormant"),
+           params={"enabled": "permit.dormancy.enabled", "days": "permit.dormancy.days"},
+           because={"true": ("已{days_without_active_record}天无有效居住登记或用工记录,超过{days}天,休眠",
+                             "{days_without_active_record} days without an active registration or "
+                             "employment record, more than {days}: dormant"),
+                    "false": ("无有效记录{days_without_active_record}天;休眠功能启用:{enabled},期限{days}天",
+                              "{days_without_active_record} days without an active record; dormancy "
+                              "enabled: {enabled}, after {days} days")})
+def permit_dormant(days_without_active_record: Col, enabled: bool, days: int) -> Col:
+    return (days_without_active_record > days) & enabled
+
+
+MODEL.check()
+
+OUTPUT_GROUPS: dict[str, tuple[str, ...]] = {
+    "eligibility": ("eligible", "eligibility_basis", "continuous_days", "continuity_met",
+                    "continuity_shortfall_days", "register_only", "employment_met", "employment_shortfall_months",
+                    "residence_met", "study_met", "direct_scheme", "missing_materials"),
+    "declaration": ("declaration_due", "declaration_late"),
+    "employment_report": ("employment_report_due", "employment_report_late"),
+    "applicant": ("applicant_accepted",),
+    "acceptance": ("point_may_accept", "fee_yuan"),
+    "issue": ("issue_due_date", "issue_late"),
+    "endorsement": ("endorsement_due_date", "endorsement_window_start", "endorsement_timing",
+                    "endorsement_allowed", "permit_suspended", "residence_years_from"),
+    "change": ("change_due_date", "change_late"),
+    "dormancy": ("permit_dormant",),
+}
+
+
+def computable_outputs(keys: set[str] | frozenset[str]) -> list[str]:
+    """The outputs whose inputs (without defaults) are all among ``keys``."""
+    out = []
+    for name in MODEL.outputs():
+        inputs, _ = MODEL.plan((name,), frozenset(keys))
+        if all(i in keys or MODEL.variables[i].default is not None for i in inputs):
+            out.append(name)
+    return out
+

@@ -1,0 +1,249 @@
+"""Variables and formulas: the vocabulary of the rules.
+
+A *variable* is a column over situations. An *input* is given by the situation; a *formula* computes a
+variable from other variables (its argument names) and parameters (its ``params`` aliases), over numpy
+columns, so that one formula serves one person at a counter and ten million in a simulation. Each formula
+carries a plain-words ``because`` in Chinese and English, filled from the values it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .catalogue import ENUMS, Zone
+from .errors import RulesError
+
+INT, BOOL, ENUM, DATE, DATETIME, SET, OBJECT, INTERVALS = (
+    "int", "bool", "enum", "date", "datetime", "set", "object", "intervals")
+
+DTYPES: dict[str, Any] = {
+    INT: np.int32, BOOL: np.bool_, ENUM: np.int8, DATE: "datetime64[D]", DATETIME: "datetime64[m]",
+    SET: np.int32, OBJECT: object, INTERVALS: object,
+}
+
+Col = npt.NDArray[Any]
+Text = tuple[str, str]  # (zh, en)
+
+ENUM_ZH: dict[str, str] = {
+    "instant": "即时申报场所", "long_term": "长期居住场所", "rental": "出租屋", "arrival": "来人", "departure": "走人",
+    "hire": "招用", "separation": "辞退或解除合同", "none": "无", "own_home": "自购房屋",
+    "employer_dormitory": "单位集体宿舍", "other": "其他", "primary": "小学", "secondary": "中学",
+    "vocational": "职业学校", "university": "高等学校", "talent": "引进人才", "investment": "投资创业",
+    "self": "本人", "guardian": "监护人", "close_relative": "近亲属", "grid_worker": "网格员",
+    "police_station": "公安派出所", "community_service_agency": "受委托的社区服务机构",
+    "migrant_service_agency": "流动人口管理服务机构", "street_office": "街道办事处",
+    "community_station": "社区工作站", "registration": "居住登记", "application": "申领",
+    "endorsement": "签注", "change": "变更", "replacement": "换领", "reissue": "补领", "id_card": "居民身份证",
+    "photo": "本人相片", "address_proof": "居住地住址证明", "employment_proof": "就业证明",
+    "housing_proof": "住所证明", "enrolment_proof": "就读证明", "scheme_certificate": "人才或投资认定文件",
+    "county": "县级", "prefecture": "地级", "province": "省级", "school_roll": "在校登记",
+    "social_insurance": "社保缴纳", "scheme": "直接申领政策", "employment": "合法稳定就业",
+    "residence": "合法稳定住所", "study": "连续就读", "early": "未到签注期", "in_window": "在签注期内",
+    "late": "逾期",
+}
+
+
+@dataclass
+class Variable:
+    name: str
+    kind: str
+    label: Text
+    enum: str | None = None
+    formula: Callable[..., Col] | None = None
+    deps: tuple[str, ...] = ()
+    params: dict[str, str] = field(default_factory=dict)
+    uses_as_of: bool = False
+    because: dict[str, Text] = field(default_factory=dict)
+    because_key: str | None = None  # the variable whose value picks the template (default: this one)
+    default: Any = None  # inputs only: the value when a situation leaves it out (None: required)
+    minimum: int | None = None  # int inputs: smallest allowed value
+    output: bool = True
+
+    @property
+    def is_input(self) -> bool:
+        return self.formula is None
+
+
+class Model:
+    """A set of variables; ``MODEL`` in formulas.py is the one the rules use."""
+
+    def __init__(self) -> None:
+        self.variables: dict[str, Variable] = {}
+        self._plans: dict[tuple[tuple[str, ...], frozenset[str]], tuple[list[str], list[str]]] = {}
+
+    def input(self, name: str, kind: str, label: Text, *, enum: str | None = None, default: Any = None,
+              minimum: int | None = None) -> None:
+        self._add(Variable(name, kind, label, enum=enum, default=default, minimum=minimum, output=False))
+
+    def formula(self, name: str, kind: str, label: Text, *, enum: str | None = None,
+                params: Mapping[str, str] | None = None, because: Mapping[str, Text] | None = None,
+                because_key: str | None = None, output: bool = True) -> Callable[[Callable[..., Col]],
+                                                                                  Callable[..., Col]]:
+        """Decorator: the function's argument names are the variables (and ``as_of``) it reads; ``params``
+        maps its other argument names to parameter keys."""
+        params = dict(params or {})
+
+        def register(func: Callable[..., Col]) -> Callable[..., Col]:
+            args = list(inspect.signature(func).parameters)
+            deps = tuple(a for a in args if a not in params and a != "as_of")
+            self._add(Variable(name, kind, label, enum=enum, formula=func, deps=deps, params=params,
+                               uses_as_of="as_of" in args, because=dict(because or {}),
+                               because_key=because_key, output=output))
+            return func
+
+        return register
+
+    def _add(self, var: Variable) -> None:
+        if var.name in self.variables:
+            raise RulesError(f"variable {var.name!r} defined twice")
+        if var.kind in (ENUM, SET) and var.enum not in ENUMS:
+            raise RulesError(f"variable {var.name!r}: unknown enum {var.enum!r}")
+        self.variables[var.name] = var
+
+    def check(self) -> None:
+        """Every dependency exists and there is no cycle."""
+        for var in self.variables.values():
+            for dep in var.deps:
+                if dep not in self.variables:
+                    raise RulesError(f"formula {var.name!r} reads unknown variable {dep!r}")
+        state: dict[str, int] = {}
+
+        def visit(name: str, path: tuple[str, ...]) -> None:
+            if state.get(name) == 2:
+                return
+            if state.get(name) == 1:
+                raise RulesError("cycle: " + " -> ".join((*path, name)))
+            state[name] = 1
+            for dep in self.variables[name].deps:
+                visit(dep, (*path, name))
+            state[name] = 2
+
+        for name in self.variables:
+            visit(name, ())
+
+    def outputs(self) -> list[str]:
+        return [v.name for v in self.variables.values() if v.output]
+
+    def inputs(self) -> list[str]:
+        return [v.name for v in self.variables.values() if v.is_input]
+
+    def plan(self, outputs: tuple[str, ...], provided: frozenset[str]) -> tuple[list[str], list[str]]:
+        """(inputs needed, formulas to run in order) for ``outputs`` when ``provided`` keys are given."""
+        key = (outputs, provided)
+        found = self._plans.get(key)
+        if found is not None:
+            return found
+        inputs: list[str] = []
+        order: list[str] = []
+        seen: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in seen:
+                return
+            seen.add(name)
+            var = self.variables[name]
+            if name in provided or var.is_input:
+                inputs.append(name)
+                return
+            for dep in var.deps:
+                visit(dep)
+            order.append(name)
+
+        for out in outputs:
+            visit(out)
+        found = (inputs, order)
+        if len(self._plans) < 4096:
+            self._plans[key] = found
+        return found
+
+
+# --- helpers formulas use ---------------------------------------------------------------------------
+@lru_cache(maxsize=1024)
+def member_table(enum: str, members: tuple[str, ...]) -> Col:
+    """A boolean lookup table over an enum's codes: table[code] is True for the listed members."""
+    values = ENUMS[enum]
+    return np.array([v in members for v in values], dtype=bool)
+
+
+@lru_cache(maxsize=256)
+def bits_of(enum: str, members: tuple[str, ...]) -> int:
+    values = ENUMS[enum]
+    out = 0
+    for m in members:
+        out |= 1 << values.index(m)
+    return out
+
+
+def code(enum: str, value: str) -> int:
+    return ENUMS[enum].index(value)
+
+
+def add_months(dates: Col, months: Col | int) -> Col:
+    """Dates plus whole months; a day past the target month's end becomes its last day."""
+    month = dates.astype("datetime64[M]")
+    day = (dates - month.astype("datetime64[D]")).astype(np.int32)
+    target = month + np.asarray(months).astype("timedelta64[M]")
+    length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int32)
+    return target.astype("datetime64[D]") + np.minimum(day, length - 1).astype("timedelta64[D]")
+
+
+# --- display ----------------------------------------------------------------------------------------
+def decode(var: Variable, raw: Any) -> Any:
+    """A column element as a plain Python value (what cases compare and APIs return)."""
+    kind = var.kind
+    if kind == INT:
+        return int(raw)
+    if kind == BOOL:
+        return bool(raw)
+    if kind == ENUM:
+        assert var.enum is not None
+        return ENUMS[var.enum][int(raw)]
+    if kind == DATE:
+        value = np.datetime64(raw, "D").astype(object)
+        return value
+    if kind == DATETIME:
+        return np.datetime64(raw, "m").astype(object)
+    if kind == SET:
+        assert var.enum is not None
+        bits = int(raw)
+        return [v for i, v in enumerate(ENUMS[var.enum]) if bits >> i & 1]
+    if kind == INTERVALS:
+        return [{"from": iv.start, "to": iv.end, "area": iv.area, "kind": iv.kind} for iv in raw]
+    return raw
+
+
+def show(value: Any, lang: str) -> str:
+    """A value in plain words."""
+    zh = lang == "zh"
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return ENUM_ZH.get(value, value) if zh else value
+    if isinstance(value, Zone):
+        return f"{value.name}({'、'.join(value.areas)})" if zh else f"{value.name} ({', '.join(value.areas)})"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "无" if zh else "none"
+        if all(isinstance(v, dict) and "area" in v for v in value):
+            return ("、" if zh else "; ").join(
+                f"{v['from']}–{v['to'] or '…'} {v['area']}" + ("" if v["kind"] == "registration" else f" ({v['kind']})")
+                for v in value)
+        return ("、" if zh else ", ").join(show(v, lang) for v in value)
+    if isinstance(value, dict):
+        return ("；" if zh else "; ").join(f"{show(k, lang)}: {show(v, lang)}" for k, v in value.items())
+    describe = getattr(value, "describe", None)
+    if callable(describe):
+        return str(describe(lang))
+    return str(value)

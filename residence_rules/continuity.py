@@ -151,10 +151,21 @@ def compute_continuity(
     return ContinuityResult(as_of, (as_of - run_start).days, run_start, run_area, tuple(breaks), tuple(notes))
 
 
+_KINDS = frozenset(ENUMS["evidence_kind"])
+_INTERVAL_KEYS = frozenset({"from", "to", "area", "kind"})
+
+
 def parse_interval(raw: Any) -> Interval:
     """An Interval from a mapping {from, to?, area, kind?}; ValueError says what is wrong."""
     if isinstance(raw, Interval):
         return raw
+    if type(raw) is dict or isinstance(raw, Mapping):
+        start, end, area = raw.get("from"), raw.get("to"), raw.get("area")
+        kind = raw.get("kind", "registration")
+        if (type(start) is dt.date and (end is None or type(end) is dt.date) and type(area) is str and area
+                and kind in _KINDS and len(raw) <= 4 and (end is None or end >= start)
+                and not set(raw) - _INTERVAL_KEYS):
+            return Interval(start, end, area, kind)
     if not isinstance(raw, Mapping):
         raise ValueError(f"an interval must be a mapping {{from, to, area, kind}}, got {type(raw).__name__}")
     unknown = set(raw) - {"from", "to", "area", "kind"}

@@ -22,6 +22,7 @@ from .continuity import parse_interval
 from .errors import InputTypeError, MissingInputError, SituationError, UnknownInputError, UnknownOutputError
 from .model import (
     BOOL,
+    DTYPES,
     DATE,
     DATETIME,
     ENUM,
@@ -112,18 +113,24 @@ def _convert_one(var: Variable, value: Any) -> Any:
 
 
 _FAST_TYPES: dict[str, tuple[type, ...]] = {INT: (int,), BOOL: (bool,), DATE: (dt.date,)}
+_ENUM_INDEX: dict[str, dict[str, int]] = {name: {v: i for i, v in enumerate(values)} for name, values in ENUMS.items()}
 
 
 def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] | None) -> Col:
     kind = var.kind
     fast = _FAST_TYPES.get(kind)
     if fast is not None and set(map(type, values)) <= set(fast):
-        arr = np.array(values, dtype=_dtype(kind))
-        if var.minimum is not None and len(arr) and int(arr.min()) < var.minimum:
-            i = int(np.argmin(arr))
+        if var.minimum is not None and values and min(values) < var.minimum:
+            i = values.index(min(values))
             raise InputTypeError(f"{values[i]!r} is out of range: must be at least {var.minimum}",
                                  key=f"{_who(i, names)}: {var.name}")
-        return arr
+        return np.array(values, dtype=DTYPES[kind])
+    if kind == ENUM and set(map(type, values)) <= {str}:
+        assert var.enum is not None
+        index = _ENUM_INDEX[var.enum]
+        codes = [index.get(v, -1) for v in values]
+        if -1 not in codes:
+            return np.array(codes, dtype=np.int8)
     converted = []
     for i, value in enumerate(values):
         try:
@@ -135,12 +142,10 @@ def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] |
         col = np.empty(len(converted), dtype=object)
         col[:] = converted
         return col
-    return np.array(converted, dtype=_dtype(kind))
+    return np.array(converted, dtype=DTYPES[kind])
 
 
 def _dtype(kind: str) -> Any:
-    from .model import DTYPES
-
     return DTYPES[kind]
 
 
@@ -208,6 +213,7 @@ class Explanation:
     params: list[ParamValue] = field(default_factory=list)
     children: list[Explanation] = field(default_factory=list)
     repeated: bool = False
+    defaulted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,6 +229,7 @@ class Explanation:
             ],
             "children": [c.to_dict() for c in self.children],
             "repeated": self.repeated,
+            "defaulted": self.defaulted,
         }
 
 
@@ -297,7 +304,7 @@ class Result:
             return Explanation(name, var.label, value, name in self.given, None, repeated=True)
         done.add(name)
         if var.is_input or name in self.given:
-            return Explanation(name, var.label, value, True, None)
+            return Explanation(name, var.label, value, name in self.given, None, defaulted=name not in self.given)
         used = self.used.get(name, [])
         children = [self._node(dep, i, done) for dep in var.deps]
         because = None
@@ -452,7 +459,7 @@ def _render_node(node: Explanation, lines: list[str], indent: str, lang: str) ->
     if node.repeated:
         lines.append(f"{indent}- {node.name} = {value}  (see above)")
         return
-    tag = "  [given]" if node.given else ""
+    tag = "  [given]" if node.given else "  [default]" if node.defaulted else ""
     lines.append(f"{indent}- {node.name} = {value}  ({label}){tag}")
     inner = indent + "    "
     if node.because is not None:

@@ -26,7 +26,9 @@ class LoginForm(AuthenticationForm):
             return cleaned
         has_device = any(True for _d in devices_for_user(user, confirmed=True))
         if has_device:
-            device = match_token(user, (cleaned.get("otp_token") or "").strip())
+            token = (cleaned.get("otp_token") or "").strip()
+            # An empty code is a request for the code, not a wrong guess: it does not feed the device's throttle.
+            device = match_token(user, token) if token else None
             if device is None:
                 user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
                                        request=self.request)

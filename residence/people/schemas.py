@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ninja import Schema
+from pydantic import Field
 
 
 class PersonOut(Schema):
@@ -18,3 +19,7 @@ class PersonOut(Schema):
 class ErrorOut(Schema):
     code: str
     message: str
+
+
+class SearchIn(Schema):
+    q: str = Field(min_length=1, max_length=40, description="ID number, phone, name prefix or pinyin initials")

@@ -22,8 +22,9 @@ def _require(request: HttpRequest, cap: Capability) -> None:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
+    """Search by POST, so that ID and phone numbers never appear in URLs, history or access logs."""
     _require(request, Capability.PERSON_SEARCH)
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
         results = person_search(user=request.user, query=form.cleaned_data["q"])  # type: ignore[arg-type]

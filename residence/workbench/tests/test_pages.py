@@ -49,9 +49,12 @@ def test_security_headers(client: Client, login) -> None:
 
 def test_lockout_after_repeated_failures(client: Client, make_user, settings) -> None:
     make_user("locky", "clerk")
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         r = client.post("/accounts/login/", {"username": "locky", "password": "wrong"})
         assert r.status_code == 200
+    r = client.post("/accounts/login/", {"username": "locky", "password": "wrong"})
+    assert r.status_code == 429
+    assert "账号已锁定" in r.content.decode()
     r = client.post("/accounts/login/", {"username": "locky", "password": "Test-pass#2026"})
     assert r.status_code == 429
     assert "_auth_user_id" not in client.session

@@ -11,7 +11,8 @@ someone reads an explanation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import string
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,26 @@ def _default_value(var: Variable) -> Any:
     return _convert_one(var, var.default)
 
 
+def _scalar_of(var: Variable, value: Any) -> Any:
+    """One situation's value in the form formulas get when a single situation is evaluated."""
+    out = _convert_one(var, value)
+    if var.kind == DATETIME:
+        if not isinstance(out, dt.datetime):
+            return dt.datetime(out.year, out.month, out.day)
+        return out.replace(second=0, microsecond=0, tzinfo=None)
+    return out
+
+
+def _coerce_scalar(kind: str, value: Any) -> Any:
+    if kind in (INT, ENUM, SET):
+        return int(value)
+    if kind == BOOL:
+        return bool(value)
+    if kind in (DATE, DATETIME) and isinstance(value, np.datetime64):
+        return value.astype(object)
+    return value
+
+
 def _column_from_array(var: Variable, arr: Any, size: int) -> Col:
     kind = var.kind
     if kind == INTERVALS:
@@ -252,8 +273,12 @@ class Result:
 
     def __init__(self, *, model: Model, outputs: tuple[str, ...], size: int, as_of: dt.date, locality: str,
                  rules_version: str, columns: dict[str, Col], traced: bool,
-                 used: dict[str, list[UsedParam]], given: frozenset[str], names: Sequence[str] | None) -> None:
+                 used: dict[str, list[UsedParam]], given: frozenset[str], names: Sequence[str] | None,
+                 scalar: bool = False) -> None:
         self.model = model
+        self.scalar = scalar
+        self._wrapped: dict[str, Col] = {}
+        self._shown: dict[tuple[int, str], str] = {}
         self.outputs = outputs
         self.size = size
         self.as_of = as_of
@@ -269,10 +294,24 @@ class Result:
         """The raw column of an output (or, when traced, of any intermediate variable)."""
         if name not in self.columns:
             raise UnknownOutputError(f"not in this result (outputs: {', '.join(self.outputs)})", key=name)
-        return self.columns[name]
+        if not self.scalar:
+            return self.columns[name]
+        col = self._wrapped.get(name)
+        if col is None:
+            kind = self.model.variables[name].kind
+            col = np.empty(1, dtype=DTYPES[kind])
+            col[0] = self.columns[name]
+            self._wrapped[name] = col
+        return col
 
     def value(self, name: str, i: int) -> Any:
         """Situation ``i``'s value of ``name`` as a plain Python value."""
+        if self.scalar:
+            if name not in self.columns:
+                self[name]
+            if i != 0:
+                raise SituationError(f"no situation #{i + 1} (there is 1)")
+            return decode(self.model.variables[name], self.columns[name])
         return decode(self.model.variables[name], self[name][i])
 
     def record(self, i: int) -> dict[str, Any]:
@@ -295,18 +334,21 @@ class Result:
         if not 0 <= i < self.size:
             raise SituationError(f"no situation #{i + 1} (there are {self.size})")
         done: set[str] = set()
-        return [self._node(name, i, done) for name in self.outputs]
+        values: dict[str, Any] = {}
+        return [self._node(name, i, done, values) for name in self.outputs]
 
-    def _node(self, name: str, i: int, done: set[str]) -> Explanation:
+    def _node(self, name: str, i: int, done: set[str], values: dict[str, Any]) -> Explanation:
         var = self.model.variables[name]
-        value = self.value(name, i)
+        value = values.get(name, _MISSING)
+        if value is _MISSING:
+            value = values[name] = self.value(name, i)
         if name in done:
             return Explanation(name, var.label, value, name in self.given, None, repeated=True)
         done.add(name)
         if var.is_input or name in self.given:
             return Explanation(name, var.label, value, name in self.given, None, defaulted=name not in self.given)
         used = self.used.get(name, [])
-        children = [self._node(dep, i, done) for dep in var.deps]
+        children = [self._node(dep, i, done, values) for dep in var.deps]
         because = None
         if var.because:
             selector = var.because_key or name
@@ -320,17 +362,60 @@ class Result:
                 tkey = "*"
             template = var.because.get(tkey) or var.because.get("*")
             if template is not None:
-                because = (self._fill(template[0], var, i, used, value, "zh"),
-                           self._fill(template[1], var, i, used, value, "en"))
+                because = (self._fill(template[0], i, used, values, name, "zh"),
+                           self._fill(template[1], i, used, values, name, "en"))
         return Explanation(name, var.label, value, False, because, [u.value for u in used], children)
 
-    def _fill(self, template: str, var: Variable, i: int, used: list[UsedParam], value: Any, lang: str) -> str:
-        values: dict[str, str] = {"value": show(value, lang)}
-        for dep in var.deps:
-            values[dep] = show(self.value(dep, i), lang)
-        for item in used:
-            values[item.alias] = show(item.value.value, lang)
-        return template.format_map(values)
+    def _fill(self, template: str, i: int, used: list[UsedParam], values: dict[str, Any], name: str,
+              lang: str) -> str:
+        fields: dict[str, str] = {}
+        aliases = {item.alias: item for item in used}
+        for field_name in _fields(template):
+            if field_name in aliases:
+                key = (id(aliases[field_name].value), lang)
+                text = self._shown.get(key)
+                if text is None:
+                    text = self._shown[key] = show(aliases[field_name].value.value, lang)
+                fields[field_name] = text
+                continue
+            var_name = name if field_name == "value" else field_name
+            value = values.get(var_name, _MISSING)
+            if value is _MISSING:
+                value = values[var_name] = self.value(var_name, i)
+            fields[field_name] = show(value, lang)
+        return template.format_map(fields)
+
+
+_Step = tuple[str, Variable, Callable[..., Any], dict[str, Any], list[UsedParam]]
+
+
+def _bound_steps(model: Model, order: tuple[str, ...], pset: ParameterSet, day: dt.date) -> list[_Step]:
+    """The formulas to run with their parameter values as of ``day`` (cached per parameter set and day)."""
+    key = (id(model), order, day)
+    steps: list[_Step] | None = pset.bound.get(key)
+    if steps is None:
+        steps = []
+        for name in order:
+            var = model.variables[name]
+            assert var.formula is not None
+            uses = [UsedParam(alias, pset.get(pkey, day)) for alias, pkey in var.params.items()]
+            steps.append((name, var, var.formula, {u.alias: u.value.value for u in uses}, uses))
+        if len(pset.bound) > 1024:
+            pset.bound.clear()
+        pset.bound[key] = steps
+    return steps
+
+
+_FIELDS: dict[str, tuple[str, ...]] = {}
+
+
+def _fields(template: str) -> tuple[str, ...]:
+    """The {names} a because template uses (parsed once)."""
+    found = _FIELDS.get(template)
+    if found is None:
+        found = tuple(dict.fromkeys(f for _, f, _, _ in string.Formatter().parse(template) if f))
+        _FIELDS[template] = found
+    return found
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -361,7 +446,8 @@ def evaluate(
             raise UnknownOutputError(f"unknown output; known: {', '.join(model.outputs())}", key=name)
     pset = parameters if parameters is not None else load_parameters(locality)
 
-    columns: dict[str, Col] = {}
+    columns: dict[str, Any] = {}
+    scalar = False
     if isinstance(situations, Mapping):
         provided = frozenset(situations)
         for key in provided:
@@ -394,43 +480,63 @@ def evaluate(
             keys.update(sit)
         provided = frozenset(keys)
         inputs, order = model.plan(out_names, provided)
-        for name in inputs:
-            var = model.variables[name]
-            values = [sit.get(name, _MISSING) for sit in sits]
-            lacking = [i for i, v in enumerate(values) if v is _MISSING]
-            if lacking:
-                if var.is_input and var.default is not None:
-                    values = [var.default if v is _MISSING else v for v in values]
-                else:
-                    what = "missing input" if var.is_input else \
-                        "given in some situations and not others (give it in all or none)"
-                    raise MissingInputError(what, key=f"{_who(lacking[0], names)}: {name}")
-            columns[name] = _column_from_values(var, values, names)
+        scalar = size == 1
+        variables = model.variables
+        if scalar:
+            sit = sits[0]
+            for name in inputs:
+                var = variables[name]
+                value = sit.get(name, _MISSING)
+                if value is _MISSING:
+                    if var.is_input and var.default is not None:
+                        value = var.default
+                    else:
+                        raise MissingInputError("missing input", key=f"{_who(0, names)}: {name}")
+                try:
+                    columns[name] = _scalar_of(var, value)
+                except (TypeError, ValueError) as exc:
+                    raise InputTypeError(f"{exc}, got {type(value).__name__} {value!r}",
+                                         key=f"{_who(0, names)}: {name}") from None
+        else:
+            for name in inputs:
+                var = variables[name]
+                values = [sit.get(name, _MISSING) for sit in sits]
+                lacking = [i for i, v in enumerate(values) if v is _MISSING]
+                if lacking:
+                    if var.is_input and var.default is not None:
+                        values = [var.default if v is _MISSING else v for v in values]
+                    else:
+                        what = "missing input" if var.is_input else \
+                            "given in some situations and not others (give it in all or none)"
+                        raise MissingInputError(what, key=f"{_who(lacking[0], names)}: {name}")
+                columns[name] = _column_from_values(var, values, names)
 
     used: dict[str, list[UsedParam]] = {}
-    as_of64 = np.datetime64(day, "D")
-    for name in order:
-        var = model.variables[name]
-        assert var.formula is not None
+    as_of_arg: Any = day if scalar else np.datetime64(day, "D")
+    for name, var, formula, param_kwargs, uses in _bound_steps(model, order, pset, day):
         kwargs: dict[str, Any] = {dep: columns[dep] for dep in var.deps}
-        uses = []
-        for alias, pkey in var.params.items():
-            pv = pset.get(pkey, day)
-            kwargs[alias] = pv.value
-            uses.append(UsedParam(alias, pv))
+        if param_kwargs:
+            kwargs.update(param_kwargs)
         if var.uses_as_of:
-            kwargs["as_of"] = as_of64
-        result = np.asarray(var.formula(**kwargs))
-        if result.shape != (size,):
-            result = np.broadcast_to(result, (size,))
-        columns[name] = result
+            kwargs["as_of"] = as_of_arg
+        result = formula(**kwargs)
+        if scalar:
+            columns[name] = _coerce_scalar(var.kind, result)
+        else:
+            result = np.asarray(result)
+            dtype = DTYPES[var.kind]
+            if dtype is not object and result.dtype != dtype:
+                result = result.astype(dtype)
+            if result.shape != (size,):
+                result = np.broadcast_to(result, (size,))
+            columns[name] = result
         used[name] = uses
 
     if not trace:
         columns = {name: columns[name] for name in out_names}
     return Result(model=model, outputs=out_names, size=size, as_of=day, locality=pset.locality,
                   rules_version=pset.version, columns=columns, traced=trace, used=used if trace else {},
-                  given=provided, names=names)
+                  given=provided, names=names, scalar=scalar)
 
 
 # --- rendering --------------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ sentence: ``continuity_met = continuous_days >= min_days``.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import lru_cache
 
 import numpy as np
 
-from .catalogue import Zone
+from .catalogue import ENUMS, Zone
 from .continuity import compute_continuity
 from .model import (
     BOOL,
@@ -25,10 +25,20 @@ from .model import (
     SET,
     Col,
     Model,
+    add_days,
+    add_minutes,
     add_months,
     bits_of,
     code,
+    end_of_day_after,
+    is_in,
+    maximum,
     member_table,
+    minimum,
+    not_,
+    per_person,
+    to_date,
+    where,
 )
 
 MODEL = Model()
@@ -102,7 +112,7 @@ def declaration_instant_like(place_class: Col, hotel_style: bool) -> Col:
            params={"arrival_minutes": "registration.deadline.instant.arrival_minutes",
                    "departure_minutes": "registration.deadline.instant.departure_minutes"})
 def declaration_limit_minutes(event: Col, arrival_minutes: int, departure_minutes: int) -> Col:
-    return np.where(event == code("event", "arrival"), arrival_minutes, departure_minutes).astype(np.int32)
+    return where(event == code("event", "arrival"), arrival_minutes, departure_minutes)
 
 
 @m.formula("declaration_limit_days", INT, ("申报时限(天)", "deadline (days)"), output=False,
@@ -111,8 +121,8 @@ def declaration_limit_minutes(event: Col, arrival_minutes: int, departure_minute
                    "rental_days": "registration.deadline.rental.change_days"})
 def declaration_limit_days(place_class: Col, event: Col, arrival_days: int, departure_days: int,
                            rental_days: int) -> Col:
-    long_term = np.where(event == code("event", "arrival"), arrival_days, departure_days)
-    return np.where(place_class == code("place_class", "rental"), rental_days, long_term).astype(np.int32)
+    long_term = where(event == code("event", "arrival"), arrival_days, departure_days)
+    return where(place_class == code("place_class", "rental"), rental_days, long_term)
 
 
 @m.formula("declaration_due", DATETIME, ("申报截止时间", "declaration due by"),
@@ -125,10 +135,9 @@ def declaration_limit_days(place_class: Col, event: Col, arrival_days: int, depa
                               "by {value}")})
 def declaration_due(declaration_instant_like: Col, declaration_limit_minutes: Col, declaration_limit_days: Col,
                     event_time: Col, event: Col, place_class: Col) -> Col:
-    by_minutes = event_time + declaration_limit_minutes.astype("timedelta64[m]")
-    last_day = event_time.astype("datetime64[D]") + declaration_limit_days.astype("timedelta64[D]")
-    by_days = (last_day + np.timedelta64(1, "D")).astype("datetime64[m]") - np.timedelta64(1, "m")
-    return np.where(declaration_instant_like, by_minutes, by_days)
+    by_minutes = add_minutes(event_time, declaration_limit_minutes)
+    by_days = end_of_day_after(event_time, declaration_limit_days)
+    return where(declaration_instant_like, by_minutes, by_days)
 
 
 @m.formula("declaration_late", BOOL, ("逾期申报", "declared late"),
@@ -150,8 +159,8 @@ def declaration_late(declared_time: Col, declaration_due: Col) -> Col:
                           "separations within {separation_days} days: due by {value}")})
 def employment_report_due(employment_event: Col, employment_event_date: Col, hire_days: int,
                           separation_days: int) -> Col:
-    days = np.where(employment_event == code("employment_event", "hire"), hire_days, separation_days)
-    return employment_event_date + days.astype("timedelta64[D]")
+    days = where(employment_event == code("employment_event", "hire"), hire_days, separation_days)
+    return add_days(employment_event_date, days)
 
 
 @m.formula("employment_report_late", BOOL, ("用工信息录入逾期", "employer reported late"),
@@ -172,17 +181,15 @@ def employment_report_late(employment_reported_date: Col, employment_report_due:
                           "that count: {evidence_kinds}): {value}")})
 def continuity(registration_intervals: Col, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
                evidence_kinds: tuple[str, ...]) -> Col:
-    day = as_of.astype(object)
-    out = np.empty(len(registration_intervals), dtype=object)
-    out[:] = [compute_continuity(ivs, day, area_level=area_level, zones=zones, evidence_kinds=evidence_kinds)
-              for ivs in registration_intervals]
-    return out
+    day = to_date(as_of)
+    return per_person(lambda intervals: compute_continuity(intervals, day, area_level=area_level, zones=zones,
+                                                           evidence_kinds=evidence_kinds), registration_intervals)
 
 
 @m.formula("continuous_days", INT, ("连续居住登记天数", "days of continuous registration"),
            because={"*": ("{continuity}", "{continuity}")})
 def continuous_days(continuity: Col) -> Col:
-    return np.fromiter((c.days for c in continuity), dtype=np.int32, count=len(continuity))
+    return per_person(lambda c: c.days, continuity, np.int32)
 
 
 @m.formula("continuity_met", BOOL, ("居住满半年", "continuity met"),
@@ -200,7 +207,7 @@ def continuity_met(continuous_days: Col, min_days: int) -> Col:
            because={"*": ("要求{min_days}天,已有{continuous_days}天,还差{value}天",
                           "{min_days} required, {continuous_days} so far: {value} short")})
 def continuity_shortfall_days(continuous_days: Col, min_days: int) -> Col:
-    return np.maximum(min_days - continuous_days, 0).astype(np.int32)
+    return maximum(min_days - continuous_days, 0)
 
 
 @m.formula("direct_scheme", BOOL, ("属直接申领政策", "direct scheme applies"),
@@ -210,7 +217,7 @@ def continuity_shortfall_days(continuous_days: Col, min_days: int) -> Col:
                     "false": ("政策:{scheme};直接申领政策为{schemes}", "scheme: {scheme}; direct schemes are "
                               "{schemes}")})
 def direct_scheme(scheme: Col, schemes: tuple[str, ...]) -> Col:
-    return member_table("scheme", schemes)[scheme]
+    return is_in(scheme, "scheme", schemes)
 
 
 @m.formula("register_only", BOOL, ("只登记不发证", "registered, no permit"),
@@ -221,7 +228,7 @@ def direct_scheme(scheme: Col, schemes: tuple[str, ...]) -> Col:
                               "{continuous_days} days (under {below_days}: registration only); direct "
                               "scheme: {direct_scheme}")})
 def register_only(continuous_days: Col, direct_scheme: Col, below_days: int) -> Col:
-    return (continuous_days < below_days) & ~direct_scheme
+    return (continuous_days < below_days) & not_(direct_scheme)
 
 
 @m.formula("employment_met", BOOL, ("合法稳定就业", "stable employment"),
@@ -262,9 +269,9 @@ def employment_met(social_insurance_months: Col, business_licence_months: Col, l
 def employment_shortfall_months(employment_met: Col, social_insurance_months: Col, business_licence_months: Col,
                                 labour_contract_months: Col, agricultural_contract_months: Col, insurance: int,
                                 licence: int, labour: int, agricultural: int) -> Col:
-    gap = np.minimum(np.minimum(insurance - social_insurance_months, licence - business_licence_months),
-                     np.minimum(labour - labour_contract_months, agricultural - agricultural_contract_months))
-    return np.where(employment_met, 0, np.maximum(gap, 0)).astype(np.int32)
+    gap = minimum(minimum(insurance - social_insurance_months, licence - business_licence_months),
+                  minimum(labour - labour_contract_months, agricultural - agricultural_contract_months))
+    return where(employment_met, 0, maximum(gap, 0))
 
 
 @m.formula("residence_met", BOOL, ("合法稳定住所", "stable residence"),
@@ -281,10 +288,10 @@ def employment_shortfall_months(employment_met: Col, social_insurance_months: Co
                               "{housing_safety_compliant}; lease needed for {lease}: {has_lease}")})
 def residence_met(housing: Col, housing_safety_compliant: Col, has_lease: Col, accepted: tuple[str, ...],
                   safety: tuple[str, ...], lease: tuple[str, ...]) -> Col:
-    ok = member_table("housing", accepted)[housing]
-    needs_safety = member_table("housing", safety)[housing]
-    needs_lease = member_table("housing", lease)[housing]
-    return ok & (~needs_safety | housing_safety_compliant) & (~needs_lease | has_lease)
+    ok = is_in(housing, "housing", accepted)
+    needs_safety = is_in(housing, "housing", safety)
+    needs_lease = is_in(housing, "housing", lease)
+    return ok & (not_(needs_safety) | housing_safety_compliant) & (not_(needs_lease) | has_lease)
 
 
 @m.formula("study_met", BOOL, ("连续就读", "continuous study"),
@@ -296,7 +303,7 @@ def residence_met(housing: Col, housing_safety_compliant: Col, has_lease: Col, a
                               "school: {school_level}; accepted: {levels}; full time required: {full_time}, "
                               "full time: {full_time_study}")})
 def study_met(school_level: Col, full_time_study: Col, levels: tuple[str, ...], full_time: bool) -> Col:
-    return member_table("school_level", levels)[school_level] & (full_time_study | (not full_time))
+    return is_in(school_level, "school_level", levels) & (full_time_study | (not full_time))
 
 
 @m.formula("eligible", BOOL, ("符合居住证申领条件", "eligible for a residence permit"),
@@ -319,11 +326,11 @@ def eligible(direct_scheme: Col, continuity_met: Col, employment_met: Col, resid
                     "*": ("依据:{value}", "basis: {value}")})
 def eligibility_basis(eligible: Col, direct_scheme: Col, employment_met: Col, residence_met: Col,
                       study_met: Col) -> Col:
-    basis = np.where(study_met, code("basis", "study"), code("basis", "none"))
-    basis = np.where(residence_met, code("basis", "residence"), basis)
-    basis = np.where(employment_met, code("basis", "employment"), basis)
-    basis = np.where(direct_scheme, code("basis", "scheme"), basis)
-    return np.where(eligible, basis, code("basis", "none")).astype(np.int8)
+    basis = where(study_met, code("basis", "study"), code("basis", "none"))
+    basis = where(residence_met, code("basis", "residence"), basis)
+    basis = where(employment_met, code("basis", "employment"), basis)
+    basis = where(direct_scheme, code("basis", "scheme"), basis)
+    return where(eligible, basis, code("basis", "none"))
 
 
 @m.formula("missing_materials", SET, ("尚缺材料(一次性告知)", "materials still missing (told all at once)"),
@@ -335,17 +342,18 @@ def eligibility_basis(eligible: Col, direct_scheme: Col, employment_met: Col, re
                           "{materials}; still missing: {value}")})
 def missing_materials(eligibility_basis: Col, materials: Col, required: tuple[str, ...],
                       proof_for: dict[str, str]) -> Col:
-    table = np.zeros(len(_basis_values()), dtype=np.int32)
-    for basis, material in proof_for.items():
-        table[code("basis", basis)] = bits_of("material", (material,))
+    table = _proof_table(tuple(sorted(proof_for.items())))
     needed = table[eligibility_basis] | bits_of("material", required)
-    return (needed & ~materials).astype(np.int32)
+    return needed & ~materials
 
 
-def _basis_values() -> tuple[str, ...]:
-    from .catalogue import ENUMS
-
-    return ENUMS["basis"]
+@lru_cache(maxsize=64)
+def _proof_table(proof_for: tuple[tuple[str, str], ...]) -> Col:
+    """table[basis code] = the bit of the material that proves that basis."""
+    table = np.zeros(len(ENUMS["basis"]), dtype=np.int32)
+    for basis, material in proof_for:
+        table[code("basis", basis)] = bits_of("material", (material,))
+    return table
 
 
 # ==== who may apply (rule 8) ===========================================================================
@@ -369,8 +377,7 @@ def _basis_values() -> tuple[str, ...]:
 def applicant_accepted(applicant_relation: Col, person_age: Col, unable_to_attend: Col, self_min_age: int,
                        proxies: tuple[str, ...], proxy_below_age: int, grid_ok: bool) -> Col:
     in_person = (applicant_relation == code("relation", "self")) & (person_age >= self_min_age)
-    proxy = member_table("relation", proxies)[applicant_relation] & ((person_age < proxy_below_age)
-                                                                      | unable_to_attend)
+    proxy = is_in(applicant_relation, "relation", proxies) & ((person_age < proxy_below_age) | unable_to_attend)
     grid = (applicant_relation == code("relation", "grid_worker")) & grid_ok
     return in_person | proxy | grid
 
@@ -383,12 +390,17 @@ def applicant_accepted(applicant_relation: Col, person_age: Col, unable_to_atten
                     "false": ("{point_kind}不能受理{service}(各类受理点可受理:{services})",
                               "a {point_kind} may not accept {service} ({services})")})
 def point_may_accept(point_kind: Col, service: Col, services: dict[str, tuple[str, ...]]) -> Col:
-    from .catalogue import ENUMS
-
-    table = np.zeros((len(ENUMS["point_kind"]), len(ENUMS["service"])), dtype=bool)
-    for kind, allowed in services.items():
-        table[code("point_kind", kind)] = member_table("service", allowed)
+    table = _service_table(tuple(sorted(services.items())))
     return table[point_kind, service]
+
+
+@lru_cache(maxsize=64)
+def _service_table(services: tuple[tuple[str, tuple[str, ...]], ...]) -> Col:
+    """table[point kind code, service code] = may that kind of point accept that service."""
+    table = np.zeros((len(ENUMS["point_kind"]), len(ENUMS["service"])), dtype=bool)
+    for kind, allowed in services:
+        table[code("point_kind", kind)] = member_table("service", allowed)
+    return table
 
 
 # ==== issuing (rule 9) =================================================================================
@@ -398,7 +410,7 @@ def point_may_accept(point_kind: Col, service: Col, services: dict[str, tuple[st
                           "accepted on {accepted_date}: issue within {limit} days (local extension "
                           "{extension}), by {value}")})
 def issue_due_date(accepted_date: Col, limit: int, extension: int) -> Col:
-    return accepted_date + np.timedelta64(limit + extension, "D")
+    return add_days(accepted_date, limit + extension)
 
 
 @m.formula("issue_late", BOOL, ("逾期发证", "issued late"),
@@ -437,9 +449,8 @@ def endorsement_window_start(endorsement_due_date: Col, months: int) -> Col:
                     "late": ("{endorsement_date}晚于{endorsement_due_date},逾期",
                              "{endorsement_date} is after {endorsement_due_date}: late")})
 def endorsement_timing(endorsement_date: Col, endorsement_window_start: Col, endorsement_due_date: Col) -> Col:
-    timing = np.where(endorsement_date < endorsement_window_start, code("timing", "early"),
-                      code("timing", "in_window"))
-    return np.where(endorsement_date > endorsement_due_date, code("timing", "late"), timing).astype(np.int8)
+    timing = where(endorsement_date < endorsement_window_start, code("timing", "early"), code("timing", "in_window"))
+    return where(endorsement_date > endorsement_due_date, code("timing", "late"), timing)
 
 
 @m.formula("endorsement_allowed", BOOL, ("可予签注", "endorsement granted"),
@@ -469,7 +480,7 @@ def permit_suspended(endorsement_timing: Col, endorsement_due_date: Col) -> Col:
 def residence_years_from(endorsement_timing: Col, permit_anchor_date: Col, endorsement_date: Col,
                          restart: bool) -> Col:
     late = endorsement_timing == code("timing", "late")
-    return np.where(late & restart, endorsement_date, permit_anchor_date)
+    return where(late & restart, endorsement_date, permit_anchor_date)
 
 
 # ==== change (rule 11) =================================================================================
@@ -478,7 +489,7 @@ def residence_years_from(endorsement_timing: Col, permit_anchor_date: Col, endor
            because={"*": ("{change_date}变更,{limit}日内办理,截止{value}",
                           "changed on {change_date}: report within {limit} days, by {value}")})
 def change_due_date(change_date: Col, limit: int) -> Col:
-    return change_date + np.timedelta64(limit, "D")
+    return add_days(change_date, limit)
 
 
 @m.formula("change_late", BOOL, ("逾期办理变更", "change reported late"),
@@ -496,7 +507,7 @@ def change_late(change_reported_date: Col, change_due_date: Col) -> Col:
            because={"*": ("{service}:收取工本费的业务为{charged},工本费{card_fee}元,应缴{value}元",
                           "{service}: the card fee ({card_fee} yuan) is paid for {charged}: {value} yuan")})
 def fee_yuan(service: Col, card_fee: int, charged: tuple[str, ...]) -> Col:
-    return np.where(member_table("service", charged)[service], card_fee, 0).astype(np.int32)
+    return where(is_in(service, "service", charged), card_fee, 0)
 
 
 # ==== dormancy (rule 13) ===============================================================================

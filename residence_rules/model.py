@@ -77,7 +77,7 @@ class Model:
 
     def __init__(self) -> None:
         self.variables: dict[str, Variable] = {}
-        self._plans: dict[tuple[tuple[str, ...], frozenset[str]], tuple[list[str], list[str]]] = {}
+        self._plans: dict[tuple[tuple[str, ...], frozenset[str]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
     def input(self, name: str, kind: str, label: Text, *, enum: str | None = None, default: Any = None,
               minimum: int | None = None) -> None:
@@ -135,7 +135,7 @@ class Model:
     def inputs(self) -> list[str]:
         return [v.name for v in self.variables.values() if v.is_input]
 
-    def plan(self, outputs: tuple[str, ...], provided: frozenset[str]) -> tuple[list[str], list[str]]:
+    def plan(self, outputs: tuple[str, ...], provided: frozenset[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(inputs needed, formulas to run in order) for ``outputs`` when ``provided`` keys are given."""
         key = (outputs, provided)
         found = self._plans.get(key)
@@ -159,7 +159,7 @@ class Model:
 
         for out in outputs:
             visit(out)
-        found = (inputs, order)
+        found = (tuple(inputs), tuple(order))
         if len(self._plans) < 4096:
             self._plans[key] = found
         return found
@@ -182,12 +182,94 @@ def bits_of(enum: str, members: tuple[str, ...]) -> int:
     return out
 
 
+@lru_cache(maxsize=256)
 def code(enum: str, value: str) -> int:
+    """The code of an enum value (what columns hold)."""
     return ENUMS[enum].index(value)
 
 
-def add_months(dates: Col, months: Col | int) -> Col:
+# Helpers that work on a column (numpy array, a batch) and on one value (a single situation), like
+# OpenFisca's where/max_/min_/not_: formulas use them instead of numpy calls so that one formula serves both.
+def where(cond: Any, yes: Any, no: Any) -> Any:
+    """``yes`` where ``cond`` holds, else ``no``."""
+    if isinstance(cond, np.ndarray):
+        return np.where(cond, yes, no)
+    return yes if cond else no
+
+
+def maximum(a: Any, b: Any) -> Any:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.maximum(a, b)
+    return max(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.minimum(a, b)
+    return min(a, b)
+
+
+def not_(value: Any) -> Any:
+    """Logical not, for a boolean column or one boolean."""
+    return value ^ True
+
+
+def is_in(codes: Any, enum: str, members: tuple[str, ...]) -> Any:
+    """Whether each enum code is one of ``members``."""
+    if isinstance(codes, np.ndarray):
+        return member_table(enum, members)[codes]
+    return ENUMS[enum][codes] in members
+
+
+def add_days(dates: Any, days: Any) -> Any:
+    if isinstance(dates, np.ndarray):
+        return dates + np.asarray(days).astype("timedelta64[D]")
+    return dates + dt.timedelta(days=int(days))
+
+
+def add_minutes(times: Any, minutes: Any) -> Any:
+    if isinstance(times, np.ndarray):
+        return times + np.asarray(minutes).astype("timedelta64[m]")
+    return times + dt.timedelta(minutes=int(minutes))
+
+
+def end_of_day_after(times: Any, days: Any) -> Any:
+    """The last minute (23:59) of the day ``days`` days after each time's day."""
+    if isinstance(times, np.ndarray):
+        last_day = times.astype("datetime64[D]") + np.asarray(days).astype("timedelta64[D]")
+        return (last_day + np.timedelta64(1, "D")).astype("datetime64[m]") - np.timedelta64(1, "m")
+    return dt.datetime.combine(times.date() + dt.timedelta(days=int(days)), dt.time(23, 59))
+
+
+def per_person(func: Callable[[Any], Any], column: Any, dtype: Any = object) -> Any:
+    """Apply a plain Python function to each element of a column (or to the one value)."""
+    if isinstance(column, np.ndarray):
+        if dtype is object:
+            out = np.empty(len(column), dtype=object)
+            out[:] = [func(x) for x in column]
+            return out
+        return np.fromiter((func(x) for x in column), dtype=dtype, count=len(column))
+    return func(column)
+
+
+def to_date(day: Any) -> dt.date:
+    """The as-of date as a datetime.date."""
+    if isinstance(day, np.datetime64):
+        value: dt.date = day.astype("datetime64[D]").astype(object)
+        return value
+    assert isinstance(day, dt.date)
+    return day
+
+
+def add_months(dates: Any, months: Any) -> Any:
     """Dates plus whole months; a day past the target month's end becomes its last day."""
+    if not isinstance(dates, np.ndarray):
+        total = dates.year * 12 + dates.month - 1 + int(months)
+        year, month = divmod(total, 12)
+        month += 1
+        next_first = dt.date(year + (month == 12), month % 12 + 1, 1)
+        length = (next_first - dt.date(year, month, 1)).days
+        return dt.date(year, month, min(dates.day, length))
     month = dates.astype("datetime64[M]")
     day = (dates - month.astype("datetime64[D]")).astype(np.int32)
     target = month + np.asarray(months).astype("timedelta64[M]")
@@ -207,9 +289,12 @@ def decode(var: Variable, raw: Any) -> Any:
         assert var.enum is not None
         return ENUMS[var.enum][int(raw)]
     if kind == DATE:
-        value = np.datetime64(raw, "D").astype(object)
-        return value
+        if isinstance(raw, dt.date):
+            return raw
+        return np.datetime64(raw, "D").astype(object)
     if kind == DATETIME:
+        if isinstance(raw, dt.datetime):
+            return raw
         return np.datetime64(raw, "m").astype(object)
     if kind == SET:
         assert var.enum is not None

@@ -295,6 +295,7 @@ class ParameterSet:
             name = library.localities[name].inherits
         self.chain: list[LocalityFile] = chain
         self._cache: dict[dt.date, dict[str, ParamValue | None]] = {}
+        self.bound: dict[Any, Any] = {}  # the engine's cache of formulas bound to parameter values
 
     @property
     def version(self) -> str:

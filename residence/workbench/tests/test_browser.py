@@ -1,0 +1,96 @@
+"""Browser journey in real Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from residence.accounts.services import user_create
+from residence.audit.models import Event
+from residence.demo.services import demo_city_generate
+from residence.people.identity import reveal_id_number
+from residence.people.models import Person
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls below are plain synchronous test code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
+PASSWORD = "Browser#2026"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("工作台")
+
+
+def test_clerk_finds_person_by_id_opens_masked_record_and_read_is_audited(live_server, browser: Browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    demo_city_generate(persons=120, seed=21)
+    for username, role, area in [("clerk", "clerk", "440308"), ("clerk_lh", "clerk", "440303"),
+                                 ("manager", "manager", "440300")]:
+        user_create(actor=None, username=username, password=PASSWORD, role=role, jurisdiction_code=area,
+                    check_password=False)
+    person = (Person.objects.filter(registrations__unit__building__grid__path__contains="/440308/",
+                                    registrations__ended_on__isnull=True)
+              .exclude(registrations__unit__building__grid__path__contains="/440303/").order_by("pk").first())
+    assert person is not None
+    full_id = reveal_id_number(person.id_number_enc)
+    base = live_server.url
+
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    log_in(page, base, "clerk")
+    page.click("text=人员查询")
+    page.fill("#id_q", full_id)
+    page.click("button:has-text('查询')")
+    link = page.locator("#results a", has_text=person.name)
+    expect(link).to_be_visible()
+    expect(page.locator("#results")).to_contain_text(person.id_number_masked)
+    link.click()
+    expect(page.locator("h1")).to_have_text(person.name)
+    expect(page.locator("#id-number")).to_have_text(person.id_number_masked)
+    assert full_id not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "person-detail-desktop.png"), full_page=True)
+
+    viewed = Event.objects.filter(action="person.record.viewed", subject_id=str(person.pk))
+    assert viewed.count() == 1
+    assert viewed.get().actor_label == "clerk"
+
+    # the manager sees the read in the audit trail page
+    manager = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    log_in(manager, base, "manager")
+    manager.goto(f"{base}/audit/?subject_type=person&subject_id={person.pk}")
+    row = manager.locator("#events tbody tr", has_text="person.record.viewed")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("clerk")
+    manager.screenshot(path=str(ARTIFACTS / "audit-trail-phone.png"), full_page=True)
+
+    # a clerk of the other district finds nothing and cannot open the record
+    other = browser.new_page()
+    log_in(other, base, "clerk_lh")
+    other.goto(f"{base}/people/")
+    other.fill("#id_q", full_id)
+    other.click("button:has-text('查询')")
+    expect(other.locator("#results")).to_contain_text("您的辖区内未找到此人")
+    response = other.goto(f"{base}/people/{person.pk}/")
+    assert response is not None and response.status == 404
+    assert Event.objects.filter(action="person.record.viewed", subject_id=str(person.pk)).count() == 1
+    for p in (page, manager, other):
+        p.close()

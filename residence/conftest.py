@@ -19,7 +19,7 @@ def city(db: None) -> None:
 
 
 @pytest.fixture
-def make_user(db: None):  # noqa: ANN201
+def make_user(db: None):
     def make(username: str, role: str, jurisdiction_code: str = "440308") -> User:
         return user_create(actor=None, username=username, password=PASSWORD, role=role,
                            jurisdiction_code=jurisdiction_code, check_password=False)
@@ -27,7 +27,7 @@ def make_user(db: None):  # noqa: ANN201
 
 
 @pytest.fixture
-def login(client: Client, make_user):  # noqa: ANN001, ANN201
+def login(client: Client, make_user):
     def do(role: str, jurisdiction_code: str = "440308", username: str | None = None) -> User:
         user = make_user(username or f"{role}_{jurisdiction_code}", role, jurisdiction_code)
         client.force_login(user)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .catalogue import ENUMS
-from .engine import evaluate
+from .engine import evaluate, render
 from .formulas import OUTPUT_GROUPS
 from .model import BOOL, INT, Col, Model
 from .parameters import PARAMETERS_DIR, ParameterSet, _load_directory, load_library
@@ -168,10 +168,7 @@ def run_bench(*, n: int = 10_000_000, quick: bool = False, out: TextIO) -> int:
 
     def line(label: str, value: float, unit: str, target: float | None, higher_is_better: bool = True,
              note: str = "") -> None:
-        if target is None:
-            ratio = ""
-        else:
-            ratio = f"{(value / target if higher_is_better else target / value):6.2f}x"
+        ratio = "" if target is None else f"{(value / target if higher_is_better else target / value):6.2f}x"
         tgt = "" if target is None else (f">= {_fmt(target)}" if higher_is_better else f"<= {_fmt(target)}")
         print(f"  {label:<58} {_fmt(value):>12} {unit:<14} {tgt:<14} {ratio} {note}".rstrip(), file=out)
 
@@ -189,7 +186,6 @@ def run_bench(*, n: int = 10_000_000, quick: bool = False, out: TextIO) -> int:
     pop_s = _best(lambda: evaluate(FULL_ELIGIBILITY, columns, AS_OF, parameters=pset), 3)
     line(f"population: full eligibility ({n:,} situations, {len(FULL_ELIGIBILITY)} outputs)", n / pop_s,
          "situations/s", 10_000_000.0)
-    del columns
 
     # 3. the three-condition formula in both engines
     three = _three_columns(n)
@@ -213,7 +209,6 @@ def run_bench(*, n: int = 10_000_000, quick: bool = False, out: TextIO) -> int:
              note="(target: OpenFisca's figure)")
         line(f"  OpenFisca {_version_of('openfisca-core')}, same formula, calculate()", n / of_s,
              "persons/s", None, note=f"(results identical: {same})")
-    del three
 
     # 4. explained mode in a batch
     cols = population_columns(batch_n, seed=7)
@@ -229,20 +224,32 @@ def run_bench(*, n: int = 10_000_000, quick: bool = False, out: TextIO) -> int:
     m = min(result.size, 20_000)
     start = time.perf_counter()
     for i in range(m):
-        result.explain(i)
+        result.trace_record(i)
+    rec_slice_s = time.perf_counter() - start
+    line("  each person's trace record sliced from the batch", m / rec_slice_s, "persons/s", None)
+    start = time.perf_counter()
+    for i in range(m):
+        render(result, i)
     tree_s = time.perf_counter() - start
-    line("  each person's explanation tree built (zh + en)", m / tree_s, "persons/s", None)
+    line("  each person's explanation tree rendered (zh + en text)", m / tree_s, "persons/s", None)
 
-    # 5. one at a time, as at a counter (evaluate + the person's explanation tree)
+    # 5. one at a time, as at a counter: evaluate with trace, keep the person's trace record (what a decision
+    #    stores to be replayed); then, separately, the full bilingual explanation tree rendered as text
     def one_by_one() -> None:
         for i in range(single_n):
-            r = evaluate(outputs, [records[i]], AS_OF, parameters=pset, trace=True)
-            r.explain(0)
+            evaluate(outputs, [records[i]], AS_OF, parameters=pset, trace=True).trace_record(0)
+
+    def one_by_one_rendered() -> None:
+        for i in range(single_n):
+            render(evaluate(outputs, [records[i]], AS_OF, parameters=pset, trace=True), 0)
 
     one_by_one()
     single_s = _best(one_by_one, 2)
-    line(f"explained one at a time ({single_n:,} evaluations with trees)", single_n / single_s,
+    line(f"explained one at a time ({single_n:,}, trace kept + trace record)", single_n / single_s,
          "situations/s", 5_000.0)
+    rendered_s = _best(one_by_one_rendered, 1)
+    line("  same, plus the explanation tree rendered (zh + en text)", single_n / rendered_s, "situations/s",
+         None)
     if of_run is not None:
         count = 300 if quick else 2_000
         one = {k: v[:1] for k, v in _three_columns(1).items()}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -228,8 +227,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     if count:
         pairs: dict[tuple[str, str], list[int]] = {}
         for i in idx:
-            key = (show(decode(var, a[i]), "en"), show(decode(var, b[i]), "en"))
-            pairs.setdefault(key, []).append(int(i))
+            pair = (show(decode(var, a[i]), "en"), show(decode(var, b[i]), "en"))
+            pairs.setdefault(pair, []).append(int(i))
         for (x, y), rows in sorted(pairs.items(), key=lambda kv: -len(kv[1])):
             label = {"no": "false", "yes": "true"}
             print(f"  {label.get(x, x)} -> {label.get(y, y)}: {len(rows)}", file=out)
@@ -249,6 +248,3 @@ def _changed_params(base: Any, variant: Any, day: dt.date) -> list[tuple[str, st
             out.append((b_item.key, f"{show(b_item.value, 'en')} -> {show(v_item.value, 'en')}"))
     return out
 
-
-def run(argv: Sequence[str] | None = None) -> int:  # pragma: no cover - convenience alias
-    return main(list(argv) if argv is not None else None)

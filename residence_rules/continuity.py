@@ -90,6 +90,10 @@ class ContinuityResult:
         return self.describe("en")
 
 
+def _sort_key(iv: Interval) -> tuple[dt.date, dt.date]:
+    return (iv.start, iv.end or dt.date.max)
+
+
 def area_key(code: str, level: str, zone_of: Mapping[str, str]) -> str:
     """The area a code belongs to for continuity: the zone, or the code cut to the level."""
     if level == "county":
@@ -120,7 +124,8 @@ def compute_continuity(
             notes.append((f"{iv.start}起的登记晚于评估日期,未计入", f"the record from {iv.start} starts after the as-of date"))
         else:
             usable.append(iv)
-    usable.sort(key=lambda iv: (iv.start, iv.end or dt.date.max))
+    if len(usable) > 1:
+        usable.sort(key=_sort_key)
     breaks: list[Break] = []
     if not usable:
         return ContinuityResult(as_of, 0, None, None, (), tuple(notes))
@@ -163,8 +168,7 @@ def parse_interval(raw: Any) -> Interval:
         start, end, area = raw.get("from"), raw.get("to"), raw.get("area")
         kind = raw.get("kind", "registration")
         if (type(start) is dt.date and (end is None or type(end) is dt.date) and type(area) is str and area
-                and kind in _KINDS and len(raw) <= 4 and (end is None or end >= start)
-                and not set(raw) - _INTERVAL_KEYS):
+                and kind in _KINDS and (end is None or end >= start) and raw.keys() <= _INTERVAL_KEYS):
             return Interval(start, end, area, kind)
     if not isinstance(raw, Mapping):
         raise ValueError(f"an interval must be a mapping {{from, to, area, kind}}, got {type(raw).__name__}")

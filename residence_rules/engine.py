@@ -23,9 +23,9 @@ from .continuity import parse_interval
 from .errors import InputTypeError, MissingInputError, SituationError, UnknownInputError, UnknownOutputError
 from .model import (
     BOOL,
-    DTYPES,
     DATE,
     DATETIME,
+    DTYPES,
     ENUM,
     INT,
     INTERVALS,
@@ -221,7 +221,7 @@ class UsedParam:
     value: ParamValue
 
 
-@dataclass
+@dataclass(slots=True)
 class Explanation:
     """One node of a person's explanation: a variable, its value, why, the parameters it used, and the
     explanations of the variables it read."""
@@ -254,7 +254,14 @@ class Explanation:
         }
 
 
+_PLAIN = (bool, int, str, float, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if value.__class__ in _PLAIN:
+        return value
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -278,7 +285,7 @@ class Result:
         self.model = model
         self.scalar = scalar
         self._wrapped: dict[str, Col] = {}
-        self._shown: dict[tuple[int, str], str] = {}
+        self._params_key: tuple[int, ...] | None = None
         self.outputs = outputs
         self.size = size
         self.as_of = as_of
@@ -327,6 +334,40 @@ class Result:
                 seen.setdefault(item.value.key, item.value)
         return list(seen.values())
 
+    def trace_record(self, i: int) -> dict[str, Any]:
+        """Situation ``i``'s trace as plain data to store with a decision and replay later: the rules version,
+        the date and locality, every value (inputs and intermediates) and every parameter used with its value,
+        dates in force and source. Needs ``trace=True``."""
+        if not self.traced:
+            raise SituationError("evaluate with trace=True to keep a trace")
+        values = {name: _jsonable(self.value(name, i)) for name in self.columns}
+        return {
+            "rules_version": self.rules_version,
+            "as_of": self.as_of.isoformat(),
+            "locality": self.locality,
+            "outputs": {name: values[name] for name in self.outputs},
+            "values": values,
+            "parameters": self._params_record(),
+        }
+
+    def _params_record(self) -> dict[str, Any]:
+        key = self._params_key
+        if key is None:
+            key = self._params_key = tuple(id(u.value) for uses in self.used.values() for u in uses)
+        hit = _PARAMS_RECORDS.get(key)
+        if hit is None:
+            record = {
+                p.key: {"value": _jsonable(p.value), "from": p.start.isoformat(),
+                        "to": p.end.isoformat() if p.end else None, "locality": p.locality,
+                        "source": p.source.ref}
+                for p in self.params_used()
+            }
+            if len(_PARAMS_RECORDS) > 1024:
+                _PARAMS_RECORDS.clear()
+            # keep the ParamValue objects alive with the record so that their ids stay theirs
+            hit = _PARAMS_RECORDS[key] = (self.params_used(), record)
+        return hit[1]
+
     def explain(self, i: int) -> list[Explanation]:
         """Situation ``i``'s explanation: one tree per output (needs ``trace=True``)."""
         if not self.traced:
@@ -372,11 +413,7 @@ class Result:
         aliases = {item.alias: item for item in used}
         for field_name in _fields(template):
             if field_name in aliases:
-                key = (id(aliases[field_name].value), lang)
-                text = self._shown.get(key)
-                if text is None:
-                    text = self._shown[key] = show(aliases[field_name].value.value, lang)
-                fields[field_name] = text
+                fields[field_name] = _show_param(aliases[field_name].value, lang)
                 continue
             var_name = name if field_name == "value" else field_name
             value = values.get(var_name, _MISSING)
@@ -404,6 +441,23 @@ def _bound_steps(model: Model, order: tuple[str, ...], pset: ParameterSet, day: 
             pset.bound.clear()
         pset.bound[key] = steps
     return steps
+
+
+_PARAMS_RECORDS: dict[tuple[int, ...], tuple[list[ParamValue], dict[str, Any]]] = {}
+_PARAM_SHOWN: dict[tuple[int, str], tuple[ParamValue, str]] = {}
+
+
+def _show_param(pv: ParamValue, lang: str) -> str:
+    """A parameter value in words, cached per value object (parameter values are few and immutable)."""
+    key = (id(pv), lang)
+    hit = _PARAM_SHOWN.get(key)
+    if hit is not None and hit[0] is pv:
+        return hit[1]
+    if len(_PARAM_SHOWN) > 10_000:
+        _PARAM_SHOWN.clear()
+    text = show(pv.value, lang)
+    _PARAM_SHOWN[key] = (pv, text)
+    return text
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {}

@@ -23,7 +23,7 @@ from .model import (
     INTERVALS,
     OBJECT,
     SET,
-    Col,
+    Column,
     Model,
     add_days,
     add_minutes,
@@ -102,7 +102,7 @@ m.input("days_without_active_record", INT, ("无有效居住登记或用工记�
                              "{place_class}: declared at once (rentals hotel-style: {hotel_style})"),
                     "false": ("{place_class}按日计算申报时限(出租屋“旅馆式”管理:{hotel_style})",
                               "{place_class}: deadline counted in days (rentals hotel-style: {hotel_style})")})
-def declaration_instant_like(place_class: Col, hotel_style: bool) -> Col:
+def declaration_instant_like(place_class: Column, hotel_style: bool) -> Column:
     instant = place_class == code("place_class", "instant")
     rental = place_class == code("place_class", "rental")
     return instant | (rental & hotel_style)
@@ -111,7 +111,7 @@ def declaration_instant_like(place_class: Col, hotel_style: bool) -> Col:
 @m.formula("declaration_limit_minutes", INT, ("申报时限(分钟)", "deadline (minutes)"), output=False,
            params={"arrival_minutes": "registration.deadline.instant.arrival_minutes",
                    "departure_minutes": "registration.deadline.instant.departure_minutes"})
-def declaration_limit_minutes(event: Col, arrival_minutes: int, departure_minutes: int) -> Col:
+def declaration_limit_minutes(event: Column, arrival_minutes: int, departure_minutes: int) -> Column:
     return where(event == code("event", "arrival"), arrival_minutes, departure_minutes)
 
 
@@ -119,8 +119,8 @@ def declaration_limit_minutes(event: Col, arrival_minutes: int, departure_minute
            params={"arrival_days": "registration.deadline.long_term.arrival_days",
                    "departure_days": "registration.deadline.long_term.departure_days",
                    "rental_days": "registration.deadline.rental.change_days"})
-def declaration_limit_days(place_class: Col, event: Col, arrival_days: int, departure_days: int,
-                           rental_days: int) -> Col:
+def declaration_limit_days(place_class: Column, event: Column, arrival_days: int, departure_days: int,
+                           rental_days: int) -> Column:
     long_term = where(event == code("event", "arrival"), arrival_days, departure_days)
     return where(place_class == code("place_class", "rental"), rental_days, long_term)
 
@@ -133,8 +133,8 @@ def declaration_limit_days(place_class: Col, event: Col, arrival_days: int, depa
                     "false": ("{event}于{event_time},须在{declaration_limit_days}日内申报,截止{value}",
                               "{event} at {event_time}: declare within {declaration_limit_days} days, "
                               "by {value}")})
-def declaration_due(declaration_instant_like: Col, declaration_limit_minutes: Col, declaration_limit_days: Col,
-                    event_time: Col, event: Col, place_class: Col) -> Col:
+def declaration_due(declaration_instant_like: Column, declaration_limit_minutes: Column, declaration_limit_days: Column,
+                    event_time: Column, event: Column, place_class: Column) -> Column:
     by_minutes = add_minutes(event_time, declaration_limit_minutes)
     by_days = end_of_day_after(event_time, declaration_limit_days)
     return where(declaration_instant_like, by_minutes, by_days)
@@ -145,7 +145,7 @@ def declaration_due(declaration_instant_like: Col, declaration_limit_minutes: Co
                              "declared at {declared_time}, after the deadline {declaration_due}: late"),
                     "false": ("{declared_time}申报,未超过截止时间{declaration_due}",
                               "declared at {declared_time}, by the deadline {declaration_due}: on time")})
-def declaration_late(declared_time: Col, declaration_due: Col) -> Col:
+def declaration_late(declared_time: Column, declaration_due: Column) -> Column:
     return declared_time > declaration_due
 
 
@@ -157,8 +157,8 @@ def declaration_late(declared_time: Col, declaration_due: Col) -> Col:
                           "日内录入,截止{value}",
                           "{employment_event} on {employment_event_date}; hires within {hire_days} days, "
                           "separations within {separation_days} days: due by {value}")})
-def employment_report_due(employment_event: Col, employment_event_date: Col, hire_days: int,
-                          separation_days: int) -> Col:
+def employment_report_due(employment_event: Column, employment_event_date: Column, hire_days: int,
+                          separation_days: int) -> Column:
     days = where(employment_event == code("employment_event", "hire"), hire_days, separation_days)
     return add_days(employment_event_date, days)
 
@@ -168,7 +168,7 @@ def employment_report_due(employment_event: Col, employment_event_date: Col, hir
                              "entered on {employment_reported_date}, after {employment_report_due}: late"),
                     "false": ("{employment_reported_date}录入,未超过{employment_report_due}",
                               "entered on {employment_reported_date}, by {employment_report_due}: on time")})
-def employment_report_late(employment_reported_date: Col, employment_report_due: Col) -> Col:
+def employment_report_late(employment_reported_date: Column, employment_report_due: Column) -> Column:
     return employment_reported_date > employment_report_due
 
 
@@ -179,8 +179,8 @@ def employment_report_late(employment_reported_date: Col, employment_report_due:
            because={"*": ("按{area_level}区域计算(视为同一区域:{zones};计入的记录:{evidence_kinds}):{value}",
                           "counted within one {area_level} area (zones counted as one: {zones}; records "
                           "that count: {evidence_kinds}): {value}")})
-def continuity(registration_intervals: Col, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
-               evidence_kinds: tuple[str, ...]) -> Col:
+def continuity(registration_intervals: Column, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
+               evidence_kinds: tuple[str, ...]) -> Column:
     day = to_date(as_of)
     return per_person(lambda intervals: compute_continuity(intervals, day, area_level=area_level, zones=zones,
                                                            evidence_kinds=evidence_kinds), registration_intervals)
@@ -188,7 +188,7 @@ def continuity(registration_intervals: Col, as_of: np.datetime64, area_level: st
 
 @m.formula("continuous_days", INT, ("连续居住登记天数", "days of continuous registration"),
            because={"*": ("{continuity}", "{continuity}")})
-def continuous_days(continuity: Col) -> Col:
+def continuous_days(continuity: Column) -> Column:
     return per_person(lambda c: c.days, continuity, np.int32)
 
 
@@ -198,7 +198,7 @@ def continuous_days(continuity: Col) -> Col:
                              "continuous registration reach the {min_days} required"),
                     "false": ("连续居住登记{continuous_days}天,不足{min_days}天", "{continuous_days} days of "
                               "continuous registration are fewer than the {min_days} required")})
-def continuity_met(continuous_days: Col, min_days: int) -> Col:
+def continuity_met(continuous_days: Column, min_days: int) -> Column:
     return continuous_days >= min_days
 
 
@@ -206,7 +206,7 @@ def continuity_met(continuous_days: Col, min_days: int) -> Col:
            params={"min_days": "permit.continuity.min_days"},
            because={"*": ("要求{min_days}天,已有{continuous_days}天,还差{value}天",
                           "{min_days} required, {continuous_days} so far: {value} short")})
-def continuity_shortfall_days(continuous_days: Col, min_days: int) -> Col:
+def continuity_shortfall_days(continuous_days: Column, min_days: int) -> Column:
     return maximum(min_days - continuous_days, 0)
 
 
@@ -216,7 +216,7 @@ def continuity_shortfall_days(continuous_days: Col, min_days: int) -> Col:
                              "{scheme} is a direct scheme ({schemes}): no other condition applies"),
                     "false": ("政策:{scheme};直接申领政策为{schemes}", "scheme: {scheme}; direct schemes are "
                               "{schemes}")})
-def direct_scheme(scheme: Col, schemes: tuple[str, ...]) -> Col:
+def direct_scheme(scheme: Column, schemes: tuple[str, ...]) -> Column:
     return is_in(scheme, "scheme", schemes)
 
 
@@ -227,7 +227,7 @@ def direct_scheme(scheme: Col, schemes: tuple[str, ...]) -> Col:
                     "false": ("连续居住{continuous_days}天(不满{below_days}天只登记不发证);直接申领:{direct_scheme}",
                               "{continuous_days} days (under {below_days}: registration only); direct "
                               "scheme: {direct_scheme}")})
-def register_only(continuous_days: Col, direct_scheme: Col, below_days: int) -> Col:
+def register_only(continuous_days: Column, direct_scheme: Column, below_days: int) -> Column:
     return (continuous_days < below_days) & not_(direct_scheme)
 
 
@@ -251,9 +251,9 @@ def register_only(continuous_days: Col, direct_scheme: Col, below_days: int) -> 
                               "licence {business_licence_months} (needs {licence}), labour contract "
                               "{labour_contract_months} (needs {labour}), agricultural contract "
                               "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}")})
-def employment_met(social_insurance_months: Col, business_licence_months: Col, labour_contract_months: Col,
-                   agricultural_contract_months: Col, other_employment: Col, insurance: int, licence: int,
-                   labour: int, agricultural: int, other_ok: bool) -> Col:
+def employment_met(social_insurance_months: Column, business_licence_months: Column, labour_contract_months: Column,
+                   agricultural_contract_months: Column, other_employment: Column, insurance: int, licence: int,
+                   labour: int, agricultural: int, other_ok: bool) -> Column:
     return ((social_insurance_months >= insurance) | (business_licence_months >= licence)
             | (labour_contract_months >= labour) | (agricultural_contract_months >= agricultural)
             | (other_employment & other_ok))
@@ -266,9 +266,9 @@ def employment_met(social_insurance_months: Col, business_licence_months: Col, l
                    "labour": "permit.employment.min_labour_contract_months",
                    "agricultural": "permit.employment.min_agricultural_contract_months"},
            because={"*": ("最接近的就业条件还差{value}个月", "the nearest employment route is {value} months short")})
-def employment_shortfall_months(employment_met: Col, social_insurance_months: Col, business_licence_months: Col,
-                                labour_contract_months: Col, agricultural_contract_months: Col, insurance: int,
-                                licence: int, labour: int, agricultural: int) -> Col:
+def employment_shortfall_months(employment_met: Column, social_insurance_months: Column, business_licence_months: Column,
+                                labour_contract_months: Column, agricultural_contract_months: Column, insurance: int,
+                                licence: int, labour: int, agricultural: int) -> Column:
     gap = minimum(minimum(insurance - social_insurance_months, licence - business_licence_months),
                   minimum(labour - labour_contract_months, agricultural - agricultural_contract_months))
     return where(employment_met, 0, maximum(gap, 0))
@@ -286,8 +286,8 @@ def employment_shortfall_months(employment_met: Col, social_insurance_months: Co
                               "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
                               "housing {housing}; accepted: {accepted}; safety rules for {safety}: "
                               "{housing_safety_compliant}; lease needed for {lease}: {has_lease}")})
-def residence_met(housing: Col, housing_safety_compliant: Col, has_lease: Col, accepted: tuple[str, ...],
-                  safety: tuple[str, ...], lease: tuple[str, ...]) -> Col:
+def residence_met(housing: Column, housing_safety_compliant: Column, has_lease: Column, accepted: tuple[str, ...],
+                  safety: tuple[str, ...], lease: tuple[str, ...]) -> Column:
     ok = is_in(housing, "housing", accepted)
     needs_safety = is_in(housing, "housing", safety)
     needs_lease = is_in(housing, "housing", lease)
@@ -302,7 +302,7 @@ def residence_met(housing: Col, housing_safety_compliant: Col, has_lease: Col, a
                     "false": ("就读:{school_level};认可的学校:{levels};须全日制:{full_time},全日制:{full_time_study}",
                               "school: {school_level}; accepted: {levels}; full time required: {full_time}, "
                               "full time: {full_time_study}")})
-def study_met(school_level: Col, full_time_study: Col, levels: tuple[str, ...], full_time: bool) -> Col:
+def study_met(school_level: Column, full_time_study: Column, levels: tuple[str, ...], full_time: bool) -> Column:
     return is_in(school_level, "school_level", levels) & (full_time_study | (not full_time))
 
 
@@ -316,16 +316,16 @@ def study_met(school_level: Col, full_time_study: Col, levels: tuple[str, ...], 
                               "not eligible: direct scheme {direct_scheme}; continuity {continuity_met}; "
                               "one of employment {employment_met}, residence {residence_met}, study "
                               "{study_met} is needed")})
-def eligible(direct_scheme: Col, continuity_met: Col, employment_met: Col, residence_met: Col,
-             study_met: Col) -> Col:
+def eligible(direct_scheme: Column, continuity_met: Column, employment_met: Column, residence_met: Column,
+             study_met: Column) -> Column:
     return direct_scheme | (continuity_met & (employment_met | residence_met | study_met))
 
 
 @m.formula("eligibility_basis", ENUM, ("申领依据", "basis of eligibility"), enum="basis",
            because={"none": ("无满足的条件", "no condition is met"),
                     "*": ("依据:{value}", "basis: {value}")})
-def eligibility_basis(eligible: Col, direct_scheme: Col, employment_met: Col, residence_met: Col,
-                      study_met: Col) -> Col:
+def eligibility_basis(eligible: Column, direct_scheme: Column, employment_met: Column, residence_met: Column,
+                      study_met: Column) -> Column:
     basis = where(study_met, code("basis", "study"), code("basis", "none"))
     basis = where(residence_met, code("basis", "residence"), basis)
     basis = where(employment_met, code("basis", "employment"), basis)
@@ -340,15 +340,15 @@ def eligibility_basis(eligible: Col, direct_scheme: Col, employment_met: Col, re
            because={"*": ("基本材料{required};依据{eligibility_basis}须{proof_for};已交{materials};尚缺{value}",
                           "always needed: {required}; for {eligibility_basis}: {proof_for}; handed in: "
                           "{materials}; still missing: {value}")})
-def missing_materials(eligibility_basis: Col, materials: Col, required: tuple[str, ...],
-                      proof_for: dict[str, str]) -> Col:
+def missing_materials(eligibility_basis: Column, materials: Column, required: tuple[str, ...],
+                      proof_for: dict[str, str]) -> Column:
     table = _proof_table(tuple(sorted(proof_for.items())))
     needed = table[eligibility_basis] | bits_of("material", required)
     return needed & ~materials
 
 
 @lru_cache(maxsize=64)
-def _proof_table(proof_for: tuple[tuple[str, str], ...]) -> Col:
+def _proof_table(proof_for: tuple[tuple[str, str], ...]) -> Column:
     """table[basis code] = the bit of the material that proves that basis."""
     table = np.zeros(len(ENUMS["basis"]), dtype=np.int32)
     for basis, material in proof_for:
@@ -374,8 +374,8 @@ def _proof_table(proof_for: tuple[tuple[str, str], ...]) -> Col:
                               "applied by {applicant_relation}: age {person_age} (in person from "
                               "{self_min_age}; {proxies} for under {proxy_below_age} or those who cannot "
                               "come, cannot come: {unable_to_attend}; grid workers: {grid_ok}): refused")})
-def applicant_accepted(applicant_relation: Col, person_age: Col, unable_to_attend: Col, self_min_age: int,
-                       proxies: tuple[str, ...], proxy_below_age: int, grid_ok: bool) -> Col:
+def applicant_accepted(applicant_relation: Column, person_age: Column, unable_to_attend: Column, self_min_age: int,
+                       proxies: tuple[str, ...], proxy_below_age: int, grid_ok: bool) -> Column:
     in_person = (applicant_relation == code("relation", "self")) & (person_age >= self_min_age)
     proxy = is_in(applicant_relation, "relation", proxies) & ((person_age < proxy_below_age) | unable_to_attend)
     grid = (applicant_relation == code("relation", "grid_worker")) & grid_ok
@@ -389,13 +389,13 @@ def applicant_accepted(applicant_relation: Col, person_age: Col, unable_to_atten
                              "a {point_kind} may accept {service} ({services})"),
                     "false": ("{point_kind}不能受理{service}(各类受理点可受理:{services})",
                               "a {point_kind} may not accept {service} ({services})")})
-def point_may_accept(point_kind: Col, service: Col, services: dict[str, tuple[str, ...]]) -> Col:
+def point_may_accept(point_kind: Column, service: Column, services: dict[str, tuple[str, ...]]) -> Column:
     table = _service_table(tuple(sorted(services.items())))
     return table[point_kind, service]
 
 
 @lru_cache(maxsize=64)
-def _service_table(services: tuple[tuple[str, tuple[str, ...]], ...]) -> Col:
+def _service_table(services: tuple[tuple[str, tuple[str, ...]], ...]) -> Column:
     """table[point kind code, service code] = may that kind of point accept that service."""
     table = np.zeros((len(ENUMS["point_kind"]), len(ENUMS["service"])), dtype=bool)
     for kind, allowed in services:
@@ -409,7 +409,7 @@ def _service_table(services: tuple[tuple[str, tuple[str, ...]], ...]) -> Col:
            because={"*": ("{accepted_date}受理,{limit}日内制作发放(地方延长{extension}日),截止{value}",
                           "accepted on {accepted_date}: issue within {limit} days (local extension "
                           "{extension}), by {value}")})
-def issue_due_date(accepted_date: Col, limit: int, extension: int) -> Col:
+def issue_due_date(accepted_date: Column, limit: int, extension: int) -> Column:
     return add_days(accepted_date, limit + extension)
 
 
@@ -418,7 +418,7 @@ def issue_due_date(accepted_date: Col, limit: int, extension: int) -> Col:
                              "{issue_due_date}: late"),
                     "false": ("{issued_date}发证,未超过{issue_due_date}", "issued on {issued_date}, by "
                               "{issue_due_date}: on time")})
-def issue_late(issued_date: Col, issue_due_date: Col) -> Col:
+def issue_late(issued_date: Column, issue_due_date: Column) -> Column:
     return issued_date > issue_due_date
 
 
@@ -428,7 +428,7 @@ def issue_late(issued_date: Col, issue_due_date: Col) -> Col:
            because={"*": ("自{permit_anchor_date}起已签注{endorsed_years}年,每{every}年签注一次,下一次在{value}",
                           "from {permit_anchor_date}, {endorsed_years} years endorsed, once every {every} "
                           "years: next due on {value}")})
-def endorsement_due_date(permit_anchor_date: Col, endorsed_years: Col, every: int) -> Col:
+def endorsement_due_date(permit_anchor_date: Column, endorsed_years: Column, every: int) -> Column:
     return add_months(permit_anchor_date, (endorsed_years + 1) * every * 12)
 
 
@@ -436,7 +436,7 @@ def endorsement_due_date(permit_anchor_date: Col, endorsed_years: Col, every: in
            params={"months": "permit.endorsement.window_months_before"},
            because={"*": ("{endorsement_due_date}前{months}个月内办理,自{value}起",
                           "within {months} month(s) before {endorsement_due_date}: from {value}")})
-def endorsement_window_start(endorsement_due_date: Col, months: int) -> Col:
+def endorsement_window_start(endorsement_due_date: Column, months: int) -> Column:
     return add_months(endorsement_due_date, -months)
 
 
@@ -448,7 +448,7 @@ def endorsement_window_start(endorsement_due_date: Col, months: int) -> Col:
                                   "{endorsement_due_date})"),
                     "late": ("{endorsement_date}晚于{endorsement_due_date},逾期",
                              "{endorsement_date} is after {endorsement_due_date}: late")})
-def endorsement_timing(endorsement_date: Col, endorsement_window_start: Col, endorsement_due_date: Col) -> Col:
+def endorsement_timing(endorsement_date: Column, endorsement_window_start: Column, endorsement_due_date: Column) -> Column:
     timing = where(endorsement_date < endorsement_window_start, code("timing", "early"), code("timing", "in_window"))
     return where(endorsement_date > endorsement_due_date, code("timing", "late"), timing)
 
@@ -459,7 +459,7 @@ def endorsement_timing(endorsement_date: Col, endorsement_window_start: Col, end
                     "false": ("签注时间:{endorsement_timing};仍符合申领条件:{eligible}(未到签注期或不再符合条件的不予签注)",
                               "timing: {endorsement_timing}; still eligible: {eligible} (not before the "
                               "window, and only if still eligible)")})
-def endorsement_allowed(endorsement_timing: Col, eligible: Col) -> Col:
+def endorsement_allowed(endorsement_timing: Column, eligible: Column) -> Column:
     return (endorsement_timing != code("timing", "early")) & eligible
 
 
@@ -468,7 +468,7 @@ def endorsement_allowed(endorsement_timing: Col, eligible: Col) -> Col:
                              "not endorsed by {endorsement_due_date}: suspended until endorsed"),
                     "false": ("签注时间:{endorsement_timing},未中止", "timing: {endorsement_timing}: not "
                               "suspended")})
-def permit_suspended(endorsement_timing: Col, endorsement_due_date: Col) -> Col:
+def permit_suspended(endorsement_timing: Column, endorsement_due_date: Column) -> Column:
     return endorsement_timing == code("timing", "late")
 
 
@@ -477,8 +477,8 @@ def permit_suspended(endorsement_timing: Col, endorsement_due_date: Col) -> Col:
            because={"*": ("逾期补办签注的自补办之日起连续计算(适用:{restart});签注时间{endorsement_timing},起算日{value}",
                           "after a late endorsement years count again from it (rule applies: {restart}); "
                           "timing {endorsement_timing}: counted from {value}")})
-def residence_years_from(endorsement_timing: Col, permit_anchor_date: Col, endorsement_date: Col,
-                         restart: bool) -> Col:
+def residence_years_from(endorsement_timing: Column, permit_anchor_date: Column, endorsement_date: Column,
+                         restart: bool) -> Column:
     late = endorsement_timing == code("timing", "late")
     return where(late & restart, endorsement_date, permit_anchor_date)
 
@@ -488,7 +488,7 @@ def residence_years_from(endorsement_timing: Col, permit_anchor_date: Col, endor
            params={"limit": "permit.change.limit_days"},
            because={"*": ("{change_date}变更,{limit}日内办理,截止{value}",
                           "changed on {change_date}: report within {limit} days, by {value}")})
-def change_due_date(change_date: Col, limit: int) -> Col:
+def change_due_date(change_date: Column, limit: int) -> Column:
     return add_days(change_date, limit)
 
 
@@ -497,7 +497,7 @@ def change_due_date(change_date: Col, limit: int) -> Col:
                              "{change_reported_date}, after {change_due_date}: late"),
                     "false": ("{change_reported_date}办理,未超过{change_due_date}", "reported on "
                               "{change_reported_date}, by {change_due_date}: on time")})
-def change_late(change_reported_date: Col, change_due_date: Col) -> Col:
+def change_late(change_reported_date: Column, change_due_date: Column) -> Column:
     return change_reported_date > change_due_date
 
 
@@ -506,7 +506,7 @@ def change_late(change_reported_date: Col, change_due_date: Col) -> Col:
            params={"card_fee": "fees.card_fee_yuan", "charged": "fees.charged_services"},
            because={"*": ("{service}:收取工本费的业务为{charged},工本费{card_fee}元,应缴{value}元",
                           "{service}: the card fee ({card_fee} yuan) is paid for {charged}: {value} yuan")})
-def fee_yuan(service: Col, card_fee: int, charged: tuple[str, ...]) -> Col:
+def fee_yuan(service: Column, card_fee: int, charged: tuple[str, ...]) -> Column:
     return where(is_in(service, "service", charged), card_fee, 0)
 
 
@@ -519,7 +519,7 @@ def fee_yuan(service: Col, card_fee: int, charged: tuple[str, ...]) -> Col:
                     "false": ("无有效记录{days_without_active_record}天;休眠功能启用:{enabled},期限{days}天",
                               "{days_without_active_record} days without an active record; dormancy "
                               "enabled: {enabled}, after {days} days")})
-def permit_dormant(days_without_active_record: Col, enabled: bool, days: int) -> Col:
+def permit_dormant(days_without_active_record: Column, enabled: bool, days: int) -> Column:
     return (days_without_active_record > days) & enabled
 
 

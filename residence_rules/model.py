@@ -30,6 +30,9 @@ DTYPES: dict[str, Any] = {
 }
 
 Col = npt.NDArray[Any]
+# What a formula reads and returns: a column (numpy array) for a batch, or one plain value when a single
+# situation is evaluated; the helpers below (where, maximum, is_in, add_days, …) accept both.
+Column = Any
 Text = tuple[str, str]  # (zh, en)
 
 ENUM_ZH: dict[str, str] = {
@@ -305,10 +308,27 @@ def decode(var: Variable, raw: Any) -> Any:
     return raw
 
 
+_SHOW_CACHE: dict[tuple[type, Any, str], str] = {}
+_SIMPLE = (bool, int, str, dt.date, dt.datetime, np.bool_)
+
+
 def show(value: Any, lang: str) -> str:
-    """A value in plain words."""
+    """A value in plain words (cached for simple values: explanations show the same ones over and over)."""
+    cls = value.__class__
+    if cls in _SIMPLE:
+        key = (cls, value, lang)
+        text = _SHOW_CACHE.get(key)
+        if text is None:
+            if len(_SHOW_CACHE) > 100_000:
+                _SHOW_CACHE.clear()
+            text = _SHOW_CACHE[key] = _show(value, lang)
+        return text
+    return _show(value, lang)
+
+
+def _show(value: Any, lang: str) -> str:
     zh = lang == "zh"
-    if isinstance(value, bool) or isinstance(value, np.bool_):
+    if isinstance(value, bool | np.bool_):
         return ("是" if value else "否") if zh else ("yes" if value else "no")
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
@@ -321,7 +341,7 @@ def show(value: Any, lang: str) -> str:
     if isinstance(value, list | tuple):
         if not value:
             return "无" if zh else "none"
-        if all(isinstance(v, dict) and "area" in v for v in value):
+        if isinstance(value[0], dict) and "area" in value[0]:
             return ("、" if zh else "; ").join(
                 f"{v['from']}–{v['to'] or '…'} {v['area']}" + ("" if v["kind"] == "registration" else f" ({v['kind']})")
                 for v in value)

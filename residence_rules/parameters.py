@@ -127,7 +127,8 @@ def _parse_date(value: Any, *, file: str, line: int, key: str) -> dt.date:
     if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
         raise WrongTypeError(f"expected a date written YYYY-MM-DD, got {value!r}", file=file, line=line,
                              key=key)
-    return value
+    day: dt.date = value
+    return day
 
 
 def _parse_timeline(pkey: str, raw: Any, *, locality: str, file: str, line: int) -> list[ParamValue]:
@@ -155,17 +156,17 @@ def _parse_timeline(pkey: str, raw: Any, *, locality: str, file: str, line: int)
         entries.append(ParamValue(pkey, value, start, end, locality, source, file, entry.line))
     entries.sort(key=lambda e: e.start)
     closed: list[ParamValue] = []
-    for i, entry in enumerate(entries):
+    for i, current in enumerate(entries):
         nxt = entries[i + 1] if i + 1 < len(entries) else None
         if nxt is not None:
-            if nxt.start == entry.start or (entry.end is not None and entry.end >= nxt.start):
+            if nxt.start == current.start or (current.end is not None and current.end >= nxt.start):
                 raise OverlapError(
-                    f"date range {entry.period()} (line {entry.line}) overlaps {nxt.period()} (line {nxt.line})",
-                    file=file, line=max(entry.line, nxt.line), key=pkey)
-            if entry.end is None:
-                entry = ParamValue(entry.key, entry.value, entry.start, nxt.start - dt.timedelta(days=1),
-                                   entry.locality, entry.source, entry.file, entry.line)
-        closed.append(entry)
+                    f"date range {current.period()} (line {current.line}) overlaps {nxt.period()} (line {nxt.line})",
+                    file=file, line=max(current.line, nxt.line), key=pkey)
+            if current.end is None:
+                current = ParamValue(current.key, current.value, current.start, nxt.start - dt.timedelta(days=1),
+                                     current.locality, current.source, current.file, current.line)
+        closed.append(current)
     return closed
 
 

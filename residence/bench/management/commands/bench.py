@@ -1,0 +1,112 @@
+"""`residence bench`: raw limits of this machine and the project's figures beside them, in one run.
+
+Runs on PostgreSQL. With a non-PostgreSQL DATABASE_URL, it creates (or reuses) the database named by --pg and
+re-runs itself there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+
+from residence.bench import measure
+from residence.bench.measure import Figure
+
+DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/residence_bench"
+
+
+class Command(BaseCommand):
+    help = "Benchmark: raw PostgreSQL and HTTP limits beside the project's figures, with ratios."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, default=1_000_000, help="persons in the bench database")
+        parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL URL used when DATABASE_URL is not one")
+        parser.add_argument("--lookups", type=int, default=2_000)
+        parser.add_argument("--http-seconds", type=float, default=4.0)
+        parser.add_argument("--skip-demo-ready", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if connection.vendor != "postgresql":
+            self._reexec_on_postgres(opts["pg"])
+            return
+        out: list[Figure] = []
+        self.stdout.write(f"PostgreSQL database {connection.settings_dict['NAME']}; measuring raw limits …")
+        single = measure.raw_single_insert()
+        copy = measure.raw_copy()
+        out += [Figure("raw: single-row INSERT (autocommit)", single, "rows/s"),
+                Figure("raw: COPY (person-wide rows)", copy, "rows/s")]
+
+        call_command("migrate", verbosity=0, interactive=False)
+        from residence.demo.services import demo_city_generate, demo_exists, demo_users_create
+        from residence.people.models import Person
+
+        if not demo_exists():
+            self.stdout.write(f"generating {opts['persons']:,} persons (COPY) …")
+            result = demo_city_generate(persons=opts["persons"], seed=1,
+                                        progress=lambda m: self.stdout.write(f"  {m}"))
+            rate = result.persons / result.persons_seconds
+            out.append(Figure("demo generation into PostgreSQL", rate, "persons/s", "≥ 50,000",
+                              "raw COPY", copy))
+        else:
+            self.stdout.write("bench database already holds the demo city; generation not re-measured "
+                              "(drop the database to measure it)")
+        demo_users_create()
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        n_persons = Person.objects.count()
+
+        self.stdout.write(f"person look-ups by ID number at {n_persons:,} persons …")
+        lat = measure.lookup_latencies(opts["lookups"])
+        p50, p99 = measure.percentile(lat, 50) * 1000, measure.percentile(lat, 99) * 1000
+        insert_ms = 1000 / single
+        out += [Figure(f"person look-up by ID, p50 ({n_persons:,} persons)", p50, "ms", "",
+                       "raw single INSERT latency", insert_ms),
+                Figure(f"person look-up by ID, p99 ({n_persons:,} persons)", p99, "ms", "≤ 5 ms",
+                       "raw single INSERT latency", insert_ms)]
+
+        self.stdout.write("HTTP: bare JSON app vs the project's /api/ping (granian, 2 workers) …")
+        bare, project = measure.http_pair(opts["http_seconds"])
+        out += [Figure("raw: bare JSON WSGI endpoint", bare, "req/s"),
+                Figure("project: /api/ping through Django + ninja", project, "req/s", "", "bare JSON", bare)]
+
+        if not opts["skip_demo_ready"]:
+            self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")
+            secs = measure.demo_ready_seconds(measure.free_port())
+            out.append(Figure("demo ready (installed env → served page)", secs, "s", "≤ 60 s"))
+
+        self._report(out)
+
+    def _report(self, figures: list[Figure]) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"{'figure':<58} {'value':>14} {'target':>10} {'ratio':>22}")
+        for f in figures:
+            ratio = f"{f.ratio:.3f} × {f.raw_name}" if f.ratio is not None else ""
+            self.stdout.write(f"{f.name:<58} {f.value:>10,.2f} {f.unit:<5} {f.target:>10} {ratio:>22}")
+        path = settings.VAR_DIR / "bench-results.json"
+        path.write_text(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%S"), "figures": [
+            {"name": f.name, "value": f.value, "unit": f.unit, "target": f.target, "raw": f.raw_name,
+             "raw_value": f.raw_value, "ratio": f.ratio} for f in figures]}, ensure_ascii=False, indent=1))
+        self.stdout.write(f"\nwritten to {path}")
+
+    def _reexec_on_postgres(self, url: str) -> None:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        admin = url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')
+        env = dict(os.environ, DATABASE_URL=url)
+        exe = os.path.join(os.path.dirname(sys.executable), "residence")
+        self.stdout.write(f"re-running on {url}")
+        self.stdout.flush()
+        os.execve(exe, [exe, *sys.argv[1:]], env)  # noqa: S606 - same command, PostgreSQL database

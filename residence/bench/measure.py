@@ -1,0 +1,199 @@
+"""Measurements behind `residence bench`: the machine's raw limits and the project's figures, in one run."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    raw_name: str = ""
+    raw_value: float | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.raw_value:
+            return None
+        return self.value / self.raw_value
+
+
+def raw_single_insert(n: int = 3_000) -> float:
+    """Single-row INSERTs per second, each its own transaction (autocommit), plain psycopg."""
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        raw.execute("DROP TABLE IF EXISTS bench_raw; CREATE UNLOGGED TABLE bench_raw (id bigint, a text, b bytea)")
+        payload = os.urandom(48)
+        t = time.perf_counter()
+        for i in range(n):
+            raw.execute("INSERT INTO bench_raw VALUES (%s, %s, %s)", (i, "张三", payload))
+        elapsed = time.perf_counter() - t
+        raw.execute("DROP TABLE bench_raw")
+    return n / elapsed
+
+
+def raw_copy(n: int = 500_000) -> float:
+    """Rows per second through COPY of rows as wide as a person (ids, text, bytes, dates)."""
+    import datetime as dt
+
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        raw.execute(
+            "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (id bigint, enc bytea, idx text, masked text,"
+            " name text, born date, code text, phone bytea, pidx text)"
+        )
+        enc, born = os.urandom(47), dt.date(1990, 1, 1)
+        idx = "a" * 64
+        t = time.perf_counter()
+        with raw.copy("COPY bench_copy FROM STDIN") as copy:
+            for i in range(n):
+                copy.write_row((i, enc, idx, "440305**********3X", "张三丰", born, "440305", enc, idx))
+        elapsed = time.perf_counter() - t
+        raw.execute("DROP TABLE bench_copy")
+    return n / elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(port: int, path: str, timeout: float = 90.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            if c.getresponse().status == 200:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def http_rate(port: int, path: str, seconds: float = 4.0, clients: int = 4) -> float:
+    """Requests per second from `clients` keep-alive connections for `seconds` (bounded, loopback only)."""
+    counts = [0] * clients
+    stop = time.monotonic() + seconds
+
+    def run(k: int) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        while time.monotonic() < stop:
+            c.request("GET", path)
+            r = c.getresponse()
+            r.read()
+            counts[k] += 1
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return sum(counts) / (time.perf_counter() - t)
+
+
+def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    granian = str(Path(sys.executable).with_name("granian"))
+    return subprocess.Popen(  # noqa: S603 - our own server binary on loopback
+        [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-ws",
+         app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def http_pair(seconds: float) -> tuple[float, float]:
+    """(bare JSON app req/s, project's /api/ping req/s), both under granian with 2 workers."""
+    env = dict(os.environ)
+    results = []
+    for app, path in [("residence.bench.bare:app", "/"), ("config.wsgi:application", "/api/ping")]:
+        port = free_port()
+        proc = serve(app, port, env)
+        try:
+            if not wait_http(port, path):
+                raise RuntimeError(f"{app} did not start")
+            http_rate(port, path, seconds=0.5)  # warm-up
+            results.append(http_rate(port, path, seconds=seconds))
+        finally:
+            stop(proc)
+    return results[0], results[1]
+
+
+def lookup_latencies(n: int) -> list[float]:
+    """Seconds per person look-up by full ID number, as a counter clerk does it: scoped search + audit event."""
+    from residence.accounts.models import User
+    from residence.people.identity import reveal_id_number
+    from residence.people.models import Person
+    from residence.people.selectors import person_search
+
+    user = User.objects.filter(username="admin").first()
+    if user is None:
+        raise RuntimeError("no admin user: run the demo generation first")
+    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rng = random.Random(1)
+    pks = [rng.randint(1, top) for _ in range(n)]
+    encs = dict(Person.objects.filter(pk__in=pks).values_list("pk", "id_number_enc"))
+    ids = [reveal_id_number(encs[p]) for p in pks if p in encs]
+    for idn in ids[:50]:  # warm-up
+        person_search(user=user, query=idn)
+    out = []
+    for idn in ids:
+        t = time.perf_counter()
+        person_search(user=user, query=idn)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def demo_ready_seconds(port: int) -> float:
+    """From an installed environment to a served page: `residence demo` on a fresh SQLite database."""
+    var = tempfile.mkdtemp(prefix="residence-bench-")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["RESIDENCE_VAR_DIR"] = var
+    exe = str(Path(sys.executable).with_name("residence"))
+    t = time.perf_counter()
+    proc = subprocess.Popen(  # noqa: S603 - our own command
+        [exe, "demo", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        ok = wait_http(port, "/accounts/login/", timeout=300)
+        elapsed = time.perf_counter() - t
+    finally:
+        stop(proc)
+        shutil.rmtree(var, ignore_errors=True)
+    if not ok:
+        raise RuntimeError("the demo did not serve a page")
+    return elapsed
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1] if len(values) > 1 else values[0]

@@ -20,7 +20,8 @@ def test_events_are_sealed_into_chained_blocks() -> None:
     b1 = audit_seal(grace_seconds=0)
     fill(2)
     b2 = audit_seal(grace_seconds=0)
-    assert b1 is not None and b2 is not None
+    assert b1 is not None
+    assert b2 is not None
     assert (b1.seq, b1.event_count, b2.seq, b2.event_count) == (1, 3, 2, 2)
     assert b2.prev_hash == b1.hash
     assert audit_seal(grace_seconds=0) is None

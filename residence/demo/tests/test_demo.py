@@ -23,7 +23,8 @@ def test_demo_city_has_the_yantian_shape_and_valid_people() -> None:
     assert (result.persons, result.buildings, result.units, result.obligors) == (500, 2000, 20000, 500)
     assert AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/").count() == 5
     assert AcceptancePoint.objects.filter(kind="rental_station").count() == 18
-    assert Building.objects.count() == 2000 and Unit.objects.count() == 20000
+    assert Building.objects.count() == 2000
+    assert Unit.objects.count() == 20000
     rental = Unit.objects.filter(is_rental=True).count()
     assert 7000 < rental < 9000  # about 40%
     assert set(Obligor.objects.values_list("kind", flat=True)) == {"landlord", "employer", "hotel", "hourly_rental"}

@@ -90,7 +90,8 @@ def test_clerk_finds_person_by_id_opens_masked_record_and_read_is_audited(live_s
     other.click("button:has-text('查询')")
     expect(other.locator("#results")).to_contain_text("您的辖区内未找到此人")
     response = other.goto(f"{base}/people/{person.pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert Event.objects.filter(action="person.record.viewed", subject_id=str(person.pk)).count() == 1
     for p in (page, manager, other):
         p.close()

@@ -67,7 +67,8 @@ def test_totp_second_factor_is_required_when_configured(client: Client, make_use
     user = make_user("otpuser", "clerk")
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     r = client.post("/accounts/login/", {"username": "otpuser", "password": "Test-pass#2026"})
-    assert r.status_code == 200 and "_auth_user_id" not in client.session
+    assert r.status_code == 200
+    assert "_auth_user_id" not in client.session
     code = f"{totp(device.bin_key):06d}"
     r = client.post("/accounts/login/", {"username": "otpuser", "password": "Test-pass#2026", "otp_token": code})
     assert r.status_code == 302

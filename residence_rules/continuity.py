@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from .catalogue import ENUMS, Zone
 
 ONE_DAY = dt.timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class Interval:
+class Interval(NamedTuple):
     """One registration (or evidence record) in one area."""
 
     start: dt.date
@@ -32,8 +31,7 @@ class Interval:
     kind: str = "registration"
 
 
-@dataclass(frozen=True)
-class Break:
+class Break(NamedTuple):
     """Something that broke continuity: a gap without registration, a move to another area, or the end of
     the last registration before the as-of date."""
 
@@ -61,8 +59,7 @@ class Break:
         return f"the last registration ended on {self.start - ONE_DAY}; none is in force"
 
 
-@dataclass(frozen=True)
-class ContinuityResult:
+class ContinuityResult(NamedTuple):
     """Continuous days as of a date, with the current run and what broke earlier runs."""
 
     as_of: dt.date
@@ -94,6 +91,11 @@ def _sort_key(iv: Interval) -> tuple[dt.date, dt.date]:
     return (iv.start, iv.end or dt.date.max)
 
 
+@lru_cache(maxsize=64)
+def _zone_index(zones: tuple[Zone, ...]) -> dict[str, str]:
+    return {area: zone.name for zone in zones for area in zone.areas}
+
+
 def area_key(code: str, level: str, zone_of: Mapping[str, str]) -> str:
     """The area a code belongs to for continuity: the zone, or the code cut to the level."""
     if level == "county":
@@ -113,7 +115,7 @@ def compute_continuity(
     evidence_kinds: Sequence[str] = ("registration",),
 ) -> ContinuityResult:
     """Continuous registered days as of ``as_of`` and what broke continuity before."""
-    zone_of = {area: zone.name for zone in zones for area in zone.areas}
+    zone_of = _zone_index(tuple(zones))
     notes: list[tuple[str, str]] = []
     usable: list[Interval] = []
     for iv in intervals:

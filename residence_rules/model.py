@@ -338,6 +338,9 @@ def _show(value: Any, lang: str) -> str:
         return ENUM_ZH.get(value, value) if zh else value
     if isinstance(value, Zone):
         return f"{value.name}({'、'.join(value.areas)})" if zh else f"{value.name} ({', '.join(value.areas)})"
+    describe = getattr(value, "describe", None)
+    if callable(describe):
+        return str(describe(lang))
     if isinstance(value, list | tuple):
         if not value:
             return "无" if zh else "none"
@@ -348,7 +351,4 @@ def _show(value: Any, lang: str) -> str:
         return ("、" if zh else ", ").join(show(v, lang) for v in value)
     if isinstance(value, dict):
         return ("；" if zh else "; ").join(f"{show(k, lang)}: {show(v, lang)}" for k, v in value.items())
-    describe = getattr(value, "describe", None)
-    if callable(describe):
-        return str(describe(lang))
     return str(value)

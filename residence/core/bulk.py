@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
@@ -53,3 +54,37 @@ def reset_sequence(model: type[models.Model]) -> None:
             f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE((SELECT MAX({pk}) FROM {table}), 1))",
             [table, pk],
         )
+
+
+@contextmanager
+def deferred_indexes(*models_: type[models.Model]) -> Iterator[None]:
+    """On PostgreSQL, drop the tables' secondary indexes and unique/foreign-key constraints for a bulk load and
+    rebuild them afterwards (one sort per index instead of one insertion per row). Must run inside the load's
+    transaction, so that a failure restores everything. Elsewhere it does nothing."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check what is pending now, so the tables can be altered
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('u', 'f')", [tables])
+        constraints = cur.fetchall()
+        cur.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.contype IN ('u', 'p'))",
+            [tables])
+        indexes = cur.fetchall()
+        for table, name, _def in constraints:
+            cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _def in indexes:
+            cur.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cur:
+        for _name, definition in indexes:
+            cur.execute(definition)
+        for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
+            cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cur.execute("SET CONSTRAINTS ALL DEFERRED")

@@ -8,7 +8,6 @@ Ciphertext layout: version byte (1) | 12-byte nonce | AES-GCM ciphertext+tag.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 from functools import cache
@@ -61,7 +60,7 @@ def decrypt(token: bytes, *, context: str) -> str:
 
 def blind_index(value: str, *, context: str) -> str:
     """Deterministic keyed digest for exact-match look-up without storing the value in clear."""
-    return hmac.new(_index_key(), context.encode() + b"\x00" + value.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_index_key(), context.encode() + b"\x00" + value.encode(), "sha256").hex()
 
 
 def reset_key_cache() -> None:

@@ -16,7 +16,7 @@ from residence.accounts.roles import Role
 from residence.accounts.services import user_create
 from residence.audit.services import event_record
 from residence.core import crypto, divisions
-from residence.core.bulk import bulk_insert, next_id, reset_sequence
+from residence.core.bulk import bulk_insert, deferred_indexes, next_id, reset_sequence
 from residence.demo import city, generator
 from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone
 from residence.people.models import Person
@@ -94,7 +94,8 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
         progress(f"{n_units} units ({int(plan.is_rental.sum())} rental)")
 
         tp = time.perf_counter()
-        n_regs = _persons_write(rng, persons, today, u0, n_units, progress)
+        with deferred_indexes(Person, Registration):
+            n_regs = _persons_write(rng, persons, today, u0, n_units, progress)
         persons_seconds = time.perf_counter() - tp
         event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
     return DemoResult(persons, n_buildings, n_units, n_obligors, n_regs, time.perf_counter() - t0, persons_seconds)

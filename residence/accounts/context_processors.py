@@ -14,6 +14,7 @@ _NAV = [
     ("workbench:home", _("Workbench"), None),
     ("people:search", _("Persons"), Capability.PERSON_SEARCH),
     ("places:browse", _("Addresses"), Capability.PLACE_BROWSE),
+    ("places:import", _("Import addresses"), Capability.ADDRESS_IMPORT),
     ("audit:trail", _("Audit trail"), Capability.AUDIT_BROWSE),
 ]
 

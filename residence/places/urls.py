@@ -5,6 +5,7 @@ from residence.places import views
 app_name = "places"
 urlpatterns = [
     path("", views.browse, name="browse"),
+    path("import/", views.address_import, name="import"),
     path("area/<str:code>/", views.browse, name="area"),
     path("building/<str:address_code>/", views.building, name="building"),
 ]

@@ -23,6 +23,7 @@ VIEW = SEARCH
 UNMASK = {"admin", "clerk", "reviewer"}
 BROWSE = {"admin", "clerk", "reviewer", "grid_worker", "enforcement", "manager"}
 AUDIT = {"admin", "manager"}
+IMPORT = {"admin"}
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
 
@@ -47,6 +48,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("area", "get", f"/places/area/{t['area']}/", BROWSE, None),
         ("building", "get", f"/places/building/{b.address_code}/", BROWSE, None),
         ("audit", "get", "/audit/", AUDIT, None),
+        ("import", "get", "/places/import/", IMPORT, None),
         ("api-search", "json", "/api/people/search", SEARCH, {"q": ID}),
         ("api-detail", "get", f"/api/people/{p.pk}", VIEW, None),
     ]
@@ -54,7 +56,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
 
 def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home and the audit page do not)."""
-    return name not in {"home", "audit", "browse"}
+    return name not in {"home", "audit", "browse", "import"}
 
 
 @pytest.mark.parametrize("role", ROLES)

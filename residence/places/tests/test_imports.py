@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from residence.audit.models import Event
+from residence.core.errors import PermissionDenied, ValidationError
+from residence.places.imports import address_import_commit, address_import_preview
+from residence.places.models import Building, Unit
+
+pytestmark = pytest.mark.django_db
+GRID = "440308001001001"
+HEADER = "网格代码,地址编码,道路,门牌号,楼栋名称,房屋编码,房号,房屋类型,是否出租屋,治安等级\n"
+
+
+def good(i: int) -> str:
+    return f"{GRID},ADDR{i:04d},海景路,{i}号,A栋,UNIT{i:04d},101,住宅,是,A\n"
+
+
+@pytest.fixture
+def admin(city, make_user):
+    return make_user("importer", "admin", "440308")
+
+
+def test_utf8_csv_imports_all_rows(admin) -> None:
+    data = (HEADER + good(1) + good(2)).encode()
+    preview = address_import_preview(actor=admin, filename="a.csv", data=data)
+    assert (len(preview.valid), preview.errors, preview.encoding) == (2, [], "UTF-8")
+    before = Unit.objects.count()
+    address_import_commit(actor=admin, filename="a.csv", data=data, mode="all")
+    assert Unit.objects.count() == before + 2
+    assert Building.objects.get(address_code="ADDR0001").grid.code == GRID
+    assert Unit.objects.get(code="UNIT0002").is_rental is True
+    e = Event.objects.get(action="place.addresses.imported")
+    assert e.data == {"mode": "all", "units": 2, "buildings": 2, "rows_with_errors": 0}
+
+
+@pytest.mark.parametrize(("encode", "label"), [(lambda s: s.encode("gbk"), "GBK/GB18030"),
+                                               (lambda s: b"\xef\xbb\xbf" + s.encode(), "UTF-8 (BOM)")])
+def test_gbk_and_bom_csv_are_read(admin, encode, label: str) -> None:
+    preview = address_import_preview(actor=admin, filename="a.csv", data=encode(HEADER + good(1)))
+    assert (preview.encoding, len(preview.valid), preview.errors) == (label, 1, [])
+    assert preview.valid[0].road == "海景路"
+
+
+def test_row_errors_name_row_and_column_and_all_mode_writes_nothing(admin) -> None:
+    bad = (HEADER + good(1)
+           + f"{GRID},ADDR0002,<script>alert(1)</script>,2号,,UNIT0002,101,住宅,是,A\n"
+           + "\n"
+           + "999999999999999,ADDR0003,海景路,3号,,UNIT0003,101,住宅,否,\n"
+           + f"{GRID},ADDR0004,=HYPERLINK(\"x\"),4号,,UNIT0004,101,住宅,否,\n"
+           + f"{GRID},ADDR0005,海景路,5号,,UNIT0001,101,住宅,否,\n"
+           + f"{GRID},ADDR0006,海景路,6号,,UNIT0006,101,别墅,也许,Z\n")
+    data = bad.encode()
+    preview = address_import_preview(actor=admin, filename="b.csv", data=data)
+    assert [(e.row, e.column) for e in preview.errors] == [
+        (3, "道路"), (5, "网格代码"), (6, "道路"), (7, "房屋编码"), (8, "房屋类型"), (8, "是否出租屋"), (8, "治安等级")]
+    assert preview.skipped_empty == [4]
+    assert preview.errors[3].message == _("Same unit code as row %(n)d.") % {"n": 2}
+    before = (Building.objects.count(), Unit.objects.count())
+    with pytest.raises(ValidationError) as err:
+        address_import_commit(actor=admin, filename="b.csv", data=data, mode="all")
+    assert err.value.code == "row_errors"
+    assert (Building.objects.count(), Unit.objects.count()) == before
+    assert not Event.objects.filter(action="place.addresses.imported").exists()
+    address_import_commit(actor=admin, filename="b.csv", data=data, mode="valid_rows")
+    assert (Building.objects.count(), Unit.objects.count()) == (before[0] + 1, before[1] + 1)
+    assert Unit.objects.filter(code="UNIT0001").exists()
+
+
+def test_grid_outside_the_importers_area_is_refused(city, make_user) -> None:
+    luohu = make_user("lh-admin", "admin", "440303")
+    preview = address_import_preview(actor=luohu, filename="a.csv", data=(HEADER + good(1)).encode())
+    assert [(e.row, e.column) for e in preview.errors] == [(2, "网格代码")]
+
+
+def test_oversized_file_is_refused_before_parsing(admin) -> None:
+    with pytest.raises(ValidationError) as err:
+        address_import_preview(actor=admin, filename="big.csv", data=b"x" * (50 * 1024 * 1024))
+    assert (err.value.code, err.value.field) == ("too_large", "file")
+    assert "50.0 MB" in err.value.message
+
+
+def test_missing_columns_and_wrong_type_and_undecodable(admin) -> None:
+    with pytest.raises(ValidationError) as err:
+        address_import_preview(actor=admin, filename="a.csv", data="道路,门牌号\n海景路,1号\n".encode())
+    assert err.value.code == "columns"
+    assert "网格代码" in err.value.message
+    with pytest.raises(ValidationError) as err:
+        address_import_preview(actor=admin, filename="a.txt", data=b"x")
+    assert err.value.code == "file_type"
+    with pytest.raises(ValidationError) as err:
+        address_import_preview(actor=admin, filename="a.csv", data=b"\xff\xfe\xfa\x80\x81")
+    assert err.value.code == "encoding"
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_is_read_and_formula_cells_are_refused(admin) -> None:
+    header = HEADER.strip().split(",")
+    ok = xlsx([header, good(1).strip().split(","), [None] * 10, good(2).strip().split(",")])
+    preview = address_import_preview(actor=admin, filename="a.xlsx", data=ok)
+    assert (len(preview.valid), preview.skipped_empty, preview.encoding) == (2, [3], "XLSX")
+    row = good(3).strip().split(",")
+    row[2] = "=1+1"
+    with pytest.raises(ValidationError) as err:
+        address_import_preview(actor=admin, filename="f.xlsx", data=xlsx([header, row]))
+    assert err.value.code == "formula"
+    assert "2/道路" in err.value.message
+
+
+def test_only_capable_roles_may_import(city, make_user) -> None:
+    clerk = make_user("cl", "clerk", "440308")
+    with pytest.raises(PermissionDenied):
+        address_import_preview(actor=clerk, filename="a.csv", data=(HEADER + good(1)).encode())
+
+
+def test_import_page_previews_then_imports_valid_rows(client, admin) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    data = (HEADER + good(1) + f"{GRID},ADDR0002,海景路,2号,,UNIT0002,101,住宅,也许,\n").encode("gbk")
+    r = client.post("/places/import/", {"file": SimpleUploadedFile("地址.csv", data)})
+    body = r.content.decode()
+    assert r.status_code == 200
+    assert "GBK/GB18030" in body
+    assert "是否出租屋" in body  # the error names the column
+    assert not Unit.objects.filter(code="UNIT0001").exists()
+    token = body.split('name="token" value="')[1][:32]
+    r = client.post("/places/import/", {"token": token, "mode": "valid_rows"})
+    assert r.status_code == 302
+    assert Unit.objects.filter(code="UNIT0001").exists()
+    assert not Unit.objects.filter(code="UNIT0002").exists()
+    r = client.post("/places/import/", {"token": token, "mode": "valid_rows"})  # the upload is used up
+    assert Unit.objects.filter(code__startswith="UNIT000").count() == 1

@@ -23,10 +23,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = []
-    for name, label, cap in _NAV:
-        if cap is None or can(user, cap):
-            url = reverse(name)
-            items.append({"url": url, "label": label, "active": (request.path.startswith(url) and url != "/")
-                          or request.path == url})
+    items: list[dict[str, Any]] = [
+        {"url": reverse(name), "label": label} for name, label, cap in _NAV if cap is None or can(user, cap)
+    ]
+    # the longest matching entry is the current one (/places/import/ rather than /places/)
+    path = request.path
+    matches = [i["url"] for i in items if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    current = max(matches, key=len, default="")
+    for item in items:
+        item["active"] = item["url"] == current
     return {"nav": items}

@@ -73,3 +73,11 @@ def test_totp_second_factor_is_required_when_configured(client: Client, make_use
     r = client.post("/accounts/login/", {"username": "otpuser", "password": "Test-pass#2026", "otp_token": code})
     assert r.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_navigation_marks_exactly_the_current_section(client: Client, login) -> None:
+    login("admin")
+    body = client.get("/places/import/").content.decode()
+    assert body.count('class="active"') == 1
+    assert 'href="/places/import/" class="active"' in body
+    assert 'href="/places/" class=""' in body

@@ -10,6 +10,8 @@ from residence.audit.services import event_record
 pytestmark = pytest.mark.django_db
 
 
+# The task worker closes its database connection after a batch, so this test cannot run inside a test transaction.
+@pytest.mark.django_db(transaction=True)
 def test_worker_once_runs_tasks_and_seals_the_audit_chain(settings, capsys) -> None:
     settings.AUDIT_SEAL_GRACE_SECONDS = 0
     for i in range(3):

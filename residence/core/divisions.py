@@ -80,6 +80,7 @@ def name_of(code: str, year: int | None = None) -> str:
     return "".join(parts)
 
 
-def county_codes() -> list[str]:
-    """Codes of county-level divisions (current and historic), for synthetic data."""
-    return sorted(code for code, names in _table().items() if names[-1].level == "县级")
+def county_codes(*, in_use_only: bool = False) -> list[str]:
+    """Codes of county-level divisions (current and historic, or only those still in use), for synthetic data."""
+    return sorted(code for code, names in _table().items()
+                  if names[-1].level == "县级" and (names[-1].end_year is None or not in_use_only))

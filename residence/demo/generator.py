@@ -135,7 +135,7 @@ def unit_plan(
 
 @cache
 def _origin_pool() -> tuple[np.ndarray, np.ndarray]:
-    codes = [c for c in divisions.county_codes() if c[:2] in city.ORIGIN_PROVINCES and _in_use(c)]
+    codes = [c for c in divisions.county_codes(in_use_only=True) if c[:2] in city.ORIGIN_PROVINCES]
     weights = np.array([city.ORIGIN_PROVINCES[c[:2]] for c in codes], dtype=float)
     counts: dict[str, int] = {}
     for c in codes:
@@ -143,9 +143,6 @@ def _origin_pool() -> tuple[np.ndarray, np.ndarray]:
     weights /= np.array([counts[c[:2]] for c in codes], dtype=float)
     return np.array(codes), weights / weights.sum()
 
-
-def _in_use(code: str) -> bool:
-    return divisions._table()[code][-1].end_year is None
 
 
 def id_numbers(rng: np.random.Generator, n: int, today: dt.date) -> tuple[np.ndarray, np.ndarray]:

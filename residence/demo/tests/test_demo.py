@@ -40,7 +40,7 @@ def test_demo_city_has_the_yantian_shape_and_valid_people() -> None:
         demo_city_generate(persons=10, seed=3)
 
 
-def test_same_seed_same_city(django_db_blocker) -> None:
+def test_same_seed_same_city() -> None:
     demo_city_generate(persons=200, seed=5)
     first = snapshot()
     Registration.objects.all().delete()

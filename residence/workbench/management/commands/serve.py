@@ -6,6 +6,7 @@ import os
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         granian = os.path.join(os.path.dirname(sys.executable), "granian")
         argv = [granian, "--interface", "wsgi", "--host", opts["host"], "--port", str(opts["port"]),
                 "--workers", str(opts["workers"]), "--no-ws", "config.wsgi:application"]
+        if not settings.DEBUG and settings.SECRET_KEY == settings._DEV_SECRET:
+            self.stderr.write("WARNING: RESIDENCE_SECRET_KEY is not set; the development key is in use. "
+                              "Set it (and RESIDENCE_FIELD_KEY, RESIDENCE_INDEX_KEY) before serving real data.")
         self.stdout.write(f"Serving on http://{opts['host']}:{opts['port']}/  (Ctrl+C to stop)")
         self.stdout.flush()
         os.execv(granian, argv)  # noqa: S606 - replaces this process with the server

@@ -17,8 +17,8 @@ class Person(models.Model):
     id_number_enc = models.BinaryField()
     id_number_index = models.CharField(max_length=64)  # unique: see Meta (no LIKE index for a digest)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
-    name = models.CharField(_("name"), max_length=60, db_index=True)
-    name_initials = models.CharField(max_length=60, db_index=True)  # pinyin initials, lower case: 张三 → zs
+    name = models.CharField(_("name"), max_length=60)
+    name_initials = models.CharField(max_length=60)  # pinyin initials, lower case: 张三 → zs
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     origin_code = models.CharField(_("place of origin"), max_length=6)
@@ -36,6 +36,9 @@ class Person(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["id_number_index"], name="person_id_number_unique")]
         indexes = [
+            # prefix search (LIKE 'x%') and equality both use a pattern-ops index on PostgreSQL: one index each
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone_index"], name="person_phone_index"),
             models.Index(fields=["origin_code"], name="person_origin_code"),
         ]

@@ -18,7 +18,8 @@ class PlaceClass(models.TextChoices):
 
 
 class Registration(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations")
+    # indexed by registration_person_end below (person first), so no index of its own
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations", db_index=False)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="registrations")
     place_class = models.CharField(_("place class"), max_length=16, choices=PlaceClass.choices,
                                    default=PlaceClass.LONG_TERM)

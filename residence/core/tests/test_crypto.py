@@ -28,3 +28,13 @@ def test_blind_index_is_deterministic_keyed_and_context_separated() -> None:
     import hashlib
 
     assert one != hashlib.sha256(b"13800138000").hexdigest()
+
+
+def test_batch_forms_agree_with_the_single_forms() -> None:
+    values = ["11010519491231002X", "13800138000", "张三"]
+    assert crypto.blind_index_many(values, context="person.phone") == [
+        crypto.blind_index(v, context="person.phone") for v in values
+    ]
+    tokens = crypto.encrypt_many(values, context="person.phone")
+    assert [crypto.decrypt(t, context="person.phone") for t in tokens] == values
+    assert len({t[1:13] for t in tokens}) == len(values)  # a fresh nonce each

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             self.stdout.write(f"generating {opts['persons']:,} persons (COPY) …")
             result = demo_city_generate(persons=opts["persons"], seed=1,
                                         progress=lambda m: self.stdout.write(f"  {m}"))
-            rate = result.persons / result.persons_seconds
+            rate = result.persons_per_second
             out.append(Figure("demo generation into PostgreSQL", rate, "persons/s", "≥ 50,000",
                               "raw COPY", copy))
         else:

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             result = demo_city_generate(persons=opts["persons"], seed=opts["seed"],
                                         progress=lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write(f"Done in {result.seconds:.1f} s "
-                              f"({result.persons / max(result.persons_seconds, 1e-9):,.0f} persons/s).")
+                              f"({result.persons_per_second:,.0f} persons/s).")
         users = demo_users_create()
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")

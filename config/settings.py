@@ -142,6 +142,7 @@ AXES_VERBOSE = False
 
 # Second factor for staff: when on, every staff account must have a confirmed TOTP device.
 STAFF_REQUIRE_OTP = _flag("RESIDENCE_STAFF_REQUIRE_OTP", False)
+OTP_TOTP_ISSUER = "居住登记与居住证信息系统"  # the name authenticator apps show beside the user name
 
 # Internationalisation: Simplified Chinese first.
 LANGUAGE_CODE = "zh-hans"

@@ -2,13 +2,16 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from residence.api import api
+from residence.people.urls import resident_urlpatterns
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
     path("accounts/", include("residence.accounts.urls")),
     path("people/", include("residence.people.urls")),
+    path("me/", include(resident_urlpatterns)),
     path("places/", include("residence.places.urls")),
+    path("registrations/", include("residence.registrations.urls")),
     path("audit/", include("residence.audit.urls")),
     path("", include("residence.core.urls")),
     path("", include("residence.workbench.urls")),

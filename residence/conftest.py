@@ -8,6 +8,7 @@ from django.test import Client
 from residence.accounts.models import User
 from residence.accounts.services import user_create
 from residence.demo.services import demo_city_generate
+from residence.places.models import Jurisdiction
 
 PASSWORD = "Test-pass#2026"
 
@@ -21,6 +22,10 @@ def city(db: None) -> None:
 @pytest.fixture
 def make_user(db: None):
     def make(username: str, role: str, jurisdiction_code: str = "440308") -> User:
+        if jurisdiction_code and not Jurisdiction.objects.filter(code=jurisdiction_code).exists():
+            # tests without the demo city: a bare area for the account to be bound to
+            Jurisdiction.objects.create(code=jurisdiction_code, name=jurisdiction_code, level="district",
+                                        path=f"/{jurisdiction_code}/", official=True)
         return user_create(actor=None, username=username, password=PASSWORD, role=role,
                            jurisdiction_code=jurisdiction_code, check_password=False)
     return make

@@ -15,7 +15,10 @@ _NAV = [
     ("people:search", _("Persons"), Capability.PERSON_SEARCH),
     ("places:browse", _("Addresses"), Capability.PLACE_BROWSE),
     ("places:import", _("Import addresses"), Capability.ADDRESS_IMPORT),
+    ("registrations:import", _("Import residents"), Capability.RESIDENT_IMPORT),
     ("audit:trail", _("Audit trail"), Capability.AUDIT_BROWSE),
+    ("places:premises", _("My premises"), Capability.PREMISES_OWN),
+    ("me:record", _("My record"), Capability.RECORD_OWN),
 ]
 
 

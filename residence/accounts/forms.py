@@ -38,3 +38,18 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(_("Staff accounts must set up an authenticator app first; ask your "
                                           "administrator."), code="otp_required")
         return cleaned
+
+
+class OtpConfirmForm(forms.Form):
+    """The first code from a newly set-up authenticator app; the service checks it."""
+
+    token = forms.CharField(label=_("Code shown in the app"), max_length=16,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                                          "autofocus": True}))
+
+
+class OtpRemoveForm(forms.Form):
+    """A current code from the app, to switch the second factor off."""
+
+    token = forms.CharField(label=_("Current code from the app"), max_length=16,
+                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))

@@ -16,18 +16,23 @@ class User(AbstractUser):
     # foreign key keeps accounts below places in the layers.
     jurisdiction_code = models.CharField(_("jurisdiction"), max_length=32, blank=True, db_index=True)
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    # A resident account's own person (people.Person id): an id rather than a foreign key, for the same reason.
+    person_id = models.BigIntegerField(null=True, blank=True, unique=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username
 
 
 class ApiClient(models.Model):
-    """Another department's system. The token is shown once; only its SHA-256 is stored."""
+    """Another department's system. The token is shown once; only its SHA-256 is stored.
+
+    It acts through its own account (kind "department", no password), so that scoped selectors and the audit
+    trail treat it like any other actor; `scopes` are the capabilities it may use."""
 
     name = models.CharField(_("department"), max_length=100, unique=True)
+    account = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_client")
     token_hash = models.CharField(max_length=64, unique=True)
     scopes = models.JSONField(default=list)
-    jurisdiction_code = models.CharField(max_length=32, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,7 +1,8 @@
 """Roles and what each may do: the one place where capabilities are granted.
 
 Staff roles are bound to a jurisdiction and see it and everything below it. Obligors are bound to their premises,
-residents to themselves, department clients to the scopes of their token.
+residents to themselves. Department clients (other departments' systems) are bound to a jurisdiction like staff,
+act through an account of kind "department", and hold only the capabilities their token's scopes name.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ class Kind(models.TextChoices):
     STAFF = "staff", _("Staff")
     OBLIGOR = "obligor", _("Declaration obligor")
     RESIDENT = "resident", _("Resident")
+    DEPARTMENT = "department", _("Department system")
 
 
 class Role(models.TextChoices):
@@ -31,11 +33,14 @@ class Role(models.TextChoices):
     HOTEL = "hotel", _("Hotel")
     HOURLY_RENTAL = "hourly_rental", _("Hourly rental")
     RESIDENT = "resident", _("Resident")
+    DEPARTMENT = "department", _("Department system")
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.CLERK, Role.REVIEWER, Role.PRODUCTION, Role.GRID_WORKER,
                          Role.ENFORCEMENT, Role.MANAGER})
 OBLIGOR_ROLES = frozenset({Role.LANDLORD, Role.EMPLOYER, Role.HOTEL, Role.HOURLY_RENTAL})
+# Accounts bound to a jurisdiction, who see it and everything below it.
+AREA_KINDS = frozenset({Kind.STAFF, Kind.DEPARTMENT})
 
 
 class Capability(StrEnum):
@@ -44,11 +49,14 @@ class Capability(StrEnum):
     PERSON_UNMASK = "person.unmask"
     PLACE_BROWSE = "place.browse"
     ADDRESS_IMPORT = "address.import"
+    RESIDENT_IMPORT = "resident.import"
     AUDIT_BROWSE = "audit.browse"
+    PREMISES_OWN = "premises.own"
+    RECORD_OWN = "record.own"
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
-    Role.ADMIN: frozenset(Capability),
+    Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                            Capability.PLACE_BROWSE}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
@@ -58,10 +66,18 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                              Capability.AUDIT_BROWSE}),
+    **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
+    Role.RESIDENT: frozenset({Capability.RECORD_OWN}),
+    # the most a department client may hold; each client's token narrows it to its scopes
+    Role.DEPARTMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
 }
 
 
 def can(user: object, capability: Capability) -> bool:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
-    return capability in GRANTS.get(getattr(user, "role", ""), frozenset())
+    if capability not in GRANTS.get(getattr(user, "role", ""), frozenset()):
+        return False
+    if getattr(user, "role", "") == Role.DEPARTMENT:  # only through a token, and only what the token was given
+        return capability in getattr(user, "api_scopes", ())
+    return True

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 
+from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from residence.accounts.models import ApiClient, User
-from residence.accounts.roles import OBLIGOR_ROLES, STAFF_ROLES, Kind, Role
+from residence.accounts.roles import GRANTS, OBLIGOR_ROLES, STAFF_ROLES, Kind, Role
 from residence.audit.services import event_record
-from residence.core.errors import ValidationError
+from residence.core.errors import NotFound, PermissionDenied, ValidationError
 
 
 def user_create(
     *, actor: User | None, username: str, password: str, role: str, jurisdiction_code: str = "",
-    display_name: str = "", check_password: bool = True,
+    display_name: str = "", check_password: bool = True, person_id: int | None = None,
 ) -> User:
     if role not in Role.values:
         raise ValidationError(f"unknown role {role!r}", field="role")
     kind = Kind.STAFF if role in STAFF_ROLES else Kind.OBLIGOR if role in OBLIGOR_ROLES else Kind.RESIDENT
-    if kind == Kind.STAFF and not jurisdiction_code:
-        raise ValidationError("a staff account needs a jurisdiction", field="jurisdiction_code")
+    if kind == Kind.STAFF:
+        _require_jurisdiction(jurisdiction_code)
     if User.objects.filter(username=username).exists():
         raise ValidationError(f"user {username!r} already exists", field="username")
     if check_password:
@@ -31,6 +37,7 @@ def user_create(
         user = User(
             username=username, role=role, kind=kind, jurisdiction_code=jurisdiction_code,
             display_name=display_name, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN),
+            person_id=person_id if kind == Kind.RESIDENT else None,
         )
         user.set_password(password)
         user.save()
@@ -39,19 +46,159 @@ def user_create(
     return user
 
 
-def api_client_create(*, actor: User | None, name: str, scopes: list[str], jurisdiction_code: str = "") -> str:
-    """Create a department client; return its token (shown once)."""
+def _require_jurisdiction(code: str) -> None:
+    """An area-bound account needs the code of a jurisdiction that exists (places sit above accounts, hence
+    the model is looked up by name)."""
+    if not code:
+        raise ValidationError("this account needs a jurisdiction code", field="jurisdiction_code")
+    if not apps.get_model("places", "Jurisdiction").objects.filter(code=code).exists():
+        raise ValidationError(f"no jurisdiction has the code {code!r}", field="jurisdiction_code")
+
+
+def api_client_create(*, actor: User | None, name: str, scopes: list[str], jurisdiction_code: str) -> str:
+    """Create a department client bound to a jurisdiction, with the capabilities `scopes` names (a subset of what
+    the department role may hold); return its token, which is shown once and stored only as a digest."""
+    name = name.strip()
+    if not name:
+        raise ValidationError("a department client needs a name", field="name")
+    allowed = {str(c) for c in GRANTS[Role.DEPARTMENT]}
+    unknown = sorted(set(scopes) - allowed)
+    if unknown or not scopes:
+        raise ValidationError(f"scopes must be some of {', '.join(sorted(allowed))}; "
+                              f"got {', '.join(unknown) or 'none'}", field="scopes")
+    _require_jurisdiction(jurisdiction_code)
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValidationError(f"department client {name!r} already exists", field="name")
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        client = ApiClient.objects.create(
-            name=name, scopes=scopes, jurisdiction_code=jurisdiction_code,
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
-        )
+        account = User(username=f"dept:{name}"[:150], kind=Kind.DEPARTMENT, role=Role.DEPARTMENT,
+                       jurisdiction_code=jurisdiction_code, display_name=name)
+        account.set_unusable_password()  # a client never logs in to the web UI
+        account.save()
+        client = ApiClient.objects.create(name=name, account=account, scopes=sorted(set(scopes)),
+                                          token_hash=_token_digest(token))
         event_record(actor=actor, action="account.api_client.created", subject_type="api_client",
-                     subject_id=client.pk, data={"scopes": scopes})
+                     subject_id=client.pk, data={"scopes": client.scopes, "jurisdiction": jurisdiction_code})
     return token
 
 
-def api_client_authenticate(token: str) -> ApiClient | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    return ApiClient.objects.filter(token_hash=digest, is_active=True).first()
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_client_authenticate(token: str) -> User | None:
+    """The acting account of the active client holding `token`, carrying the token's scopes; None otherwise."""
+    client = (ApiClient.objects.select_related("account")
+              .filter(token_hash=_token_digest(token), is_active=True, account__is_active=True).first())
+    if client is None:
+        return None
+    account = client.account
+    account.api_scopes = frozenset(client.scopes)  # type: ignore[attr-defined]  # read by roles.can
+    return account
+
+
+# Second factor (TOTP). A staff member enrols an authenticator app on their own: the secret is shown once the
+# device exists, and the device counts for log-in only after a correct code has confirmed it.
+
+def _require_staff(user: User) -> None:
+    if user.kind != Kind.STAFF:
+        raise PermissionDenied(_("Only staff accounts use an authenticator app."))
+
+
+def _clean_otp_token(token: str, *, digits: int) -> str:
+    """The code as the app shows it: full-width digits (from a Chinese input method) made plain, and any spaces or
+    dashes typed between the digit groups removed."""
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", token or "") if ch not in " -\t")
+    if not (len(cleaned) == digits and cleaned.isascii() and cleaned.isdigit()):
+        raise ValidationError(_("Enter the %(digits)d-digit code that the app shows.") % {"digits": digits},
+                              code="format", field="token")
+    return cleaned
+
+
+def _wrong_otp_code() -> ValidationError:
+    return ValidationError(_("This code is wrong, expired or already used. Enter the code the app shows now, or wait "
+                             "for the next one."), code="wrong_code", field="token")
+
+
+def _require_verify_allowed(device: TOTPDevice) -> None:
+    """After a wrong code django-otp makes the device wait (1, 2, 4 … seconds); say so rather than "wrong"."""
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return
+    until = (info or {}).get("locked_until")
+    seconds = max(1, int((until - timezone.now()).total_seconds() + 0.999)) if until else 1
+    raise ValidationError(ngettext("Too many wrong codes. Wait %(seconds)d second and try again.",
+                                   "Too many wrong codes. Wait %(seconds)d seconds and try again.",
+                                   seconds) % {"seconds": seconds}, code="throttled", field="token")
+
+
+def otp_device_confirmed(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator app, if any (the oldest, should there be several)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def otp_device_prepare(*, user: User) -> TOTPDevice:
+    """The unconfirmed device whose secret the user is to load into their app: the pending one if there is one,
+    else a new one with a fresh random key. Refused once the user has a confirmed device."""
+    _require_staff(user)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one pending device, even on a double load
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError(_("An authenticator app is already set up for this account."), code="enrolled")
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+            event_record(actor=user, action="account.otp.enrolment_started", subject_type="user",
+                         subject_id=user.pk)
+    return device
+
+
+def otp_device_confirm(*, user: User, token: str) -> TOTPDevice:
+    """Confirm the pending device with a code from the app; from then on log-in asks for a code.
+
+    A wrong code leaves the device unconfirmed and counts towards its throttle (which is why the check runs
+    outside the failing transaction)."""
+    _require_staff(user)
+    verified = False
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError(_("An authenticator app is already set up for this account."), code="enrolled")
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+        if device is None:
+            raise NotFound(_("No authenticator app is being set up. Open the page again to start."))
+        cleaned = _clean_otp_token(token, digits=device.digits)
+        _require_verify_allowed(device)
+        verified = device.verify_token(cleaned)  # saves the throttle count, or last_t and the drift
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            event_record(actor=user, action="account.otp.enrolled", subject_type="user", subject_id=user.pk,
+                         data={"device": device.pk})
+    if not verified:
+        raise _wrong_otp_code()
+    return device
+
+
+def otp_device_remove(*, user: User, token: str) -> None:
+    """Remove the user's authenticator app, on a current code from it (so that an open session alone cannot
+    switch the second factor off)."""
+    _require_staff(user)
+    removed: TOTPDevice | None = None
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"))
+        if not devices:
+            raise NotFound(_("No authenticator app is set up for this account."))
+        cleaned = _clean_otp_token(token, digits=devices[0].digits)
+        for device in devices:
+            _require_verify_allowed(device)
+        removed = next((d for d in devices if d.verify_token(cleaned)), None)
+        if removed is not None:
+            device_id = removed.pk
+            removed.delete()
+            event_record(actor=user, action="account.otp.removed", subject_type="user", subject_id=user.pk,
+                         data={"device": device_id})
+    if removed is None:
+        raise _wrong_otp_code()

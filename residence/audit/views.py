@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from residence.accounts.roles import Capability, can
+from residence.audit.actions import action_label
 from residence.audit.forms import TrailFilterForm
 from residence.audit.selectors import event_list
 
@@ -20,6 +21,8 @@ def trail(request: HttpRequest) -> HttpResponse:
         actor_label=filters.get("actor") or "", action=filters.get("action") or "",
         before_id=filters.get("before"),
     )
+    for event in events:
+        event.label = action_label(event.action)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("before", None)
     return render(request, "audit/trail.html", {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from django.utils.translation import gettext as _
 
@@ -34,6 +35,24 @@ class RowError:
     message: str
 
 
+R = TypeVar("R")
+
+
+@dataclass
+class Preview(Generic[R]):
+    """The check of an upload before anything is written: the valid rows and every problem, by row and column."""
+
+    valid: list[R] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    skipped_empty: list[int] = field(default_factory=list)
+    encoding: str = ""
+    total: int = 0
+
+    @property
+    def error_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+
 def read_table(*, filename: str, data: bytes, aliases: dict[str, str], max_bytes: int = MAX_BYTES) -> Table:
     """Parse an upload into rows keyed by canonical column names (`aliases` maps header text → name)."""
     if len(data) > max_bytes:
@@ -55,6 +74,18 @@ def read_table(*, filename: str, data: bytes, aliases: dict[str, str], max_bytes
     table.rows = [(n, {canonical[i]: v for i, v in enumerate(vals) if i < len(canonical) and canonical[i]})
                   for n, vals in table.rows]  # type: ignore[misc]
     table.headers = canonical
+    return table
+
+
+def read_table_with_columns(*, filename: str, data: bytes, labels: dict[str, str], required: list[str]) -> Table:
+    """`read_table` for an import whose columns are `labels` (name → the header people write, which is accepted
+    as well as the name); a missing required column is refused, naming it as people write it."""
+    aliases = {**{label: name for name, label in labels.items()}, **{name: name for name in labels}}
+    table = read_table(filename=filename, data=data, aliases=aliases)
+    missing = [labels[c] for c in required if c not in table.headers]
+    if missing:
+        raise ValidationError(_("Missing columns: %(cols)s.") % {"cols": "、".join(missing)}, code="columns",
+                              field="file")
     return table
 
 
@@ -136,3 +167,15 @@ def _read_xlsx(data: bytes) -> Table:
 
 def looks_like_formula(value: str) -> bool:
     return value.startswith(_FORMULA_START)
+
+
+def plain_and_present(n: int, raw: dict[str, str], *, labels: dict[str, str], required: list[str]) -> list[RowError]:
+    """The first checks of every import row: no cell looks like a formula (CSV injection), required cells are set."""
+    errors = []
+    for col, label in labels.items():
+        value = raw.get(col, "")
+        if looks_like_formula(value):
+            errors.append(RowError(n, label, _("Looks like a formula; enter plain text.")))
+        elif col in required and not value:
+            errors.append(RowError(n, label, _("Required.")))
+    return errors

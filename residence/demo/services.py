@@ -18,7 +18,7 @@ from residence.audit.services import event_record
 from residence.core import crypto, divisions
 from residence.core.bulk import bulk_insert, deferred_indexes, next_id, reset_sequence
 from residence.demo import city, generator
-from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone
+from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone, resident_username, reveal_id_number
 from residence.people.models import Person
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
 from residence.registrations.models import Registration
@@ -221,4 +221,19 @@ def demo_users_create() -> list[tuple[str, str, str]]:
                     obligor.account = user
                     obligor.save(update_fields=["account"])
         out.append((username, str(Role(role).label), names.get(code, "")))
+    out.append(_demo_resident())
     return out
+
+
+def _demo_resident() -> tuple[str, str, str]:
+    """One resident account, for the resident pages at /me/: its log-in is the (synthetic) ID number."""
+    person = (Person.objects.filter(registrations__ended_on__isnull=True,
+                                    registrations__unit__building__grid__path__startswith="/440300/440308/")
+              .order_by("pk").first())
+    if person is None:
+        return ("", str(Role.RESIDENT.label), "")
+    id_number = reveal_id_number(person.id_number_enc)
+    if not User.objects.filter(person_id=person.pk).exists():
+        user_create(actor=None, username=resident_username(person.pk), password=DEMO_PASSWORD, role=Role.RESIDENT,
+                    display_name=person.name, check_password=False, person_id=person.pk)
+    return (id_number, str(Role.RESIDENT.label), f"{person.name} · /me/login/")

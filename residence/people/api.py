@@ -1,4 +1,4 @@
-"""Persons over the API, for staff sessions: the same scoped selectors as the web UI."""
+"""Persons over the API, for staff sessions and department clients' tokens: the same scoped selectors as the web UI."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from django.http import HttpRequest
 from ninja import Router, Status
 from ninja.security import django_auth
 
+from residence.accounts.api_auth import department_token
 from residence.accounts.roles import Capability, can
 from residence.core.errors import NotFound
 from residence.people.schemas import ErrorOut, PersonOut, SearchIn
 from residence.people.selectors import person_search, person_view
 
-router = Router(tags=["people"], auth=django_auth)
+router = Router(tags=["people"], auth=[django_auth, department_token])
 
 
 @router.post("/search", response={200: list[PersonOut], 404: ErrorOut})

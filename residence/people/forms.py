@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from residence.accounts.forms import LoginForm
+from residence.people.identity import id_index, resident_username
+from residence.people.models import Person
 
 
 class SearchForm(forms.Form):
@@ -12,3 +18,43 @@ class SearchForm(forms.Form):
 class UnmaskForm(forms.Form):
     purpose = forms.CharField(label=_("Purpose"), max_length=200,
                               help_text=_("Why you need the full numbers; this is recorded."))
+
+
+class ResidentLoginForm(LoginForm):
+    """Residents log in with their ID number; it becomes the account's derived user name before authenticating."""
+
+    error_messages = {
+        **LoginForm.error_messages,
+        "invalid_login": _("The ID number or password is wrong. After repeated wrong tries the account is locked for "
+                           "a while."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("ID number")
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "maxlength": 18})
+        del self.fields["otp_token"]  # residents have no second factor here
+
+    def clean_username(self) -> str:
+        """The account of the person with this ID number. For a number on no record, a name no account has, so
+        that the answer (and the lockout count) is the same as for a wrong password."""
+        index = id_index((self.cleaned_data.get("username") or "").strip().upper())
+        person_id = Person.objects.filter(id_number_index=index).values_list("pk", flat=True).first()
+        return resident_username(person_id) if person_id is not None else f"resident-unknown-{index[:16]}"
+
+
+class ResidentSignupForm(forms.Form):
+    id_number = forms.CharField(label=_("ID number"), max_length=18,
+                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    phone = forms.CharField(label=_("Phone"), max_length=20,
+                            help_text=_("The phone number given when your residence was registered."),
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Password again"),
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return cleaned

@@ -62,6 +62,12 @@ def phone_index(phone: str) -> str:
     return crypto.blind_index(phone, context=PHONE_CONTEXT)
 
 
+def resident_username(person_id: int) -> str:
+    """A resident account's user name: from the person's record number, so that no account table holds the ID
+    number. Residents type their ID number; the log-in form finds the person and so the user name."""
+    return f"resident-{person_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ProtectedIdentity:
     id_number: IdNumber

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
-from residence.accounts.roles import Capability, Kind, can
+from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.audit.services import event_record
 from residence.core.errors import NotFound
 from residence.people.identity import id_index, phone_index
@@ -28,7 +28,7 @@ from residence.places.selectors import jurisdiction_path_for_user
 
 def person_scope(*, user: User) -> QuerySet[Person]:
     """Every person the user may see (an empty queryset for users without a staff scope)."""
-    if user.kind != Kind.STAFF or not can(user, Capability.PERSON_VIEW):
+    if user.kind not in AREA_KINDS or not can(user, Capability.PERSON_VIEW):
         return Person.objects.none()
     path = jurisdiction_path_for_user(user)
     if path is None:
@@ -53,7 +53,7 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
     """
     if column not in {"id", "id_number_index", "phone_index"}:
         raise ValueError(column)
-    if user.kind != Kind.STAFF or not can(user, Capability.PERSON_VIEW):
+    if user.kind not in AREA_KINDS or not can(user, Capability.PERSON_VIEW):
         return []
     path = jurisdiction_path_for_user(user)
     if path is None:
@@ -83,6 +83,18 @@ def person_view(*, user: User, person_id: int, purpose: str) -> Person:
     person = person_get_for_user(user=user, person_id=person_id)
     event_record(actor=user, action="person.record.viewed", subject_type="person", subject_id=person.pk,
                  data={"purpose": purpose[:200]})
+    return person
+
+
+def person_own(*, user: User) -> Person:
+    """A resident opens their own record; logged like any other read."""
+    if not can(user, Capability.RECORD_OWN) or user.person_id is None:
+        raise NotFound(_("No such person."))
+    person = Person.objects.filter(pk=user.person_id).first()
+    if person is None:
+        raise NotFound(_("No such person."))
+    event_record(actor=user, action="person.record.viewed", subject_type="person", subject_id=person.pk,
+                 data={"purpose": "self-service"})
     return person
 
 

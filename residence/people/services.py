@@ -2,36 +2,59 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
-from residence.accounts.roles import Capability, can
+from residence.accounts.roles import Capability, Role, can
+from residence.accounts.services import user_create
 from residence.audit.services import event_record
 from residence.core.errors import PermissionDenied, ValidationError
-from residence.people.identity import clean_name, name_initials, protect, reveal_id_number, reveal_phone
+from residence.core.idnumber import parse_id_number
+from residence.people.identity import (
+    ProtectedIdentity,
+    clean_name,
+    clean_phone,
+    id_index,
+    name_initials,
+    phone_index,
+    protect,
+    resident_username,
+    reveal_id_number,
+    reveal_phone,
+)
 from residence.people.models import Person
 from residence.people.selectors import person_get_for_user
+
+
+def person_build(*, ident: ProtectedIdentity, name: str, ethnicity: str = "01", education: str = "",
+                 marital_status: str = "", occupation: str = "", hukou_address: str = "") -> Person:
+    """An unsaved Person from checked identity fields and a cleaned name: the one place a record is assembled,
+    for the single-person service and the bulk import alike."""
+    return Person(
+        id_number_enc=ident.id_number_enc, id_number_index=ident.id_number_index,
+        id_number_masked=ident.id_number_masked, name=name, name_initials=name_initials(name),
+        sex=ident.id_number.sex, birth_date=ident.id_number.birth_date, origin_code=ident.id_number.division_code,
+        ethnicity=ethnicity, education=education, marital_status=marital_status, occupation=occupation,
+        phone_enc=ident.phone_enc, phone_index=ident.phone_index, phone_masked=ident.phone_masked,
+        hukou_address=hukou_address,
+    )
 
 
 def person_create(
     *, actor: User | None, id_number: str, name: str, phone: str = "", ethnicity: str = "01",
     education: str = "", marital_status: str = "", occupation: str = "", hukou_address: str = "",
 ) -> Person:
-    ident = protect(id_number=id_number, phone=phone)
-    cleaned = clean_name(name)
+    person = person_build(ident=protect(id_number=id_number, phone=phone), name=clean_name(name),
+                          ethnicity=ethnicity, education=education, marital_status=marital_status,
+                          occupation=occupation, hukou_address=hukou_address)
     with transaction.atomic():
-        if Person.objects.select_for_update().filter(id_number_index=ident.id_number_index).exists():
+        if Person.objects.select_for_update().filter(id_number_index=person.id_number_index).exists():
             raise ValidationError(_("A person with this ID number already exists."), code="duplicate",
                                   field="id_number")
-        person = Person.objects.create(
-            id_number_enc=ident.id_number_enc, id_number_index=ident.id_number_index,
-            id_number_masked=ident.id_number_masked, name=cleaned, name_initials=name_initials(cleaned),
-            sex=ident.id_number.sex, birth_date=ident.id_number.birth_date,
-            origin_code=ident.id_number.division_code, ethnicity=ethnicity, education=education,
-            marital_status=marital_status, occupation=occupation, phone_enc=ident.phone_enc,
-            phone_index=ident.phone_index, phone_masked=ident.phone_masked, hukou_address=hukou_address,
-        )
+        person.save()
         event_record(actor=actor, action="person.created", subject_type="person", subject_id=person.pk)
     return person
 
@@ -48,3 +71,31 @@ def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str
         event_record(actor=actor, action="person.identity.unmasked", subject_type="person",
                      subject_id=person.pk, data={"purpose": purpose[:200]})
     return {"id_number": reveal_id_number(person.id_number_enc), "phone": reveal_phone(person.phone_enc)}
+
+
+def resident_account_open(*, id_number: str, phone: str, password: str) -> User:
+    """A resident opens their own account with their ID number, the phone number on their record and a password.
+
+    The pair must match a person on record; which of the two did not match is not told, so the form cannot be used
+    to learn whether someone is registered. (A deployment adds a code sent by SMS to that phone before this.)
+    """
+    idn = parse_id_number(id_number)
+    phone = clean_phone(phone)
+    person = Person.objects.filter(id_number_index=id_index(idn.value), phone_index=phone_index(phone)).first()
+    if person is None:
+        raise ValidationError(_("This ID number and phone number do not match a registered person. The phone must "
+                                "be the one given when your residence was registered."), code="no_match",
+                              field="id_number")
+    if User.objects.filter(person_id=person.pk).exists():
+        raise ValidationError(_("An account already exists for this ID number. Log in, or ask at a counter to "
+                                "reset the password."), code="exists", field="id_number")
+    username = resident_username(person.pk)
+    try:
+        validate_password(password, User(username=username, display_name=person.name))
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), code="password", field="password") from exc
+    with transaction.atomic():
+        user = user_create(actor=None, username=username, password=password, role=Role.RESIDENT,
+                           display_name=person.name, check_password=False, person_id=person.pk)
+        event_record(actor=user, action="account.resident.opened", subject_type="person", subject_id=person.pk)
+    return user

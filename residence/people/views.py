@@ -1,18 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from residence.accounts.roles import Capability, can
+from residence.accounts.views import LoginView
 from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
-from residence.people.forms import SearchForm, UnmaskForm
-from residence.people.selectors import person_registrations, person_search, person_view
-from residence.people.services import person_unmask
+from residence.people.forms import ResidentLoginForm, ResidentSignupForm, SearchForm, UnmaskForm
+from residence.people.models import Person
+from residence.people.selectors import person_own, person_registrations, person_search, person_view
+from residence.people.services import person_unmask, resident_account_open
 
 
 def _require(request: HttpRequest, cap: Capability) -> None:
@@ -32,6 +35,13 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form, "results": results})
 
 
+def _origin(person: Person) -> str:
+    try:
+        return divisions.name_of(person.origin_code, person.birth_date.year)
+    except KeyError:
+        return person.origin_code
+
+
 @login_required
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     _require(request, Capability.PERSON_VIEW)
@@ -39,12 +49,8 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         person = person_view(user=request.user, person_id=person_id, purpose="record.opened")  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
-    try:
-        origin = divisions.name_of(person.origin_code, person.birth_date.year)
-    except KeyError:
-        origin = person.origin_code
     return render(request, "people/detail.html", {
-        "person": person, "origin": origin,
+        "person": person, "origin": _origin(person),
         "registrations": person_registrations(person=person),
         "can_unmask": can(request.user, Capability.PERSON_UNMASK), "unmask_form": UnmaskForm(),
     })
@@ -67,3 +73,35 @@ def unmask(request: HttpRequest, person_id: int) -> HttpResponse:
         form.add_error("purpose", _("State the purpose of revealing the full numbers."))
     return render(request, "people/_unmask.html", {"form": form, "revealed": revealed, "person_id": person_id},
                   status=200 if revealed else 400)
+
+
+class ResidentLoginView(LoginView):
+    form_class = ResidentLoginForm
+    template_name = "people/resident_login.html"
+
+
+def resident_signup(request: HttpRequest) -> HttpResponse:
+    """A resident opens an account with ID number, the phone on record and a password, and is logged in."""
+    form = ResidentSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = resident_account_open(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"],
+                                         password=form.cleaned_data["password"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("me:record")
+    return render(request, "people/resident_signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required(login_url="me:login")
+def my_record(request: HttpRequest) -> HttpResponse:
+    """A resident's own record: masked as everywhere, every opening logged."""
+    try:
+        person = person_own(user=request.user)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+    return render(request, "people/my_record.html", {
+        "person": person, "origin": _origin(person), "registrations": person_registrations(person=person),
+    })

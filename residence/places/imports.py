@@ -4,7 +4,7 @@ commit either everything (only when there is no error) or exactly the valid rows
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from django.db import transaction
@@ -14,17 +14,14 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core.errors import PermissionDenied, ValidationError
-from residence.core.tabular import RowError, looks_like_formula, read_table
+from residence.core.tabular import Preview, RowError, plain_and_present, read_table_with_columns
 from residence.places.models import Building, Jurisdiction, SafetyGrade, Unit, UnitKind
 from residence.places.selectors import jurisdiction_path_for_user
 
-COLUMNS = ["grid_code", "address_code", "road", "door_plate", "building_name", "unit_code", "unit_label",
-           "unit_kind", "is_rental", "safety_grade"]
 REQUIRED = ["grid_code", "address_code", "road", "door_plate", "unit_code", "unit_label"]
 LABELS = {"grid_code": "网格代码", "address_code": "地址编码", "road": "道路", "door_plate": "门牌号",
           "building_name": "楼栋名称", "unit_code": "房屋编码", "unit_label": "房号", "unit_kind": "房屋类型",
           "is_rental": "是否出租屋", "safety_grade": "治安等级"}
-ALIASES = {**{label: col for col, label in LABELS.items()}, **{col: col for col in COLUMNS}}
 _CODE = re.compile(r"^[0-9A-Za-z-]{4,40}$")
 _TEXT = re.compile(r"^[^<>\x00-\x1f\x7f]{1,100}$")
 _KINDS = {"住宅": "flat", "房间": "room", "集体宿舍": "dormitory", "旅馆": "hotel", **{k: k for k in UnitKind.values}}
@@ -47,31 +44,15 @@ class AddressRow:
     safety_grade: str
 
 
-@dataclass
-class Preview:
-    valid: list[AddressRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
-    skipped_empty: list[int] = field(default_factory=list)
-    encoding: str = ""
-    total: int = 0
-
-    @property
-    def error_rows(self) -> int:
-        return len({e.row for e in self.errors})
-
-
-def address_import_preview(*, actor: User, filename: str, data: bytes) -> Preview:
+def address_import_preview(*, actor: User, filename: str, data: bytes) -> Preview[AddressRow]:
     """Read and check every row; nothing is written."""
     if not can(actor, Capability.ADDRESS_IMPORT):
         raise PermissionDenied(_("You may not import addresses."))
-    table = read_table(filename=filename, data=data, aliases=ALIASES)
-    missing = [LABELS[c] for c in REQUIRED if c not in table.headers]
-    if missing:
-        raise ValidationError(_("Missing columns: %(cols)s.") % {"cols": "、".join(missing)}, code="columns",
-                              field="file")
+    table = read_table_with_columns(filename=filename, data=data, labels=LABELS, required=REQUIRED)
     path = jurisdiction_path_for_user(actor) or "\x00"
     grids = dict(Jurisdiction.objects.filter(level="grid", path__startswith=path).values_list("code", "id"))
-    preview = Preview(skipped_empty=table.skipped_empty, encoding=table.encoding, total=len(table.rows))
+    preview: Preview[AddressRow] = Preview(skipped_empty=table.skipped_empty, encoding=table.encoding,
+                                           total=len(table.rows))
     candidates: list[AddressRow] = []
     for n, raw in table.rows:
         row_errors = _check(n, raw, grids)
@@ -102,13 +83,7 @@ def address_import_preview(*, actor: User, filename: str, data: bytes) -> Previe
 
 
 def _check(n: int, raw: dict[str, str], grids: dict[str, int]) -> list[RowError]:
-    errs = []
-    for col in COLUMNS:
-        value = raw.get(col, "")
-        if looks_like_formula(value):
-            errs.append(RowError(n, LABELS[col], _("Looks like a formula; enter plain text.")))
-        elif col in REQUIRED and not value:
-            errs.append(RowError(n, LABELS[col], _("Required.")))
+    errs = plain_and_present(n, raw, labels=LABELS, required=REQUIRED)
     if errs:
         return errs
     if raw["grid_code"] not in grids:
@@ -139,7 +114,7 @@ def _row(n: int, raw: dict[str, str]) -> AddressRow:
 
 
 def address_import_commit(*, actor: User, filename: str, data: bytes,
-                          mode: Literal["all", "valid_rows"]) -> Preview:
+                          mode: Literal["all", "valid_rows"]) -> Preview[AddressRow]:
     """Write the rows: `all` refuses the whole file when any row has an error; `valid_rows` writes exactly the
     valid ones. One transaction either way, so nothing is half-written."""
     preview = address_import_preview(actor=actor, filename=filename, data=data)

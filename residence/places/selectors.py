@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
-from residence.accounts.roles import Capability, Kind, can
+from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.core.errors import NotFound
-from residence.places.models import Building, Jurisdiction, Unit
+from residence.places.models import Building, Jurisdiction, Obligor, Unit
 
 
 def jurisdiction_path_for_user(user: User) -> str | None:
     """The materialised path of the staff member's jurisdiction, or None (cached on the user object)."""
-    if user.kind != Kind.STAFF or not user.jurisdiction_code:
+    if user.kind not in AREA_KINDS or not user.jurisdiction_code:
         return None
     cached: str | None = getattr(user, "_jurisdiction_path", None)
     if cached is None:
@@ -24,7 +24,7 @@ def jurisdiction_path_for_user(user: User) -> str | None:
 
 def jurisdiction_of_user(user: User) -> Jurisdiction | None:
     """The staff member's own jurisdiction (None for other kinds of account or an unknown code)."""
-    if user.kind != Kind.STAFF or not user.jurisdiction_code:
+    if user.kind not in AREA_KINDS or not user.jurisdiction_code:
         return None
     return Jurisdiction.objects.filter(code=user.jurisdiction_code).first()
 
@@ -78,3 +78,14 @@ def building_get_for_user(*, user: User, address_code: str) -> Building:
 
 def unit_list(*, building: Building) -> QuerySet[Unit]:
     return building.units.select_related("obligor").order_by("label")
+
+
+def premises_of(*, user: User) -> tuple[Obligor | None, QuerySet[Unit]]:
+    """A declaration obligor's own premises, with the number of people registered there now. Nothing else."""
+    obligor = Obligor.objects.filter(account=user).first() if can(user, Capability.PREMISES_OWN) else None
+    if obligor is None:
+        return None, Unit.objects.none()
+    units = (obligor.units.select_related("building")
+             .annotate(n_current=Count("registrations", filter=Q(registrations__ended_on__isnull=True)))
+             .order_by("building__address_code", "label"))
+    return obligor, units

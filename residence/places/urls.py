@@ -6,6 +6,7 @@ app_name = "places"
 urlpatterns = [
     path("", views.browse, name="browse"),
     path("import/", views.address_import, name="import"),
+    path("mine/", views.premises, name="premises"),
     path("area/<str:code>/", views.browse, name="area"),
     path("building/<str:address_code>/", views.building, name="building"),
 ]

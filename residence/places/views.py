@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from residence.accounts.roles import Capability, can
-from residence.core.errors import DomainError, NotFound
-from residence.core.tabular import MAX_BYTES
-from residence.places.forms import AddressConfirmForm, AddressUploadForm
+from residence.core.errors import NotFound
+from residence.core.uploads import table_import_page
 from residence.places.imports import address_import_commit, address_import_preview
 from residence.places.selectors import (
     building_get_for_user,
@@ -20,8 +15,18 @@ from residence.places.selectors import (
     jurisdiction_ancestors,
     jurisdiction_children,
     jurisdiction_get_for_user,
+    premises_of,
     unit_list,
 )
+
+
+@login_required
+def premises(request: HttpRequest) -> HttpResponse:
+    """A declaration obligor's own premises."""
+    obligor, units = premises_of(user=request.user)  # type: ignore[arg-type]
+    if obligor is None:
+        raise Http404
+    return render(request, "places/premises.html", {"obligor": obligor, "units": units[:500]})
 
 
 @login_required
@@ -54,45 +59,19 @@ def building(request: HttpRequest, address_code: str) -> HttpResponse:
     })
 
 
-_IMPORTS = settings.VAR_DIR / "imports"
-
-
 @login_required
 def address_import(request: HttpRequest) -> HttpResponse:
-    """Upload → preview with per-row errors → confirm. The upload waits in var/imports/ between the two steps."""
+    """Upload → preview with per-row errors → confirm (see core.uploads)."""
     if not can(request.user, Capability.ADDRESS_IMPORT):
         raise Http404
     user = request.user
-    if request.method == "POST" and "token" in request.POST:
-        confirm = AddressConfirmForm(request.POST)
-        if not confirm.is_valid():
-            raise Http404
-        token = confirm.cleaned_data["token"]
-        stored = next(_IMPORTS.glob(f"{token}.*"), None)
-        if stored is None:
-            messages.error(request, _("The upload has expired; upload the file again."))
-            return redirect("places:import")
-        try:
-            result = address_import_commit(actor=user, filename=stored.name,  # type: ignore[arg-type]
-                                           data=stored.read_bytes(), mode=confirm.cleaned_data["mode"])
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("places:import")
-        stored.unlink(missing_ok=True)
-        messages.success(request, _("Imported %(n)d units.") % {"n": len(result.valid)})
-        return redirect("places:import")
-    form = AddressUploadForm(request.POST or None, request.FILES or None)
-    preview = token = None
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        data = upload.read(MAX_BYTES + 1)
-        try:
-            preview = address_import_preview(actor=user, filename=upload.name, data=data)  # type: ignore[arg-type]
-        except DomainError as exc:
-            form.add_error("file", exc.message)
-        else:
-            _IMPORTS.mkdir(parents=True, exist_ok=True)
-            token = uuid.uuid4().hex
-            suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-            (_IMPORTS / f"{token}{suffix}").write_bytes(data)
-    return render(request, "places/import.html", {"form": form, "preview": preview, "token": token})
+    return table_import_page(
+        request, title=_("Import addresses"), columns_help=_(
+            "Columns: 网格代码, 地址编码, 道路, 门牌号, 楼栋名称, 房屋编码, 房号, 房屋类型, 是否出租屋, 治安等级. "
+            "UTF-8 or GBK; at most 20 MB."),
+        again="places:import",
+        check=lambda name, data: address_import_preview(actor=user, filename=name, data=data),  # type: ignore[arg-type]
+        commit=lambda name, data, mode: address_import_commit(actor=user, filename=name, data=data,  # type: ignore[arg-type]
+                                                              mode=mode),  # type: ignore[arg-type]
+        done=lambda result: _("Imported %(n)d units.") % {"n": len(result.valid)},
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from residence.accounts.roles import Capability, can
 from residence.places.selectors import jurisdiction_of_user
@@ -10,6 +10,11 @@ from residence.places.selectors import jurisdiction_of_user
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    # residents and obligors have one page of their own: go there
+    if can(request.user, Capability.RECORD_OWN):
+        return redirect("me:record")
+    if can(request.user, Capability.PREMISES_OWN):
+        return redirect("places:premises")
     own = jurisdiction_of_user(request.user)  # type: ignore[arg-type]
     return render(request, "workbench/home.html", {
         "jurisdiction": own,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
 
 from residence.audit.models import Block, Event
 from residence.audit.selectors import chain_verify, event_list
@@ -10,9 +11,39 @@ from residence.audit.services import audit_seal, event_record
 pytestmark = pytest.mark.django_db
 
 
+TRIGGERS = {"postgresql": ["audit_event_sealed_update ON audit_event", "audit_event_sealed_delete ON audit_event",
+                            "audit_block_change ON audit_block"],
+            "sqlite": ["audit_event_sealed_update", "audit_event_sealed_delete", "audit_block_update",
+                       "audit_block_delete"]}
+
+
+@pytest.fixture
+def tamper() -> None:
+    """Drop the append-only triggers, as someone with DDL rights could; the test's rollback restores them."""
+    with connection.cursor() as cur:
+        for trigger in TRIGGERS[connection.vendor]:
+            cur.execute(f"DROP TRIGGER {trigger}")
+
+
 def fill(n: int) -> None:
     for i in range(n):
         event_record(actor=None, action="test.thing.done", subject_type="thing", subject_id=i, data={"i": i})
+
+
+def test_sealed_rows_cannot_be_changed_or_deleted_through_the_database() -> None:
+    fill(2)
+    audit_seal(grace_seconds=0)
+    fill(1)  # not sealed yet: the sealer may still set its block
+    attempts = [lambda: Event.objects.filter(block_seq=1).update(data={"i": 999}),
+                lambda: Event.objects.filter(block_seq=1).delete(),
+                lambda: Block.objects.filter(seq=1).update(hash="f" * 64),
+                lambda: Block.objects.filter(seq=1).delete()]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    assert audit_seal(grace_seconds=0) is not None
+    assert chain_verify().ok
+    assert chain_verify().events == 3
 
 
 def test_events_are_sealed_into_chained_blocks() -> None:
@@ -35,7 +66,7 @@ def test_grace_period_leaves_young_events_for_later() -> None:
     assert Event.objects.filter(block_seq__isnull=True).count() == 2
 
 
-def test_altered_event_is_detected_at_its_block() -> None:
+def test_altered_event_is_detected_at_its_block(tamper) -> None:
     fill(2)
     audit_seal(grace_seconds=0)
     fill(2)
@@ -48,7 +79,7 @@ def test_altered_event_is_detected_at_its_block() -> None:
     assert "altered" in report.reason
 
 
-def test_deleted_event_is_detected() -> None:
+def test_deleted_event_is_detected(tamper) -> None:
     fill(3)
     audit_seal(grace_seconds=0)
     Event.objects.filter(block_seq=1).order_by("id").first().delete()  # type: ignore[union-attr]
@@ -57,7 +88,7 @@ def test_deleted_event_is_detected() -> None:
     assert "sealed with 3" in report.reason
 
 
-def test_rewritten_block_breaks_the_link_to_the_next() -> None:
+def test_rewritten_block_breaks_the_link_to_the_next(tamper) -> None:
     fill(1)
     audit_seal(grace_seconds=0)
     fill(1)
@@ -67,7 +98,7 @@ def test_rewritten_block_breaks_the_link_to_the_next() -> None:
     assert (report.ok, report.broken_block) == (False, 1)
 
 
-def test_verify_command_exits_non_zero_on_tampering(capsys) -> None:
+def test_verify_command_exits_non_zero_on_tampering(capsys, tamper) -> None:
     fill(2)
     call_command("audit", "seal", grace=0)
     call_command("audit", "verify")

@@ -17,13 +17,16 @@ from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord"]
-SEARCH = {"admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager"}
+ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord", "resident"]
+STAFF = {"admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager"}
+SEARCH = STAFF
 VIEW = SEARCH
 UNMASK = {"admin", "clerk", "reviewer"}
 BROWSE = {"admin", "clerk", "reviewer", "grid_worker", "enforcement", "manager"}
 AUDIT = {"admin", "manager"}
 IMPORT = {"admin"}
+PREMISES = {"landlord"}
+OWN_RECORD = {"resident"}
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
 
@@ -40,7 +43,10 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
     p: Person = t["person"]  # type: ignore[assignment]
     b: Building = t["building"]  # type: ignore[assignment]
     return [
-        ("home", "get", "/", set(ROLES), None),
+        ("home", "get", "/", STAFF, None),
+        ("premises", "get", "/places/mine/", PREMISES, None),
+        ("otp", "get", "/accounts/otp/", STAFF, None),
+        ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
         ("detail", "get", f"/people/{p.pk}/", VIEW, None),
         ("unmask", "post", f"/people/{p.pk}/unmask/", UNMASK, {"purpose": "matrix"}),
@@ -49,21 +55,32 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("building", "get", f"/places/building/{b.address_code}/", BROWSE, None),
         ("audit", "get", "/audit/", AUDIT, None),
         ("import", "get", "/places/import/", IMPORT, None),
+        ("resident-import", "get", "/registrations/import/", IMPORT, None),
         ("api-search", "json", "/api/people/search", SEARCH, {"q": ID}),
         ("api-detail", "get", f"/api/people/{p.pk}", VIEW, None),
     ]
 
 
 def scoped(name: str) -> bool:
-    """Endpoints whose answer depends on where the record is (home and the audit page do not)."""
-    return name not in {"home", "audit", "browse", "import"}
+    """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
+    return name not in {"home", "audit", "browse", "import", "resident-import", "premises", "own-record", "otp"}
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("district", ["440308", "440303"])
 def test_matrix(client: Client, make_user, target, role: str, district: str) -> None:
     in_scope = district == "440308"
-    user = make_user(f"{role}-{district}", role, district if role != "landlord" else "")
+    user = make_user(f"{role}-{district}", role, district if role in STAFF else "")
+    if role == "landlord":  # an obligor bound to premises (out of scope: the other district's)
+        unit = Unit.objects.filter(building__grid__path__contains=f"/{district}/", obligor__isnull=False).first()
+        assert unit is not None
+        assert unit.obligor is not None
+        unit.obligor.account = user
+        unit.obligor.save()
+    if role == "resident":  # a resident bound to a person of the district (never the target: see own-record)
+        user.person_id = Registration.objects.filter(unit__building__grid__path__contains=f"/{district}/").exclude(
+            person=target["person"]).values_list("person_id", flat=True).first()
+        user.save()
     client.force_login(user)
     for name, method, url, allowed, data in endpoints(target):
         unmasked_before = Event.objects.filter(action="person.identity.unmasked").count()
@@ -83,8 +100,16 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert response.status_code == 200, (name, role, district)
             assert len(response.json()) == (1 if in_scope else 0), (name, role, district)
             continue
+        if name == "home" and role not in allowed:  # obligors and residents are sent to their own page
+            assert response.status_code == 302, (role, district)
+            assert response["Location"] == {"landlord": "/places/mine/", "resident": "/me/"}[role]
+            continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)
+        if name == "own-record" and ok:  # their own record, never the target's, and the read is logged
+            assert target["person"].name not in response.content.decode()  # type: ignore[attr-defined]
+            assert Event.objects.filter(action="person.record.viewed", actor_id=user.pk,
+                                        subject_id=str(user.person_id)).exists()
         if name == "unmask":
             after = Event.objects.filter(action="person.identity.unmasked").count()
             assert after == unmasked_before + (1 if ok else 0), (role, district)
@@ -92,11 +117,13 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
 
 
 @pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/", "post"), ("/people/1/", "get"),
-                                             ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post")])
+                                             ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post"),
+                                             ("/places/mine/", "get"), ("/me/", "get"),
+                                             ("/registrations/import/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response["Location"].startswith("/me/login/" if url == "/me/" else "/accounts/login/")
     assert not Event.objects.filter(action="person.identity.unmasked").exists()
 
 

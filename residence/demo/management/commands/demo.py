@@ -37,7 +37,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for username, role, area in users:
-            self.stdout.write(f"  {username:<12} {role}{'  · ' + area if area else ''}")
+            self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}")
         self.stdout.write("")
         if not opts["no_serve"]:
-            call_command("serve", port=opts["port"])
+            call_command("serve", port=opts["port"], demo=True)

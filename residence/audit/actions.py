@@ -1,0 +1,29 @@
+"""Every audit action the system writes, with words a manager reads on the trail page.
+
+Actions are dotted and past tense (`person.record.viewed`). A test checks that every action written anywhere in
+the code is listed here, so that no event shows up on the trail as a bare code.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+ACTIONS = {
+    "account.user.created": _("Created an account"),
+    "account.api_client.created": _("Created a department API client"),
+    "account.resident.opened": _("A resident opened an account"),
+    "account.otp.enrolment_started": _("Started setting up an authenticator app"),
+    "account.otp.enrolled": _("Set up an authenticator app"),
+    "account.otp.removed": _("Removed an authenticator app"),
+    "person.created": _("Created a person's record"),
+    "person.searched": _("Searched for persons"),
+    "person.record.viewed": _("Opened a person's record"),
+    "person.identity.unmasked": _("Revealed full ID and phone numbers"),
+    "place.addresses.imported": _("Imported addresses"),
+    "registration.residents.imported": _("Imported residents"),
+    "demo.city.generated": _("Generated the demo city"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTIONS.get(action, action))

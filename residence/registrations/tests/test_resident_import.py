@@ -1,0 +1,159 @@
+"""Importing residents with their current residence: every bad row named by row and column, nothing half-written."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from residence.audit.models import Event
+from residence.core.errors import PermissionDenied, ValidationError
+from residence.core.idnumber import check_character
+from residence.people.models import Person
+from residence.people.selectors import person_search
+from residence.places.models import Unit
+from residence.registrations.imports import resident_import_commit, resident_import_preview
+from residence.registrations.models import Registration
+
+pytestmark = pytest.mark.django_db
+HEADER = "身份证号,姓名,手机号,民族,文化程度,婚姻状况,职业,户籍地址,房屋编码,居住起始日期\n"
+
+
+def idn(seq: int, first14: str = "42010619920304") -> str:
+    first = f"{first14}{seq:03d}"
+    return first + check_character(first)
+
+
+@pytest.fixture
+def unit_code(city) -> str:
+    unit = Unit.objects.filter(building__grid__path__contains="/440308/").order_by("pk").first()
+    assert unit is not None
+    return unit.code
+
+
+@pytest.fixture
+def luohu_unit(city) -> str:
+    unit = Unit.objects.filter(building__grid__path__contains="/440303/").order_by("pk").first()
+    assert unit is not None
+    return unit.code
+
+
+@pytest.fixture
+def admin(city, make_user):
+    return make_user("yt-admin", "admin", "440308")
+
+
+def row(seq: int, unit: str, name: str = "王小明", **over: str) -> str:
+    values = {"id": idn(seq), "name": name, "phone": "13800001111", "eth": "汉族", "edu": "大学本科", "mar": "已婚",
+              "occ": "厨师", "hukou": "湖北省武汉市", "unit": unit, "date": "2025-06-01", **over}
+    return ",".join(values.values()) + "\n"
+
+
+def test_valid_file_imports_persons_and_registrations_visible_in_scope(admin, unit_code) -> None:
+    data = (HEADER + row(1, unit_code) + row(2, unit_code, name="阿依古丽·买买提", eth="维吾尔族")).encode()
+    result = resident_import_commit(actor=admin, filename="r.csv", data=data, mode="all")
+    assert len(result.valid) == 2
+    assert result.errors == []
+    person = Person.objects.get(name="阿依古丽·买买提")
+    assert person.ethnicity == "05"
+    assert person.sex == "F"  # from the ID number's 17th digit (2: even)
+    assert Registration.objects.filter(person=person, unit__code=unit_code, ended_on__isnull=True).exists()
+    assert [p.name for p in person_search(user=admin, query=idn(2))] == ["阿依古丽·买买提"]
+    assert Event.objects.filter(action="registration.residents.imported").count() == 1
+
+
+@pytest.mark.parametrize(("bad_id", "words"), [
+    (idn(3)[:17] + ("0" if idn(3)[17] != "0" else "1"), "校验"),  # wrong check character
+    ("42010619921304003" + check_character("42010619921304003"), "出生日期"),  # month 13
+    ("99999919920304003" + check_character("99999919920304003"), "行政区划"),  # unknown division
+])
+def test_invalid_id_numbers_are_named_by_row_and_column(admin, unit_code, bad_id: str, words: str) -> None:
+    data = (HEADER + row(1, unit_code) + row(3, unit_code, id=bad_id)).encode()
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert [(e.row, e.column) for e in preview.errors] == [(3, "身份证号")]
+    assert words in preview.errors[0].message
+    with pytest.raises(ValidationError, match="1"):
+        resident_import_commit(actor=admin, filename="r.csv", data=data, mode="all")
+    assert not Person.objects.filter(name="王小明").exists()  # "all": nothing at all
+    resident_import_commit(actor=admin, filename="r.csv", data=data, mode="valid_rows")
+    assert Person.objects.filter(name="王小明").count() == 1  # exactly the valid row
+
+
+def test_hostile_and_malformed_fields_each_named(admin, unit_code, luohu_unit) -> None:
+    rows = [
+        row(1, unit_code, name="<script>alert(1)</script>"),
+        row(2, unit_code, phone="12345"),
+        row(3, unit_code, eth="火星族", phone="138 0000 1111"),  # spaces are fine
+        row(4, unit_code, date="2025-02-30"),
+        row(5, luohu_unit),  # a unit outside the importer's district
+        row(6, unit_code, hukou="<img src=x onerror=alert(1)>"),
+        row(7, unit_code, occ="=HYPERLINK(\"http://x\")"),
+        row(8, unit_code),
+        row(8, unit_code),  # the same person twice
+    ]
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=(HEADER + "".join(rows)).encode())
+    assert [(e.row, e.column) for e in preview.errors] == [
+        (2, "姓名"), (3, "手机号"), (4, "民族"), (5, "居住起始日期"), (6, "房屋编码"), (7, "户籍地址"), (8, "职业"),
+        (10, "身份证号"),
+    ]
+    assert [r.row for r in preview.valid] == [9]
+
+
+def test_every_problem_of_a_row_is_listed_at_once(admin, unit_code) -> None:
+    bad = row(1, unit_code, id="42010619921304001X", name="<b>", phone="138", eth="火星族", date="tomorrow")
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=(HEADER + bad).encode())
+    assert [e.column for e in preview.errors] == ["手机号", "身份证号", "姓名", "民族", "居住起始日期"]
+
+
+def test_gbk_and_bom_files_are_read(admin, unit_code) -> None:
+    for data, label in [((HEADER + row(1, unit_code)).encode("gbk"), "GBK/GB18030"),
+                        (b"\xef\xbb\xbf" + (HEADER + row(1, unit_code)).encode(), "UTF-8 (BOM)")]:
+        preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+        assert preview.encoding == label
+        assert len(preview.valid) == 1
+
+
+def test_already_on_record_and_empty_rows_and_missing_columns(admin, unit_code) -> None:
+    resident_import_commit(actor=admin, filename="r.csv", data=(HEADER + row(1, unit_code)).encode(), mode="all")
+    preview = resident_import_preview(actor=admin, filename="r.csv",
+                                      data=(HEADER + ",,,,,,,,,\n" + row(1, unit_code)).encode())
+    assert preview.skipped_empty == [2]
+    assert [(e.row, e.column) for e in preview.errors] == [(3, "身份证号")]
+    with pytest.raises(ValidationError, match="房屋编码"):
+        resident_import_preview(actor=admin, filename="r.csv", data="身份证号,姓名,居住起始日期\n".encode())
+
+
+def test_oversized_file_and_xlsx_formulas_are_refused(admin, unit_code) -> None:
+    with pytest.raises(ValidationError, match="20 MB"):
+        resident_import_preview(actor=admin, filename="r.csv", data=b"x" * (50 * 1024 * 1024))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.strip().split(","))
+    ws.append([idn(1), "王小明", "13800001111", "汉族", "", "", "", "", unit_code, "2025-06-01"])
+    ws.append([idn(2), "=A2", "", "", "", "", "", "", unit_code, "2025-06-01"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ValidationError, match="3/姓名"):
+        resident_import_preview(actor=admin, filename="r.xlsx", data=buf.getvalue())
+    assert not Person.objects.filter(name="王小明").exists()
+
+
+def test_only_administrators_import(city, make_user, unit_code) -> None:
+    clerk = make_user("yt-clerk", "clerk", "440308")
+    with pytest.raises(PermissionDenied):
+        resident_import_preview(actor=clerk, filename="r.csv", data=(HEADER + row(1, unit_code)).encode())
+
+
+def test_import_page_checks_then_imports_the_valid_rows(client, admin, unit_code) -> None:
+    client.force_login(admin)
+    data = (HEADER + row(1, unit_code) + row(2, unit_code, name="李<b>")).encode("gbk")
+    page = client.post("/registrations/import/", {"file": SimpleUploadedFile("居民.csv", data)}).content.decode()
+    assert "GBK/GB18030" in page
+    assert "姓名" in page
+    assert "&lt;b&gt;" not in page  # the hostile value is not echoed back at all
+    assert not Person.objects.exists() or not Person.objects.filter(name="王小明").exists()
+    token = page.split('name="token" value="')[1][:32]
+    assert client.post("/registrations/import/", {"token": token, "mode": "valid_rows"}).status_code == 302
+    assert list(Person.objects.filter(name__in=["王小明", "李<b>"]).values_list("name", flat=True)) == ["王小明"]

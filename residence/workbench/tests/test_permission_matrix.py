@@ -130,3 +130,31 @@ def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> N
 def test_anonymous_api_is_401(client: Client) -> None:
     assert client.post("/api/people/search", {"q": "x"}, content_type="application/json").status_code == 401
     assert client.get("/api/people/1").status_code == 401
+
+
+RESIDENT_CSV = "身份证号,姓名,房屋编码,居住起始日期\n{id},矩阵测,{unit},2025-01-01\n"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_denied_import_commit_writes_nothing(client: Client, make_user, city, role: str) -> None:
+    """An administrator checks a file; anybody else posting its token to commit it changes nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    unit = Unit.objects.filter(building__grid__path__contains="/440308/").order_by("pk").first()
+    assert unit is not None
+    first = "43010219800101055"
+    data = RESIDENT_CSV.format(id=first + check_character(first), unit=unit.code).encode()
+    admin = make_user("matrix-admin", "admin", "440308")
+    client.force_login(admin)
+    page = client.post("/registrations/import/", {"file": SimpleUploadedFile("r.csv", data)}).content.decode()
+    token = page.split('name="token" value="')[1][:32]
+    user = admin if role == "admin" else make_user(f"matrix-{role}", role, "440308" if role in STAFF else "")
+    client.force_login(user)
+    persons, registrations = Person.objects.count(), Registration.objects.count()
+    response = client.post("/registrations/import/", {"token": token, "mode": "all"})
+    if role in IMPORT:
+        assert response.status_code == 302
+        assert Person.objects.count() == persons + 1
+    else:
+        assert response.status_code == 404
+        assert (Person.objects.count(), Registration.objects.count()) == (persons, registrations)

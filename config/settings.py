@@ -9,6 +9,7 @@ Environment variables:
     RESIDENCE_ALLOWED_HOSTS comma-separated
     RESIDENCE_SECURE_COOKIES 1/0 (default: on unless DEBUG)
     RESIDENCE_LOCKOUT_FAILURES  failed log-ins before lockout (default 5)
+    RESIDENCE_SMS_BACKEND  where text messages go: console (default) or memory
 """
 
 from __future__ import annotations
@@ -142,6 +143,8 @@ AXES_VERBOSE = False
 
 # Second factor for staff: when on, every staff account must have a confirmed TOTP device.
 STAFF_REQUIRE_OTP = _flag("RESIDENCE_STAFF_REQUIRE_OTP", False)
+# Where text messages go: "console" (development, demo) or "memory" (tests); see residence/core/sms.py.
+SMS_BACKEND = os.environ.get("RESIDENCE_SMS_BACKEND", "console")
 OTP_TOTP_ISSUER = "居住登记与居住证信息系统"  # the name authenticator apps show beside the user name
 
 # Internationalisation: Simplified Chinese first.

@@ -7,10 +7,19 @@ from django.test import Client
 
 from residence.accounts.models import User
 from residence.accounts.services import user_create
+from residence.core import sms
 from residence.demo.services import demo_city_generate
 from residence.places.models import Jurisdiction
 
 PASSWORD = "Test-pass#2026"
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings) -> list[tuple[str, str]]:
+    """Text messages go to a list (the SMS gateway is the edge of the world); a test reads its codes there."""
+    settings.SMS_BACKEND = "memory"
+    sms.outbox.clear()
+    return sms.outbox
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 ACTIONS = {
     "account.user.created": _("Created an account"),
     "account.api_client.created": _("Created a department API client"),
+    "account.resident.code_sent": _("Sent a sign-up code by text message"),
     "account.resident.opened": _("A resident opened an account"),
     "account.otp.enrolment_started": _("Started setting up an authenticator app"),
     "account.otp.enrolled": _("Set up an authenticator app"),

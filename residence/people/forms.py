@@ -47,8 +47,14 @@ class ResidentSignupForm(forms.Form):
     id_number = forms.CharField(label=_("ID number"), max_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "username"}))
     phone = forms.CharField(label=_("Phone"), max_length=20,
-                            help_text=_("The phone number given when your residence was registered."),
+                            help_text=_("The phone number given when your residence was registered. A code is sent "
+                                        "to it."),
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+
+
+class ResidentVerifyForm(forms.Form):
+    code = forms.CharField(label=_("Code from the text message"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password_again = forms.CharField(label=_("Password again"),
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

@@ -45,3 +45,22 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_number_masked}"
+
+
+class PhoneChallenge(models.Model):
+    """A code sent by SMS to the phone on a person's record, proving that whoever opens their account holds it.
+
+    Only a keyed digest of the code is stored; it expires, allows a few tries, and is used once."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phone_challenges")
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "created_at"], name="phone_challenge_person")]
+
+    def __str__(self) -> str:
+        return f"code for person {self.person_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -14,4 +14,5 @@ resident_urlpatterns = ([
     path("", views.my_record, name="record"),
     path("login/", views.ResidentLoginView.as_view(), name="login"),
     path("signup/", views.resident_signup, name="signup"),
+    path("signup/verify/", views.resident_verify, name="verify"),
 ], "me")

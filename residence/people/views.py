@@ -12,10 +12,10 @@ from residence.accounts.roles import Capability, can
 from residence.accounts.views import LoginView
 from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
-from residence.people.forms import ResidentLoginForm, ResidentSignupForm, SearchForm, UnmaskForm
+from residence.people.forms import ResidentLoginForm, ResidentSignupForm, ResidentVerifyForm, SearchForm, UnmaskForm
 from residence.people.models import Person
 from residence.people.selectors import person_own, person_registrations, person_search, person_view
-from residence.people.services import person_unmask, resident_account_open
+from residence.people.services import person_unmask, resident_account_open, resident_signup_start
 
 
 def _require(request: HttpRequest, cap: Capability) -> None:
@@ -80,19 +80,42 @@ class ResidentLoginView(LoginView):
     template_name = "people/resident_login.html"
 
 
+_CHALLENGE = "resident_signup_challenge"
+
+
 def resident_signup(request: HttpRequest) -> HttpResponse:
-    """A resident opens an account with ID number, the phone on record and a password, and is logged in."""
+    """Step 1 of opening a resident account: ID number and the phone on record; a code goes to that phone."""
     form = ResidentSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = resident_account_open(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"],
+            challenge = resident_signup_start(id_number=form.cleaned_data["id_number"],
+                                              phone=form.cleaned_data["phone"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            request.session[_CHALLENGE] = challenge.pk
+            return redirect("me:verify")
+    return render(request, "people/resident_signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def resident_verify(request: HttpRequest) -> HttpResponse:
+    """Step 2: the code from the text message and a password; the account is opened and the resident logged in."""
+    challenge_id = request.session.get(_CHALLENGE)
+    if challenge_id is None:
+        return redirect("me:signup")
+    form = ResidentVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = resident_account_open(challenge_id=challenge_id, code=form.cleaned_data["code"],
                                          password=form.cleaned_data["password"])
         except DomainError as exc:
+            if exc.code == "expired":
+                request.session.pop(_CHALLENGE, None)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("me:record")
-    return render(request, "people/resident_signup.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "people/resident_verify.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required(login_url="me:login")

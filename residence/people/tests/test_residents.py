@@ -3,13 +3,18 @@ see only their own record."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from residence.accounts.models import User
 from residence.audit.models import Event
 from residence.core.errors import ValidationError
-from residence.people.services import person_create, resident_account_open
+from residence.people.models import PhoneChallenge
+from residence.people.services import person_create, resident_account_open, resident_signup_start
 from residence.people.tests.test_people import new_id, register
 
 pytestmark = pytest.mark.django_db
@@ -23,45 +28,101 @@ def resident_person(city):
     return person
 
 
-def test_account_needs_the_id_number_and_the_phone_on_record(resident_person) -> None:
+def sent_code(outbox: list[tuple[str, str]]) -> str:
+    phone, text = outbox[-1]
+    assert phone == "13912345678"
+    return re.search(r"\d{6}", text).group(0)  # type: ignore[union-attr]
+
+
+def test_account_needs_the_id_number_the_phone_on_record_and_the_code_sent_to_it(resident_person,
+                                                                                   sms_outbox) -> None:
     for id_number, phone in [(new_id(7), "13900000000"), (new_id(8), "13912345678")]:
         with pytest.raises(ValidationError) as err:
-            resident_account_open(id_number=id_number, phone=phone, password=PASSWORD)
+            resident_signup_start(id_number=id_number, phone=phone)
         assert err.value.field == "id_number"
         assert err.value.code == "no_match"
+    assert sms_outbox == []
+
+    challenge = resident_signup_start(id_number=new_id(7).lower(), phone="139 1234 5678")
+    code = sent_code(sms_outbox)
+    assert code not in challenge.code_digest  # only a keyed digest is kept
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    with pytest.raises(ValidationError) as err:
+        resident_account_open(challenge_id=challenge.pk, code=wrong, password=PASSWORD)
+    assert err.value.code == "wrong_code"
     assert not User.objects.filter(role="resident").exists()
 
-    user = resident_account_open(id_number=new_id(7).lower(), phone="+86 139 1234 5678", password=PASSWORD)
+    user = resident_account_open(challenge_id=challenge.pk, code=code, password=PASSWORD)
     assert user.person_id == resident_person.pk
     assert user.kind == "resident"
     assert user.username == f"resident-{resident_person.pk}"  # no ID number in the account table
     assert Event.objects.filter(action="account.resident.opened", actor_id=user.pk).exists()
+    assert Event.objects.filter(action="account.resident.code_sent", subject_id=str(resident_person.pk)).exists()
+    with pytest.raises(ValidationError) as err:  # a code is used once
+        resident_account_open(challenge_id=challenge.pk, code=code, password=PASSWORD)
+    assert err.value.code == "expired"
     with pytest.raises(ValidationError) as err:
-        resident_account_open(id_number=new_id(7), phone="13912345678", password=PASSWORD)
+        resident_signup_start(id_number=new_id(7), phone="13912345678")
     assert err.value.code == "exists"
+
+
+def test_codes_expire_allow_few_tries_and_are_not_sent_too_often(resident_person, sms_outbox) -> None:
+    challenge = resident_signup_start(id_number=new_id(7), phone="13912345678")
+    with pytest.raises(ValidationError) as err:
+        resident_signup_start(id_number=new_id(7), phone="13912345678")
+    assert err.value.code == "too_soon"
+    code = sent_code(sms_outbox)
+    for _i in range(5):
+        with pytest.raises(ValidationError):
+            resident_account_open(challenge_id=challenge.pk, code="000000" if code != "000000" else "111111",
+                                  password=PASSWORD)
+    with pytest.raises(ValidationError) as err:  # the right code, too late: five wrong tries voided it
+        resident_account_open(challenge_id=challenge.pk, code=code, password=PASSWORD)
+    assert err.value.code == "expired"
+    PhoneChallenge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=30),
+                                  expires_at=timezone.now() - dt.timedelta(minutes=20))
+    fresh = resident_signup_start(id_number=new_id(7), phone="13912345678")
+    PhoneChallenge.objects.filter(pk=fresh.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    with pytest.raises(ValidationError) as err:
+        resident_account_open(challenge_id=fresh.pk, code=sent_code(sms_outbox), password=PASSWORD)
+    assert err.value.code == "expired"
+    PhoneChallenge.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
+    for _i in range(3):
+        PhoneChallenge.objects.create(person=resident_person, code_digest="x", created_at=timezone.now()
+                                      - dt.timedelta(minutes=5), expires_at=timezone.now())
+    with pytest.raises(ValidationError) as err:
+        resident_signup_start(id_number=new_id(7), phone="13912345678")
+    assert err.value.code == "too_many"
 
 
 @pytest.mark.parametrize("id_number", ["4403081990010100", "44030819900101001X", "440308199013010012"])
 def test_malformed_id_number_is_refused_naming_the_field(resident_person, id_number: str) -> None:
     with pytest.raises(ValidationError) as err:
-        resident_account_open(id_number=id_number, phone="13912345678", password=PASSWORD)
+        resident_signup_start(id_number=id_number, phone="13912345678")
     assert err.value.field == "id_number"
     assert err.value.code != "no_match"  # said what is wrong with the number itself
 
 
-def test_weak_password_is_refused_on_the_password_field(resident_person) -> None:
+def test_weak_password_is_refused_on_the_password_field(resident_person, sms_outbox) -> None:
+    challenge = resident_signup_start(id_number=new_id(7), phone="13912345678")
     with pytest.raises(ValidationError) as err:
-        resident_account_open(id_number=new_id(7), phone="13912345678", password="123")
+        resident_account_open(challenge_id=challenge.pk, code=sent_code(sms_outbox), password="123")
     assert err.value.field == "password"
     assert not User.objects.filter(role="resident").exists()
 
 
-def test_sign_up_log_in_and_see_only_ones_own_masked_record(client: Client, resident_person) -> None:
-    form = {"id_number": new_id(7), "phone": "13912345678", "password": PASSWORD, "password_again": PASSWORD + "x"}
-    response = client.post("/me/signup/", form)
+def test_sign_up_log_in_and_see_only_ones_own_masked_record(client: Client, resident_person, sms_outbox) -> None:
+    assert client.get("/me/signup/verify/")["Location"] == "/me/signup/"  # no code asked for yet
+    response = client.post("/me/signup/", {"id_number": new_id(7), "phone": "13900000000"})
+    assert response.status_code == 400
+    assert "不匹配" in response.content.decode()
+    response = client.post("/me/signup/", {"id_number": new_id(7), "phone": "13912345678"})
+    assert response["Location"] == "/me/signup/verify/"
+    form = {"code": sent_code(sms_outbox), "password": PASSWORD, "password_again": PASSWORD + "x"}
+    response = client.post("/me/signup/verify/", form)
     assert response.status_code == 400
     assert "两次输入的密码不一致" in response.content.decode()
-    response = client.post("/me/signup/", {**form, "password_again": PASSWORD})
+    response = client.post("/me/signup/verify/", {**form, "password_again": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/me/"
     page = client.get("/me/").content.decode()

@@ -137,16 +137,35 @@ def _openfisca() -> Any | None:
         tbs.add_variable(variable(name, value_type))
     tbs.add_variable(variable("eligible", bool, formula))
 
-    def run(columns: dict[str, Col]) -> tuple[float, Col]:
-        n = len(columns["continuous_days"])
-        sim = SimulationBuilder().build_default_simulation(tbs, count=n)
-        period = AS_OF.isoformat()
+    period = AS_OF.isoformat()
+
+    def simulation(columns: dict[str, Col]) -> Any:
+        sim = SimulationBuilder().build_default_simulation(tbs, count=len(columns["continuous_days"]))
         for key, col in columns.items():
             sim.set_input(key, period, col)
+        return sim
+
+    def run(columns: dict[str, Col]) -> tuple[float, Col]:
+        """A new simulation (not timed), then calculate() (timed): how a population run is usually done."""
+        sim = simulation(columns)
         start = time.perf_counter()
         out = sim.calculate("eligible", period)
         return time.perf_counter() - start, out
 
+    def prepared(columns: dict[str, Col]) -> Callable[[], tuple[float, Col]]:
+        """One simulation holding the inputs; each call deletes the cached result, then times calculate():
+        OpenFisca at its best (its memory already in use, as ours is from one evaluate() to the next)."""
+        sim = simulation(columns)
+
+        def again() -> tuple[float, Col]:
+            sim.delete_arrays("eligible")
+            start = time.perf_counter()
+            out = sim.calculate("eligible", period)
+            return time.perf_counter() - start, out
+
+        return again
+
+    run.prepared = prepared  # type: ignore[attr-defined]
     return run
 
 
@@ -187,28 +206,48 @@ def run_bench(*, n: int = 10_000_000, quick: bool = False, out: TextIO) -> int:
     line(f"population: full eligibility ({n:,} situations, {len(FULL_ELIGIBILITY)} outputs)", n / pop_s,
          "situations/s", 10_000_000.0)
 
-    # 3. the three-condition formula in both engines
+    # 3. the three-condition formula in both engines, the same formula written the same way in each. The
+    #    engines take turns (ours, then OpenFisca's, 7 times) so that both meet the same machine (other work,
+    #    memory); each figure is the engine's best turn, the note gives the medians. The target is OpenFisca
+    #    at its best: one simulation holding the inputs, its cached result deleted before each calculate().
+    #    A new simulation for each calculate(), as a population run usually is, is shown too: its first
+    #    calculation meets fresh memory and is often several times slower.
     three = _three_columns(n)
-    evaluate("eligible", three, AS_OF, parameters=pset, model=THREE)
-    ours_s = _best(lambda: evaluate("eligible", three, AS_OF, parameters=pset, model=THREE), 5)
+
+    def ours_three() -> Col:
+        return evaluate("eligible", three, AS_OF, parameters=pset, model=THREE)["eligible"]
+
+    ours_out = ours_three()  # warm up
     of_run = _openfisca()
     if of_run is None:
+        ours_s = _best(ours_three, 7)
         line(f"population: three-condition formula ({n:,})", n / ours_s, "situations/s", None)
         print("  OpenFisca: skipped (openfisca-core is not installed; install it with `uv sync --extra bench`)",
               file=out)
     else:
-        times = []
-        of_out = None
-        for _ in range(5):
-            took, of_out = of_run(three)
-            times.append(took)
-        of_s = min(times)
-        ours_out = evaluate("eligible", three, AS_OF, parameters=pset, model=THREE)["eligible"]
-        same = bool(of_out is not None and np.array_equal(np.asarray(of_out, dtype=bool), ours_out))
+        # first, a new simulation for each calculate(); these also leave the memory allocator used to arrays of
+        # this size, which OpenFisca's unblocked formula needs to be at its fastest (and ours does not)
+        fresh_times = [of_run(three)[0] for _ in range(7)]
+        of_again = of_run.prepared(three)
+        for _ in range(3):  # warm up both
+            _, of_out = of_again()
+            ours_three()
+        ours_times: list[float] = []
+        of_times: list[float] = []
+        for _ in range(7):
+            start = time.perf_counter()
+            ours_three()
+            ours_times.append(time.perf_counter() - start)
+            of_times.append(of_again()[0])
+        ours_s, of_s, fresh_s = min(ours_times), min(of_times), min(fresh_times)
+        same = bool(np.array_equal(np.asarray(of_out, dtype=bool), ours_out))
+        medians = f"medians {_fmt(n / float(np.median(ours_times)))} vs {_fmt(n / float(np.median(of_times)))}"
         line(f"population: three-condition formula ({n:,})", n / ours_s, "situations/s", n / of_s,
-             note="(target: OpenFisca's figure)")
-        line(f"  OpenFisca {_version_of('openfisca-core')}, same formula, calculate()", n / of_s,
+             note=f"(target: OpenFisca at its best; best of 7 turns; {medians})")
+        line(f"  OpenFisca {_version_of('openfisca-core')}, same formula, calculate(), one simulation", n / of_s,
              "persons/s", None, note=f"(results identical: {same})")
+        line("  OpenFisca, a new simulation for each calculate()", n / fresh_s, "persons/s", None,
+             note=f"(ours / this: {fresh_s / ours_s:.2f}x; median {_fmt(n / float(np.median(fresh_times)))})")
 
     # 4. explained mode in a batch
     cols = population_columns(batch_n, seed=7)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .catalogue import ENUMS
-from .continuity import parse_interval
+from .continuity import IntervalTable, parse_interval
 from .errors import InputTypeError, MissingInputError, SituationError, UnknownInputError, UnknownOutputError
 from .model import (
     BOOL,
@@ -29,9 +29,11 @@ from .model import (
     ENUM,
     INT,
     INTERVALS,
+    OBJECT,
     SET,
     Col,
     Model,
+    ObjectColumn,
     Text,
     Variable,
     decode,
@@ -117,8 +119,12 @@ _FAST_TYPES: dict[str, tuple[type, ...]] = {INT: (int,), BOOL: (bool,), DATE: (d
 _ENUM_INDEX: dict[str, dict[str, int]] = {name: {v: i for i, v in enumerate(values)} for name, values in ENUMS.items()}
 
 
-def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] | None) -> Col:
+def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] | None) -> Col | ObjectColumn:
     kind = var.kind
+    if kind == INTERVALS:
+        table = IntervalTable.from_raw(values)
+        if table is not None:
+            return table
     fast = _FAST_TYPES.get(kind)
     if fast is not None and set(map(type, values)) <= set(fast):
         if var.minimum is not None and values and min(values) < var.minimum:
@@ -140,9 +146,7 @@ def _column_from_values(var: Variable, values: list[Any], names: Sequence[str] |
             raise InputTypeError(f"{exc}, got {type(value).__name__} {value!r}",
                                  key=f"{_who(i, names)}: {var.name}") from None
     if kind == INTERVALS:
-        col = np.empty(len(converted), dtype=object)
-        col[:] = converted
-        return col
+        return IntervalTable.from_people(converted)
     return np.array(converted, dtype=DTYPES[kind])
 
 
@@ -174,12 +178,12 @@ def _coerce_scalar(kind: str, value: Any) -> Any:
     return value
 
 
-def _column_from_array(var: Variable, arr: Any, size: int) -> Col:
+def _column_from_array(var: Variable, arr: Any, size: int) -> Col | ObjectColumn:
     kind = var.kind
     if kind == INTERVALS:
-        col = np.empty(size, dtype=object)
-        col[:] = [tuple(parse_interval(x) for x in item) for item in arr]
-        return col
+        if isinstance(arr, IntervalTable):
+            return arr
+        return IntervalTable.from_people([tuple(parse_interval(x) for x in item) for item in arr])
     a = np.asarray(arr)
     if a.shape != (size,):
         raise InputTypeError(f"column has shape {a.shape}, expected ({size},)", key=var.name)
@@ -475,6 +479,59 @@ def _fields(template: str) -> tuple[str, ...]:
 
 
 # --- evaluation ------------------------------------------------------------------------------------
+# Population mode (no trace, many situations) runs the formulas over blocks of this many rows: each block's
+# intermediate columns stay in the processor's cache instead of going out to memory and back, and only the
+# outputs are written out whole.
+BLOCK_ROWS = 1 << 19
+
+
+def _run_steps(steps: list[_Step], columns: dict[str, Any], size: int, as_of_arg: Any, scalar: bool) -> None:
+    """Run the formulas in order, adding each result to ``columns`` (``size`` rows, or one plain value)."""
+    for name, var, formula, param_kwargs, _ in steps:
+        kwargs: dict[str, Any] = {dep: columns[dep] for dep in var.deps}
+        if param_kwargs:
+            kwargs.update(param_kwargs)
+        if var.uses_as_of:
+            kwargs["as_of"] = as_of_arg
+        result = formula(**kwargs)
+        if scalar:
+            columns[name] = _coerce_scalar(var.kind, result)
+        elif isinstance(result, ObjectColumn):  # built per situation only when an explanation asks
+            assert len(result) == size, f"formula {name!r} gave {len(result)} values for {size} situations"
+            columns[name] = result
+        else:
+            result = np.asarray(result)
+            dtype = DTYPES[var.kind]
+            if dtype is not object and result.dtype != dtype:
+                result = result.astype(dtype)
+            if result.shape != (size,):
+                result = np.broadcast_to(result, (size,))
+            columns[name] = result
+
+
+def _row_by_row(model: Model, inputs: tuple[str, ...], order: tuple[str, ...]) -> bool:
+    """Whether every variable involved is a plain column, whose rows can be computed block by block (a
+    formula's row depends on the same row of its arguments only). Intervals and objects (continuity,
+    worked out from a person's intervals) are computed whole."""
+    return all(model.variables[name].kind not in (OBJECT, INTERVALS) for name in (*inputs, *order))
+
+
+def _run_in_blocks(steps: list[_Step], columns: dict[str, Any], out_names: tuple[str, ...], size: int,
+                   as_of_arg: Any) -> dict[str, Any]:
+    """The outputs of the formulas run over blocks of ``BLOCK_ROWS`` rows, written into whole columns."""
+    kinds = {name: var.kind for name, var, _, _, _ in steps}
+    outputs = {name: columns[name] if name in columns else np.empty(size, dtype=DTYPES[kinds[name]])
+               for name in out_names}
+    computed = [name for name in out_names if name not in columns]
+    for lo in range(0, size, BLOCK_ROWS):
+        hi = min(lo + BLOCK_ROWS, size)
+        block = {name: col[lo:hi] for name, col in columns.items()}
+        _run_steps(steps, block, hi - lo, as_of_arg, False)
+        for name in computed:
+            outputs[name][lo:hi] = block[name]
+    return outputs
+
+
 def evaluate(
     outputs: str | Sequence[str],
     situations: Sequence[Mapping[str, Any]] | Mapping[str, Any],
@@ -567,26 +624,13 @@ def evaluate(
                         raise MissingInputError(what, key=f"{_who(lacking[0], names)}: {name}")
                 columns[name] = _column_from_values(var, values, names)
 
-    used: dict[str, list[UsedParam]] = {}
     as_of_arg: Any = day if scalar else np.datetime64(day, "D")
-    for name, var, formula, param_kwargs, uses in _bound_steps(model, order, pset, day):
-        kwargs: dict[str, Any] = {dep: columns[dep] for dep in var.deps}
-        if param_kwargs:
-            kwargs.update(param_kwargs)
-        if var.uses_as_of:
-            kwargs["as_of"] = as_of_arg
-        result = formula(**kwargs)
-        if scalar:
-            columns[name] = _coerce_scalar(var.kind, result)
-        else:
-            result = np.asarray(result)
-            dtype = DTYPES[var.kind]
-            if dtype is not object and result.dtype != dtype:
-                result = result.astype(dtype)
-            if result.shape != (size,):
-                result = np.broadcast_to(result, (size,))
-            columns[name] = result
-        used[name] = uses
+    steps = _bound_steps(model, order, pset, day)
+    if not trace and not scalar and size > BLOCK_ROWS and _row_by_row(model, inputs, order):
+        columns = _run_in_blocks(steps, columns, out_names, size, as_of_arg)
+    else:
+        _run_steps(steps, columns, size, as_of_arg, scalar)
+    used: dict[str, list[UsedParam]] = {name: uses for name, _, _, _, uses in steps}
 
     if not trace:
         columns = {name: columns[name] for name in out_names}

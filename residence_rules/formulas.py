@@ -13,7 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from .catalogue import ENUMS, Zone
-from .continuity import compute_continuity
+from .continuity import continuity_of
 from .model import (
     BOOL,
     DATE,
@@ -36,7 +36,6 @@ from .model import (
     member_table,
     minimum,
     not_,
-    per_person,
     to_date,
     where,
 )
@@ -181,15 +180,14 @@ def employment_report_late(employment_reported_date: Column, employment_report_d
                           "that count: {evidence_kinds}): {value}")})
 def continuity(registration_intervals: Column, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
                evidence_kinds: tuple[str, ...]) -> Column:
-    day = to_date(as_of)
-    return per_person(lambda intervals: compute_continuity(intervals, day, area_level=area_level, zones=zones,
-                                                           evidence_kinds=evidence_kinds), registration_intervals)
+    return continuity_of(registration_intervals, to_date(as_of), area_level=area_level, zones=zones,
+                         evidence_kinds=evidence_kinds)
 
 
 @m.formula("continuous_days", INT, ("连续居住登记天数", "days of continuous registration"),
            because={"*": ("{continuity}", "{continuity}")})
 def continuous_days(continuity: Column) -> Column:
-    return per_person(lambda c: c.days, continuity, np.int32)
+    return continuity.days
 
 
 @m.formula("continuity_met", BOOL, ("居住满半年", "continuity met"),

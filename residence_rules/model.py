@@ -54,6 +54,24 @@ ENUM_ZH: dict[str, str] = {
 }
 
 
+class ObjectColumn:
+    """A column of Python objects kept as flat numpy arrays and built for one situation only when asked.
+
+    ``len(col)`` is the number of situations and ``col[i]`` is situation ``i``'s value (registration
+    intervals, a continuity worked out). The engine keeps such a column as it is: a numpy object array
+    would build every situation's object up front, even though only the explanations that someone reads
+    need them.
+    """
+
+    __slots__ = ()
+
+    def __len__(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __getitem__(self, i: int) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
 @dataclass
 class Variable:
     name: str

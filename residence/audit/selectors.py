@@ -4,18 +4,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db.models import QuerySet
 
 from residence.audit.models import Block, Event
 from residence.audit.services import GENESIS, block_hash, event_digest
 
 
+def trail_scope(*, viewer: object) -> QuerySet[Event]:
+    """The events a manager or administrator may browse: everything for an account at the top of the
+    jurisdiction tree; otherwise the actions of accounts bound inside the viewer's own area (system events and
+    residents' own actions are for the top). Places and accounts sit above audit, so their models are looked up
+    by name."""
+    jurisdiction = apps.get_model("places", "Jurisdiction")
+    own = jurisdiction.objects.filter(code=getattr(viewer, "jurisdiction_code", "")).values("path", "parent_id").first()
+    if own is None:
+        return Event.objects.none()
+    if own["parent_id"] is None:
+        return Event.objects.all()
+    codes = jurisdiction.objects.filter(path__startswith=own["path"]).values("code")
+    actors = apps.get_model("accounts", "User").objects.filter(jurisdiction_code__in=codes).values("pk")
+    return Event.objects.filter(actor_id__in=actors)
+
+
 def event_list(
-    *, subject_type: str = "", subject_id: str = "", actor_label: str = "", action: str = "",
-    before_id: int | None = None, limit: int = 50,
+    *, scope: QuerySet[Event] | None = None, subject_type: str = "", subject_id: str = "", actor_label: str = "",
+    action: str = "", before_id: int | None = None, limit: int = 50,
 ) -> list[Event]:
-    """Newest first, keyset-paginated by id."""
-    qs: QuerySet[Event] = Event.objects.all()
+    """Newest first, keyset-paginated by id, within `scope` (default: every event)."""
+    qs: QuerySet[Event] = Event.objects.all() if scope is None else scope
     if subject_type:
         qs = qs.filter(subject_type=subject_type)
     if subject_id:

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from residence.accounts.roles import Capability, can
 from residence.audit.actions import action_label
 from residence.audit.forms import TrailFilterForm
-from residence.audit.selectors import event_list
+from residence.audit.selectors import event_list, trail_scope
 
 
 @login_required
@@ -17,9 +17,9 @@ def trail(request: HttpRequest) -> HttpResponse:
     form = TrailFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     events = event_list(
-        subject_type=filters.get("subject_type") or "", subject_id=filters.get("subject_id") or "",
-        actor_label=filters.get("actor") or "", action=filters.get("action") or "",
-        before_id=filters.get("before"),
+        scope=trail_scope(viewer=request.user), subject_type=filters.get("subject_type") or "",
+        subject_id=filters.get("subject_id") or "", actor_label=filters.get("actor") or "",
+        action=filters.get("action") or "", before_id=filters.get("before"),
     )
     for event in events:
         event.label = action_label(event.action)  # type: ignore[attr-defined]

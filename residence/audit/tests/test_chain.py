@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from residence.audit.models import Block, Event
-from residence.audit.selectors import chain_verify, event_list
+from residence.audit.selectors import chain_verify, event_list, trail_scope
 from residence.audit.services import audit_seal, event_record
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +118,20 @@ def test_event_list_filters_and_pages() -> None:
     assert [e.data["i"] for e in first] == [4, 3]
     more = event_list(action="test.", limit=2, before_id=first[-1].pk)
     assert [e.data["i"] for e in more] == [2, 1]
+
+
+def test_trail_of_a_district_manager_holds_the_actions_of_its_own_accounts(city, make_user) -> None:
+    city_manager = make_user("m-city", "manager", "440300")
+    yantian_manager = make_user("m-yt", "manager", "440308")
+    yantian_clerk = make_user("c-yt", "clerk", "440308001")  # a street inside the district
+    luohu_clerk = make_user("c-lh", "clerk", "440303")
+    for actor in (yantian_clerk, luohu_clerk, None):
+        event_record(actor=actor, action="person.searched", data={"by": "name", "results": 1})
+    searched = {"action": "person.searched"}
+
+    def actors(viewer: object) -> set[str]:
+        return {e.actor_label for e in event_list(scope=trail_scope(viewer=viewer), **searched)}
+
+    assert actors(city_manager) == {"c-yt", "c-lh", ""}
+    assert actors(yantian_manager) == {"c-yt"}
+    assert actors(make_user("m-none", "landlord", "")) == set()

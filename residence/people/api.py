@@ -9,13 +9,14 @@ from ninja.security import django_auth
 from residence.accounts.api_auth import department_token
 from residence.accounts.roles import Capability, can
 from residence.core.errors import NotFound
-from residence.people.schemas import ErrorOut, PersonOut, SearchIn
+from residence.core.schemas import ERRORS, ErrorOut
+from residence.people.schemas import PersonOut, SearchIn
 from residence.people.selectors import person_search, person_view
 
 router = Router(tags=["people"], auth=[django_auth, department_token])
 
 
-@router.post("/search", response={200: list[PersonOut], 404: ErrorOut})
+@router.post("/search", response={200: list[PersonOut], 404: ErrorOut, **ERRORS})
 def search(request: HttpRequest, body: SearchIn) -> list[PersonOut] | Status[ErrorOut]:
     """Find persons in the caller's scope by exact ID number, phone, name prefix or pinyin initials.
 
@@ -26,7 +27,7 @@ def search(request: HttpRequest, body: SearchIn) -> list[PersonOut] | Status[Err
     return [PersonOut.model_validate(p, from_attributes=True) for p in found]
 
 
-@router.get("/{person_id}", response={200: PersonOut, 404: ErrorOut})
+@router.get("/{person_id}", response={200: PersonOut, 404: ErrorOut, **ERRORS})
 def detail(request: HttpRequest, person_id: int, purpose: str = "api.read") -> PersonOut | Status[ErrorOut]:
     """One person's masked record; the read is recorded with its purpose."""
     try:

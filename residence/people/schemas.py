@@ -16,10 +16,5 @@ class PersonOut(Schema):
     phone_masked: str
 
 
-class ErrorOut(Schema):
-    code: str
-    message: str
-
-
 class SearchIn(Schema):
     q: str = Field(min_length=1, max_length=40, description="ID number, phone, name prefix or pinyin initials")

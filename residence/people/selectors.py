@@ -71,7 +71,12 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
     return list(Person.objects.raw(sql, [value, cutoff, path + "%", limit]))  # paths hold only digits and "/"
 
 
+_MAX_ID = 2**63 - 1  # a bigint; a larger number in a URL is simply no such person
+
+
 def person_get_for_user(*, user: User, person_id: int) -> Person:
+    if not 1 <= person_id <= _MAX_ID:
+        raise NotFound(_("No such person."))
     found = _scoped_by_key(user=user, column="id", value=person_id)
     if not found:
         raise NotFound(_("No such person."))

@@ -140,3 +140,9 @@ def test_unmask_needs_capability_purpose_and_scope_and_is_audited(city, make_use
         "id_number": new_id(14), "phone": "13700000000"}
     e = Event.objects.get(action="person.identity.unmasked")
     assert (e.actor_id, e.subject_id, e.data) == (clerk.pk, str(p.pk), {"purpose": "permit application"})
+
+
+def test_a_number_beyond_any_record_is_not_found_not_a_server_error(client, city, make_user) -> None:
+    client.force_login(make_user("big-id", "clerk", "440308"))
+    for url in ("/people/99999999999999999999999/", "/api/people/99999999999999999999999"):
+        assert client.get(url).status_code == 404

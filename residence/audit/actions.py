@@ -13,6 +13,7 @@ ACTIONS = {
     "account.api_client.created": _("Created a department API client"),
     "account.resident.code_sent": _("Sent a sign-up code by text message"),
     "account.resident.opened": _("A resident opened an account"),
+    "account.resident.password_reset": _("A resident set a new password"),
     "account.otp.enrolment_started": _("Started setting up an authenticator app"),
     "account.otp.enrolled": _("Set up an authenticator app"),
     "account.otp.removed": _("Removed an authenticator app"),

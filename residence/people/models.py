@@ -53,7 +53,12 @@ class PhoneChallenge(models.Model):
 
     Only a keyed digest of the code is stored; it expires, allows a few tries, and is used once."""
 
+    class Purpose(models.TextChoices):
+        SIGNUP = "signup", _("Open an account")
+        RESET = "reset", _("Reset the password")
+
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phone_challenges")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.SIGNUP)
     code_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

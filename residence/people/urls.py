@@ -13,6 +13,8 @@ urlpatterns = [
 resident_urlpatterns = ([
     path("", views.my_record, name="record"),
     path("login/", views.ResidentLoginView.as_view(), name="login"),
-    path("signup/", views.resident_signup, name="signup"),
-    path("signup/verify/", views.resident_verify, name="verify"),
+    path("signup/", views.resident_code_start, {"flow": "signup"}, name="signup"),
+    path("signup/code/", views.resident_code_finish, {"flow": "signup"}, name="signup_code"),
+    path("reset/", views.resident_code_start, {"flow": "reset"}, name="reset"),
+    path("reset/code/", views.resident_code_finish, {"flow": "reset"}, name="reset_code"),
 ], "me")

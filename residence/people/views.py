@@ -1,21 +1,36 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.accounts.views import LoginView
 from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
 from residence.people.forms import ResidentLoginForm, ResidentSignupForm, ResidentVerifyForm, SearchForm, UnmaskForm
 from residence.people.models import Person
+from residence.people.residents import (
+    resident_account_open,
+    resident_password_reset,
+    resident_reset_start,
+    resident_signup_start,
+)
 from residence.people.selectors import person_own, person_registrations, person_search, person_view
-from residence.people.services import person_unmask, resident_account_open, resident_signup_start
+from residence.people.services import person_unmask
+
+if TYPE_CHECKING:  # the type checker's name for a string or a lazy translation
+    from django_stubs_ext import StrOrPromise
 
 
 def _require(request: HttpRequest, cap: Capability) -> None:
@@ -80,42 +95,65 @@ class ResidentLoginView(LoginView):
     template_name = "people/resident_login.html"
 
 
-_CHALLENGE = "resident_signup_challenge"
+@dataclass(frozen=True)
+class _CodeFlow:
+    """A resident's two steps proved by a code sent to their phone: opening an account, or a new password."""
+
+    name: str
+    start: Callable[..., Any]
+    finish: Callable[..., User]
+    title: StrOrPromise
+    intro: StrOrPromise
+    done: StrOrPromise
 
 
-def resident_signup(request: HttpRequest) -> HttpResponse:
-    """Step 1 of opening a resident account: ID number and the phone on record; a code goes to that phone."""
+_FLOWS = {
+    "signup": _CodeFlow("signup", resident_signup_start, resident_account_open, gettext_lazy("Open a resident account"),
+                        gettext_lazy("For people whose residence is registered in this city. Use the phone number "
+                                     "given at registration."), gettext_lazy("Open account")),
+    "reset": _CodeFlow("reset", resident_reset_start, resident_password_reset, gettext_lazy("Forgot the password"),
+                       gettext_lazy("Give your ID number and the phone number on your record; a code is sent to it."),
+                       gettext_lazy("Save the new password")),
+}
+
+
+def resident_code_start(request: HttpRequest, flow: str) -> HttpResponse:
+    """Step 1: ID number and the phone on record; a code goes to that phone."""
+    steps = _FLOWS[flow]
     form = ResidentSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = resident_signup_start(id_number=form.cleaned_data["id_number"],
-                                              phone=form.cleaned_data["phone"])
+            challenge = steps.start(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"])
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            request.session[_CHALLENGE] = challenge.pk
-            return redirect("me:verify")
-    return render(request, "people/resident_signup.html", {"form": form}, status=400 if form.errors else 200)
+            request.session[f"resident_{flow}_challenge"] = challenge.pk
+            return redirect(f"me:{flow}_code")
+    return render(request, "people/resident_code_start.html", {"form": form, "steps": steps},
+                  status=400 if form.errors else 200)
 
 
-def resident_verify(request: HttpRequest) -> HttpResponse:
-    """Step 2: the code from the text message and a password; the account is opened and the resident logged in."""
-    challenge_id = request.session.get(_CHALLENGE)
-    if challenge_id is None:
-        return redirect("me:signup")
+def resident_code_finish(request: HttpRequest, flow: str) -> HttpResponse:
+    """Step 2: the code from the text message and a password; the resident is then logged in."""
+    steps = _FLOWS[flow]
+    key = f"resident_{flow}_challenge"
+    if key not in request.session:
+        return redirect(f"me:{flow}")
     form = ResidentVerifyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = resident_account_open(challenge_id=challenge_id, code=form.cleaned_data["code"],
-                                         password=form.cleaned_data["password"])
+            user = steps.finish(challenge_id=request.session[key], code=form.cleaned_data["code"],
+                                password=form.cleaned_data["password"])
         except DomainError as exc:
             if exc.code == "expired":
-                request.session.pop(_CHALLENGE, None)
+                request.session.pop(key, None)
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            request.session.pop(key, None)
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("me:record")
-    return render(request, "people/resident_verify.html", {"form": form}, status=400 if form.errors else 200)
+    return render(request, "people/resident_code_finish.html", {"form": form, "steps": steps},
+                  status=400 if form.errors else 200)
 
 
 @login_required(login_url="me:login")

@@ -14,7 +14,13 @@ from residence.accounts.models import User
 from residence.audit.models import Event
 from residence.core.errors import ValidationError
 from residence.people.models import PhoneChallenge
-from residence.people.services import person_create, resident_account_open, resident_signup_start
+from residence.people.residents import (
+    resident_account_open,
+    resident_password_reset,
+    resident_reset_start,
+    resident_signup_start,
+)
+from residence.people.services import person_create
 from residence.people.tests.test_people import new_id, register
 
 pytestmark = pytest.mark.django_db
@@ -112,17 +118,17 @@ def test_weak_password_is_refused_on_the_password_field(resident_person, sms_out
 
 
 def test_sign_up_log_in_and_see_only_ones_own_masked_record(client: Client, resident_person, sms_outbox) -> None:
-    assert client.get("/me/signup/verify/")["Location"] == "/me/signup/"  # no code asked for yet
+    assert client.get("/me/signup/code/")["Location"] == "/me/signup/"  # no code asked for yet
     response = client.post("/me/signup/", {"id_number": new_id(7), "phone": "13900000000"})
     assert response.status_code == 400
     assert "不匹配" in response.content.decode()
     response = client.post("/me/signup/", {"id_number": new_id(7), "phone": "13912345678"})
-    assert response["Location"] == "/me/signup/verify/"
+    assert response["Location"] == "/me/signup/code/"
     form = {"code": sent_code(sms_outbox), "password": PASSWORD, "password_again": PASSWORD + "x"}
-    response = client.post("/me/signup/verify/", form)
+    response = client.post("/me/signup/code/", form)
     assert response.status_code == 400
     assert "两次输入的密码不一致" in response.content.decode()
-    response = client.post("/me/signup/verify/", {**form, "password_again": PASSWORD})
+    response = client.post("/me/signup/code/", {**form, "password_again": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == "/me/"
     page = client.get("/me/").content.decode()
@@ -145,3 +151,30 @@ def test_sign_up_log_in_and_see_only_ones_own_masked_record(client: Client, resi
     assert client.get("/").url == "/me/"  # the workbench sends a resident to their record
     assert client.get(f"/people/{resident_person.pk}/").status_code == 404  # no staff pages
     assert client.post("/api/people/search", {"q": new_id(7)}, content_type="application/json").status_code == 404
+
+
+def test_forgotten_password_is_reset_with_a_code_to_the_phone_on_record(client: Client, resident_person,
+                                                                        sms_outbox) -> None:
+    with pytest.raises(ValidationError) as err:  # nothing to reset yet
+        resident_reset_start(id_number=new_id(7), phone="13912345678")
+    assert err.value.code == "no_account"
+    opened = resident_signup_start(id_number=new_id(7), phone="13912345678")
+    resident_account_open(challenge_id=opened.pk, code=sent_code(sms_outbox), password=PASSWORD)
+    PhoneChallenge.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))  # past the resend wait
+
+    response = client.post("/me/reset/", {"id_number": new_id(7), "phone": "13912345678"})
+    assert response["Location"] == "/me/reset/code/"
+    code = sent_code(sms_outbox)
+    with pytest.raises(ValidationError) as err:  # a reset code does not open accounts, and the reverse
+        resident_account_open(challenge_id=PhoneChallenge.objects.latest("pk").pk, code=code, password=PASSWORD)
+    assert err.value.code == "expired"
+    new_password = "Another-lantern#2027"
+    response = client.post("/me/reset/code/", {"code": code, "password": new_password, "password_again": new_password})
+    assert response["Location"] == "/me/"
+    assert Event.objects.filter(action="account.resident.password_reset").count() == 1
+    client.logout()
+    assert client.post("/me/login/", {"username": new_id(7), "password": PASSWORD}).status_code == 200
+    assert client.post("/me/login/", {"username": new_id(7), "password": new_password}).status_code == 302
+    with pytest.raises(ValidationError) as err:  # the code is used up
+        resident_password_reset(challenge_id=PhoneChallenge.objects.latest("pk").pk, code=code, password=new_password)
+    assert err.value.code == "expired"

@@ -1,0 +1,152 @@
+"""Residents' own accounts: opening one and resetting its password, each proved by a code sent by SMS to the phone
+on the person's record. Log-in is with the ID number (see forms.ResidentLoginForm).
+
+A code is valid for CODE_MINUTES, allows CODE_TRIES wrong tries, is used once; at most one is sent a minute and
+CODES_PER_DAY a day to a person. Only a keyed digest of it is stored. Whether an ID number and phone match a person
+is told only as "they do not match", so the forms cannot be used to learn whether someone is registered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from residence.accounts.models import User
+from residence.accounts.roles import Role
+from residence.accounts.services import user_create
+from residence.audit.services import event_record
+from residence.core import crypto
+from residence.core.errors import ValidationError
+from residence.core.idnumber import parse_id_number
+from residence.core.sms import sms_send
+from residence.people.identity import clean_phone, id_index, phone_index, resident_username
+from residence.people.models import Person, PhoneChallenge
+
+CODE_MINUTES = 10
+CODE_TRIES = 5
+RESEND_SECONDS = 60
+CODES_PER_DAY = 5
+
+
+def resident_signup_start(*, id_number: str, phone: str) -> PhoneChallenge:
+    """Step 1 of opening an account: the ID number and the phone on record; a code goes to that phone."""
+    person, phone = _person_with_phone(id_number, phone)
+    if User.objects.filter(person_id=person.pk).exists():
+        raise ValidationError(_("An account already exists for this ID number. Log in, or reset the password."),
+                              code="exists", field="id_number")
+    return _code_send(person, phone, PhoneChallenge.Purpose.SIGNUP)
+
+
+def resident_account_open(*, challenge_id: int, code: str, password: str) -> User:
+    """Step 2: the code from the text message and a password; the account is opened."""
+    challenge = _code_check(challenge_id, code, PhoneChallenge.Purpose.SIGNUP)
+    person = challenge.person
+    username = resident_username(person.pk)
+    _check_password(password, User(username=username, display_name=person.name))
+    with transaction.atomic():
+        _code_use(challenge)
+        if User.objects.filter(person_id=person.pk).exists():
+            raise ValidationError(_("An account already exists for this ID number. Log in, or reset the "
+                                    "password."), code="exists", field="code")
+        user = user_create(actor=None, username=username, password=password, role=Role.RESIDENT,
+                           display_name=person.name, check_password=False, person_id=person.pk)
+        event_record(actor=user, action="account.resident.opened", subject_type="person", subject_id=person.pk)
+    return user
+
+
+def resident_reset_start(*, id_number: str, phone: str) -> PhoneChallenge:
+    """Step 1 of a forgotten password: the ID number and the phone on record; a code goes to that phone."""
+    person, phone = _person_with_phone(id_number, phone)
+    if not User.objects.filter(person_id=person.pk).exists():
+        raise ValidationError(_("No account has been opened for this ID number yet. Open one first."),
+                              code="no_account", field="id_number")
+    return _code_send(person, phone, PhoneChallenge.Purpose.RESET)
+
+
+def resident_password_reset(*, challenge_id: int, code: str, password: str) -> User:
+    """Step 2: the code from the text message and a new password."""
+    challenge = _code_check(challenge_id, code, PhoneChallenge.Purpose.RESET)
+    user = User.objects.get(person_id=challenge.person_id)
+    _check_password(password, user)
+    with transaction.atomic():
+        _code_use(challenge)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        event_record(actor=user, action="account.resident.password_reset", subject_type="person",
+                     subject_id=challenge.person_id)
+    return user
+
+
+def _person_with_phone(id_number: str, phone: str) -> tuple[Person, str]:
+    idn = parse_id_number(id_number)
+    phone = clean_phone(phone)
+    person = Person.objects.filter(id_number_index=id_index(idn.value), phone_index=phone_index(phone)).first()
+    if person is None:
+        raise ValidationError(_("This ID number and phone number do not match a registered person. The phone must "
+                                "be the one given when your residence was registered."), code="no_match",
+                              field="id_number")
+    return person, phone
+
+
+def _code_digest(person_id: int, code: str) -> str:
+    return crypto.blind_index(f"{person_id}:{code}", context="people.phone_challenge")
+
+
+def _code_send(person: Person, phone: str, purpose: str) -> PhoneChallenge:
+    now = timezone.now()
+    recent = PhoneChallenge.objects.filter(person=person, created_at__gte=now - dt.timedelta(days=1))
+    if recent.filter(created_at__gte=now - dt.timedelta(seconds=RESEND_SECONDS)).exists():
+        raise ValidationError(_("A code was sent less than a minute ago. Wait a moment before asking again."),
+                              code="too_soon", field="phone")
+    if recent.count() >= CODES_PER_DAY:
+        raise ValidationError(_("Too many codes were sent to this phone today. Try again tomorrow or ask at a "
+                                "counter."), code="too_many", field="phone")
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        challenge = PhoneChallenge.objects.create(person=person, purpose=purpose, created_at=now,
+                                                  code_digest=_code_digest(person.pk, code),
+                                                  expires_at=now + dt.timedelta(minutes=CODE_MINUTES))
+        event_record(actor=None, action="account.resident.code_sent", subject_type="person", subject_id=person.pk,
+                     data={"purpose": purpose})
+        sms_send(phone=phone, text=_("Residence system code %(code)s, valid for %(minutes)d minutes. Do not tell "
+                                     "it to anyone.") % {"code": code, "minutes": CODE_MINUTES})
+    return challenge
+
+
+def _expired() -> ValidationError:
+    return ValidationError(_("This code has expired or was tried too often. Ask for a new one."), code="expired",
+                           field="code")
+
+
+def _code_check(challenge_id: int, code: str, purpose: str) -> PhoneChallenge:
+    """The challenge, when `code` is its right code and it is fresh and unused. Call it outside a transaction: a
+    wrong code counts a try, which must stay counted although the request fails."""
+    challenge = (PhoneChallenge.objects.select_related("person")
+                 .filter(pk=challenge_id, purpose=purpose, used=False).first())
+    if challenge is None or challenge.expires_at < timezone.now() or challenge.attempts >= CODE_TRIES:
+        raise _expired()
+    if not hmac.compare_digest(_code_digest(challenge.person_id, code.strip()), challenge.code_digest):
+        PhoneChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+        raise ValidationError(_("The code is wrong."), code="wrong_code", field="code")
+    return challenge
+
+
+def _code_use(challenge: PhoneChallenge) -> None:
+    """Use the code up, in the transaction of what it allows (only one of two racing requests gets it)."""
+    if not PhoneChallenge.objects.filter(pk=challenge.pk, used=False).update(used=True):
+        raise _expired()
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(exc.messages), code="password", field="password") from exc

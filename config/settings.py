@@ -10,6 +10,8 @@ Environment variables:
     RESIDENCE_SECURE_COOKIES 1/0 (default: on unless DEBUG)
     RESIDENCE_LOCKOUT_FAILURES  failed log-ins before lockout (default 5)
     RESIDENCE_SMS_BACKEND  where text messages go: console (default) or memory
+    RESIDENCE_STAFF_REQUIRE_OTP 1/0: staff log in with an authenticator app's code
+    RESIDENCE_OTP_ENROL_HOURS   hours a new staff account may log in without a code to set one up (default 72)
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "residence.accounts.middleware.OtpEnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -145,6 +148,9 @@ AXES_VERBOSE = False
 STAFF_REQUIRE_OTP = _flag("RESIDENCE_STAFF_REQUIRE_OTP", False)
 # Where text messages go: "console" (development, demo) or "memory" (tests); see residence/core/sms.py.
 SMS_BACKEND = os.environ.get("RESIDENCE_SMS_BACKEND", "console")
+# Hours a new staff account (or one whose lost phone an administrator removed) may log in without a code, to set
+# up its authenticator app, when STAFF_REQUIRE_OTP is on.
+OTP_ENROL_HOURS = int(os.environ.get("RESIDENCE_OTP_ENROL_HOURS", "72"))
 OTP_TOTP_ISSUER = "居住登记与居住证信息系统"  # the name authenticator apps show beside the user name
 
 # Internationalisation: Simplified Chinese first.

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, match_token
 
 from residence.accounts.roles import Kind
+from residence.accounts.services import otp_enrolment_open
 
 
 class LoginForm(AuthenticationForm):
@@ -34,7 +35,7 @@ class LoginForm(AuthenticationForm):
                                        request=self.request)
                 raise forms.ValidationError(_("The one-time code is missing or wrong."), code="otp")
             self.otp_device = device
-        elif settings.STAFF_REQUIRE_OTP and user.kind == Kind.STAFF:
+        elif settings.STAFF_REQUIRE_OTP and user.kind == Kind.STAFF and not otp_enrolment_open(user):
             raise forms.ValidationError(_("Staff accounts must set up an authenticator app first; ask your "
                                           "administrator."), code="otp_required")
         return cleaned

@@ -18,6 +18,9 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     # A resident account's own person (people.Person id): an id rather than a foreign key, for the same reason.
     person_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    # Until when a staff account without an authenticator app may still log in with its password alone to set one
+    # up, when the second factor is required (a new account, or after an administrator removed a lost phone's).
+    otp_enrol_until = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import unicodedata
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
@@ -38,6 +40,7 @@ def user_create(
             username=username, role=role, kind=kind, jurisdiction_code=jurisdiction_code,
             display_name=display_name, is_staff=(role == Role.ADMIN), is_superuser=(role == Role.ADMIN),
             person_id=person_id if kind == Kind.RESIDENT else None,
+            otp_enrol_until=_enrol_window() if kind == Kind.STAFF else None,
         )
         user.set_password(password)
         user.save()
@@ -98,7 +101,18 @@ def api_client_authenticate(token: str) -> User | None:
 
 
 # Second factor (TOTP). A staff member enrols an authenticator app on their own: the secret is shown once the
-# device exists, and the device counts for log-in only after a correct code has confirmed it.
+# device exists, and the device counts for log-in only after a correct code has confirmed it. When the second
+# factor is required, a staff account without one may log in with its password during its enrolment window only,
+# and such a session reaches nothing but the enrolment page (accounts.middleware).
+
+def _enrol_window() -> dt.datetime:
+    return timezone.now() + dt.timedelta(hours=settings.OTP_ENROL_HOURS)
+
+
+def otp_enrolment_open(user: User) -> bool:
+    """Whether the staff member may still log in without a code to set up their authenticator app."""
+    return user.otp_enrol_until is not None and user.otp_enrol_until > timezone.now()
+
 
 def _require_staff(user: User) -> None:
     if user.kind != Kind.STAFF:
@@ -173,6 +187,7 @@ def otp_device_confirm(*, user: User, token: str) -> TOTPDevice:
         if verified:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
+            User.objects.filter(pk=user.pk).update(otp_enrol_until=None)
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             event_record(actor=user, action="account.otp.enrolled", subject_type="user", subject_id=user.pk,
                          data={"device": device.pk})
@@ -202,3 +217,21 @@ def otp_device_remove(*, user: User, token: str) -> None:
                          data={"device": device_id})
     if removed is None:
         raise _wrong_otp_code()
+
+
+def otp_device_reset(*, actor: User | None, username: str, reason: str) -> int:
+    """An administrator removes a staff member's authenticator apps (a lost or replaced phone), for a stated
+    reason, and opens their enrolment window again: they log in with the password and set up the new phone at
+    /accounts/otp/. Returns how many apps were removed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("State the reason for removing the authenticator app."), field="reason")
+    user = User.objects.filter(username=username, kind=Kind.STAFF).first()
+    if user is None:
+        raise NotFound(_("No staff account has this user name."))
+    with transaction.atomic():
+        removed, _kinds = TOTPDevice.objects.filter(user=user).delete()
+        User.objects.filter(pk=user.pk).update(otp_enrol_until=_enrol_window())
+        event_record(actor=actor, action="account.otp.reset", subject_type="user", subject_id=user.pk,
+                     data={"devices": removed, "reason": reason[:200]})
+    return removed

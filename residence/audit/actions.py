@@ -17,6 +17,7 @@ ACTIONS = {
     "account.otp.enrolment_started": _("Started setting up an authenticator app"),
     "account.otp.enrolled": _("Set up an authenticator app"),
     "account.otp.removed": _("Removed an authenticator app"),
+    "account.otp.reset": _("An administrator removed a staff member's authenticator app"),
     "person.created": _("Created a person's record"),
     "person.searched": _("Searched for persons"),
     "person.record.viewed": _("Opened a person's record"),

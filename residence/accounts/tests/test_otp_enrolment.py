@@ -312,15 +312,53 @@ def test_page_needs_log_in(client: Client) -> None:
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/accounts/otp/")
 
 
-def test_required_second_factor_refuses_staff_without_a_device(english: Client, make_user, settings) -> None:
-    """The administrator enrols on this page before switching the requirement on; after that, a member of staff
-    without an app cannot log in to enrol (left as it is on purpose)."""
+def test_required_second_factor_lets_new_staff_in_only_to_set_it_up(english: Client, make_user, settings) -> None:
+    """A new account may log in with its password during its enrolment window, and then reaches nothing but the
+    enrolment page until its app is set up; once the window has passed, it cannot log in at all."""
     settings.STAFF_REQUIRE_OTP = True
-    make_user("otp_clerk", "clerk")
+    clerk = make_user("otp_clerk", "clerk")
+    assert clerk.otp_enrol_until is not None
     response = english.post("/accounts/login/", {"username": "otp_clerk", "password": PASSWORD})
+    assert response.status_code == 302
+    for url in ("/", "/people/", "/places/", "/api/people/1"):
+        assert english.get(url)["Location"] == URL, url
+    assert english.get(URL).status_code == 200
+    device = TOTPDevice.objects.get(user=clerk, confirmed=False)
+    assert english.post(URL, {"action": "confirm", "token": code(device)}).status_code == 302
+    assert english.get("/").status_code == 200  # set up: the session is verified by the code just given
+    clerk.refresh_from_db()
+    assert clerk.otp_enrol_until is None
+
+    late = make_user("otp_late", "clerk")
+    User.objects.filter(pk=late.pk).update(otp_enrol_until=timezone.now() - dt.timedelta(minutes=1))
+    english.logout()
+    english.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"  # log-out starts a new cookie jar
+    response = english.post("/accounts/login/", {"username": "otp_late", "password": PASSWORD})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors() == [
         "Staff accounts must set up an authenticator app first; ask your administrator."]
+
+
+def test_administrator_removes_a_lost_phone_and_the_window_opens_again(english: Client, make_user, settings,
+                                                                       capsys) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.STAFF_REQUIRE_OTP = True
+    clerk = make_user("otp_lost", "clerk")
+    enrolled(clerk)
+    User.objects.filter(pk=clerk.pk).update(otp_enrol_until=None)
+    with pytest.raises(CommandError, match="reason"):
+        call_command("resetotp", "otp_lost", reason=" ")
+    with pytest.raises(CommandError):
+        call_command("resetotp", "nobody", reason="lost phone")
+    call_command("resetotp", "otp_lost", reason="lost phone, ticket 42")
+    assert "removed 1 authenticator app(s) of otp_lost" in capsys.readouterr().out
+    assert not TOTPDevice.objects.filter(user=clerk).exists()
+    assert events("account.otp.reset")[0][3] == {"devices": 1, "reason": "lost phone, ticket 42"}
+    response = english.post("/accounts/login/", {"username": "otp_lost", "password": PASSWORD})
+    assert response.status_code == 302
+    assert english.get("/")["Location"] == URL
 
 
 def test_page_warns_when_log_in_requires_the_app(english: Client, login, settings) -> None:

@@ -97,6 +97,6 @@ def _secret_groups(device: TOTPDevice) -> list[str]:
 def _qr_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// address as a QR code, drawn here as inline SVG (no script, no outside service)."""
     qr = segno.make(device.config_url, error="m")
-    svg = qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", svgclass="otp-qr",
-                        title=_("QR code for the authenticator app"))
+    svg = qr.svg_inline(scale=5, border=4, dark="#000", light="#fff", svgclass="otp-qr", omitsize=True,
+                        title=_("QR code for the authenticator app"))  # a viewBox: the page's CSS sizes it
     return mark_safe(svg)  # noqa: S308  # segno escapes the title; the rest is its own path markup

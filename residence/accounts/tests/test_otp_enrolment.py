@@ -227,7 +227,7 @@ def test_page_shows_qr_code_and_grouped_key_and_is_not_cached(english: Client, l
     secret = b32encode(device.bin_key).decode()
     assert len(secret) == 32
     assert f'<p class="mono" id="otp-secret">{" ".join(secret[i:i + 4] for i in range(0, 32, 4))}</p>' in body
-    qr = r'<svg width="\d+" height="\d+" class="otp-qr"><title>QR code for the authenticator app</title>'
+    qr = r'<svg viewBox="0 0 \d+ \d+" class="otp-qr"><title>QR code for the authenticator app</title>'
     assert re.search(qr, body)
     assert "<script" not in body.split("<main", 1)[1]
     assert "no-store" in response["Cache-Control"]

@@ -7,10 +7,12 @@ from typing import Any
 from django.db import models
 
 
-class CodeField(models.CharField):  # type: ignore[type-arg]
-    """A code or digest of ASCII letters and digits (address and unit codes, division codes, blind indexes),
-    compared byte by byte. On PostgreSQL the column gets the "C" collation, so that its indexes sort with memcmp
-    rather than the locale's rules: about twice as fast to build and to search. Elsewhere nothing changes."""
+class BytewiseCharField(models.CharField):  # type: ignore[type-arg]
+    """Text compared byte by byte: codes and digests (address, unit and division codes, blind indexes) and names
+    searched by prefix. On PostgreSQL the column gets the "C" collation, so that its indexes sort with memcmp rather
+    than the locale's rules (about twice as fast to build and to search), and one plain index serves equality,
+    prefix (LIKE 'x%') and ORDER BY alike. Elsewhere nothing changes. (Chinese text sorts by code point either way;
+    PostgreSQL only knows it for "C".)"""
 
     def db_parameters(self, connection: Any) -> dict[str, Any]:
         params = super().db_parameters(connection)

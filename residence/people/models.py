@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.fields import CodeField
+from residence.core.fields import BytewiseCharField
 from residence.people.choices import Education, Ethnicity, MaritalStatus
 
 
@@ -16,19 +16,19 @@ class Sex(models.TextChoices):
 
 class Person(models.Model):
     id_number_enc = models.BinaryField()
-    id_number_index = CodeField(max_length=64)  # unique: see Meta (no LIKE index for a digest)
+    id_number_index = BytewiseCharField(max_length=64)  # unique: see Meta (no LIKE index for a digest)
     id_number_masked = models.CharField(_("ID number"), max_length=18)
-    name = models.CharField(_("name"), max_length=60)
-    name_initials = models.CharField(max_length=60)  # pinyin initials, lower case: 张三 → zs
+    name = BytewiseCharField(_("name"), max_length=60)
+    name_initials = BytewiseCharField(max_length=60)  # pinyin initials, lower case: 张三 → zs
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
-    origin_code = CodeField(_("place of origin"), max_length=6)
+    origin_code = BytewiseCharField(_("place of origin"), max_length=6)
     ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=Ethnicity.choices, default="01")
     education = models.CharField(_("education"), max_length=2, choices=Education.choices, blank=True)
     marital_status = models.CharField(_("marital status"), max_length=2, choices=MaritalStatus.choices, blank=True)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
     phone_enc = models.BinaryField(null=True, blank=True)
-    phone_index = CodeField(max_length=64, blank=True)
+    phone_index = BytewiseCharField(max_length=64, blank=True)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     hukou_address = models.CharField(_("household-registration address"), max_length=200, blank=True)
     photo = models.FileField(_("photo"), upload_to="photos/", blank=True)
@@ -37,9 +37,9 @@ class Person(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["id_number_index"], name="person_id_number_unique")]
         indexes = [
-            # prefix search (LIKE 'x%') and equality both use a pattern-ops index on PostgreSQL: one index each
-            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name_initials"], name="person_initials_prefix", opclasses=["varchar_pattern_ops"]),
+            # bytewise columns: one index serves prefix search, equality and the ordered first page of results
+            models.Index(fields=["name", "id"], name="person_name_order"),
+            models.Index(fields=["name_initials"], name="person_initials_prefix_c"),
             models.Index(fields=["phone_index"], name="person_phone_index"),
             models.Index(fields=["origin_code"], name="person_origin_code"),
         ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from residence.core.fields import CodeField
+from residence.core.fields import BytewiseCharField
 
 
 class Level(models.TextChoices):
@@ -79,7 +79,7 @@ class Obligor(models.Model):
 class Building(models.Model):
     """A standard address: one building with its door plate (门楼牌) and unique address code."""
 
-    address_code = CodeField(_("address code"), max_length=32, unique=True)
+    address_code = BytewiseCharField(_("address code"), max_length=32, unique=True)
     road = models.CharField(_("road"), max_length=100)
     door_plate = models.CharField(_("door plate"), max_length=50)
     name = models.CharField(_("building name"), max_length=100, blank=True)
@@ -103,7 +103,7 @@ class SafetyGrade(models.TextChoices):
 
 
 class Unit(models.Model):
-    code = CodeField(_("unit code"), max_length=40, unique=True)
+    code = BytewiseCharField(_("unit code"), max_length=40, unique=True)
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units")
     label = models.CharField(_("room"), max_length=50)
     kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.FLAT)

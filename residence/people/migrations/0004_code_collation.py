@@ -14,16 +14,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='person',
             name='id_number_index',
-            field=residence.core.fields.CodeField(max_length=64),
+            field=residence.core.fields.BytewiseCharField(max_length=64),
         ),
         migrations.AlterField(
             model_name='person',
             name='origin_code',
-            field=residence.core.fields.CodeField(max_length=6, verbose_name='place of origin'),
+            field=residence.core.fields.BytewiseCharField(max_length=6, verbose_name='place of origin'),
         ),
         migrations.AlterField(
             model_name='person',
             name='phone_index',
-            field=residence.core.fields.CodeField(blank=True, max_length=64),
+            field=residence.core.fields.BytewiseCharField(blank=True, max_length=64),
         ),
     ]

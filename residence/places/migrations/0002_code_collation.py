@@ -14,11 +14,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='building',
             name='address_code',
-            field=residence.core.fields.CodeField(max_length=32, unique=True, verbose_name='address code'),
+            field=residence.core.fields.BytewiseCharField(max_length=32, unique=True, verbose_name='address code'),
         ),
         migrations.AlterField(
             model_name='unit',
             name='code',
-            field=residence.core.fields.CodeField(max_length=40, unique=True, verbose_name='unit code'),
+            field=residence.core.fields.BytewiseCharField(max_length=40, unique=True, verbose_name='unit code'),
         ),
     ]

@@ -173,6 +173,30 @@ def lookup_latencies(n: int) -> list[float]:
     return out
 
 
+def name_search_latencies(n: int, username: str = "clerk") -> list[float]:
+    """Seconds per name search as a district clerk types it (a surname, or a surname and the first given-name
+    character): the first page of 50 in the clerk's scope, ordered by name, plus the audit event."""
+    from residence.accounts.models import User
+    from residence.people.models import Person
+    from residence.people.selectors import person_search
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise RuntimeError(f"no {username} user: run the demo generation first")
+    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rng = random.Random(2)
+    names = list(Person.objects.filter(pk__in=[rng.randint(1, top) for _ in range(n)]).values_list("name", flat=True))
+    queries = [name[: 1 + i % 2] for i, name in enumerate(names)]
+    for q in queries[:20]:  # warm-up
+        person_search(user=user, query=q)
+    out = []
+    for q in queries:
+        t = time.perf_counter()
+        person_search(user=user, query=q)
+        out.append(time.perf_counter() - t)
+    return out
+
+
 def demo_ready_seconds(port: int) -> float:
     """From an installed environment to a served page: `residence demo` on a fresh SQLite database."""
     var = tempfile.mkdtemp(prefix="residence-bench-")

@@ -1,0 +1,25 @@
+"""The bench's project figures run against the demo city (their speed is measured by `residence bench`, not here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from residence.audit.models import Event
+from residence.bench import measure
+from residence.demo.services import demo_users_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_look_ups_and_name_searches_are_real_scoped_searches(city) -> None:
+    demo_users_create()
+    lookups = measure.lookup_latencies(20)
+    names = measure.name_search_latencies(20)
+    assert 0 < len(lookups) <= 20
+    assert 10 < len(names) <= 20  # random record numbers, some drawn twice
+    assert all(t > 0 for t in lookups + names)
+    # each was a search through the scoped selector, logged like a clerk's
+    by = [e.data["by"] for e in Event.objects.filter(action="person.searched")]
+    assert by.count("id_number") >= len(lookups)
+    assert by.count("name") >= len(names)
+    assert measure.percentile([1.0, 2.0, 3.0, 4.0], 50) in (2.0, 2.5, 3.0)

@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from residence.accounts.roles import Capability, can
+from residence.accounts.roles import Capability, Kind, can
 
 _NAV = [
     ("workbench:home", _("Workbench"), None),
@@ -26,8 +26,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
+    # the workbench (no capability) is the staff's home; residents and obligors have their own page instead
     items: list[dict[str, Any]] = [
-        {"url": reverse(name), "label": label} for name, label, cap in _NAV if cap is None or can(user, cap)
+        {"url": reverse(name), "label": label} for name, label, cap in _NAV
+        if (cap is None and user.kind == Kind.STAFF) or (cap is not None and can(user, cap))
     ]
     # the longest matching entry is the current one (/places/import/ rather than /places/)
     path = request.path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from residence.accounts.services import user_create
 from residence.audit.models import Event
 from residence.demo.services import demo_city_generate
-from residence.people.identity import reveal_id_number
+from residence.people.identity import reveal_id_number, reveal_phone
 from residence.people.models import Person
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below are plain synchronous test code.
@@ -95,3 +96,42 @@ def test_clerk_finds_person_by_id_opens_masked_record_and_read_is_audited(live_s
     assert Event.objects.filter(action="person.record.viewed", subject_id=str(person.pk)).count() == 1
     for p in (page, manager, other):
         p.close()
+
+
+def test_resident_opens_an_account_on_a_phone_with_the_texted_code(live_server, browser: Browser,
+                                                                    sms_outbox) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    demo_city_generate(persons=60, seed=22)
+    person = Person.objects.filter(registrations__ended_on__isnull=True).order_by("pk").first()
+    assert person is not None
+    full_id = reveal_id_number(person.id_number_enc)
+    phone = reveal_phone(person.phone_enc)
+    base = live_server.url
+
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page.goto(f"{base}/me/login/")
+    page.click("text=用身份证号和手机号开通")
+    page.fill("#id_id_number", full_id)
+    page.fill("#id_phone", phone)
+    page.click("main button[type=submit]")
+    expect(page.locator("main")).to_contain_text("六位验证码已通过短信发送")
+    code = re.search(r"\d{6}", sms_outbox[-1][1]).group(0)  # type: ignore[union-attr]  # the fake gateway
+    page.fill("#id_code", code)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password_again", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("我的信息")
+    expect(page.locator("nav.nav")).to_have_text("我的信息")  # their own page only, no staff workbench
+    expect(page.locator("#id-number")).to_have_text(person.id_number_masked)
+    assert full_id not in page.content()
+    assert phone not in page.content()
+    page.screenshot(path=str(ARTIFACTS / "resident-record-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+
+    page.click("button:has-text('退出')")
+    page.goto(f"{base}/me/login/")
+    page.fill("#id_username", full_id)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_have_text("我的信息")
+    page.close()

@@ -23,6 +23,7 @@ ACTIONS = {
     "person.record.viewed": _("Opened a person's record"),
     "person.identity.unmasked": _("Revealed full ID and phone numbers"),
     "place.addresses.imported": _("Imported addresses"),
+    "place.obligor.bound": _("Bound a declaration obligor to its account"),
     "registration.residents.imported": _("Imported residents"),
     "demo.city.generated": _("Generated the demo city"),
 }

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from residence.accounts.models import User
-from residence.accounts.roles import Role
+from residence.accounts.roles import OBLIGOR_ROLES, Role
 from residence.accounts.services import user_create
 from residence.audit.services import event_record
 from residence.core import crypto, divisions
@@ -21,6 +21,7 @@ from residence.demo import city, generator
 from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone, resident_username, reveal_id_number
 from residence.people.models import Person
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
+from residence.places.services import obligor_account_bind
 from residence.registrations.models import Registration
 
 DEMO_PASSWORD = "Demo#2026"  # noqa: S105 - published demo password, printed by `residence demo`
@@ -214,12 +215,10 @@ def demo_users_create() -> list[tuple[str, str, str]]:
         if user is None:
             user = user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
                                jurisdiction_code=code, display_name=display, check_password=False)
-            kind = {Role.LANDLORD: "landlord", Role.HOTEL: "hotel"}.get(role)
-            if kind:
-                obligor = Obligor.objects.filter(kind=kind, account__isnull=True).order_by("pk").first()
+            if role in OBLIGOR_ROLES:  # the first obligor of its kind without an account: its premises
+                obligor = Obligor.objects.filter(kind=role, account__isnull=True).order_by("pk").first()
                 if obligor is not None:
-                    obligor.account = user
-                    obligor.save(update_fields=["account"])
+                    obligor_account_bind(actor=None, obligor_id=obligor.pk, username=username)
         out.append((username, str(Role(role).label), names.get(code, "")))
     out.append(_demo_resident())
     return out

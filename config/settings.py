@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves its bundled Swagger UI from our static files instead of a CDN
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",

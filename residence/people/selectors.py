@@ -13,7 +13,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,15 +34,15 @@ def person_scope(*, user: User) -> QuerySet[Person]:
     if path is None:
         return Person.objects.none()
     cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
-    # A correlated EXISTS: for a look-up by ID number the planner finds the person by its index first and then
-    # checks that person's few registrations, instead of listing everyone visible.
+    # "Registered in the area" as a set of person ids: PostgreSQL then either walks the name index and probes the
+    # set (large areas) or collects the area's few registrations first (a grid worker's community), whichever is
+    # cheaper; a correlated EXISTS forced the first plan on everyone (250 ms for a community at 1M persons).
     registration = apps.get_model("registrations", "Registration")
     in_area = registration.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff),
-        person=OuterRef("pk"),
         unit__building__grid__path__startswith=path,
-    )
-    return Person.objects.filter(Exists(in_area))
+    ).values("person_id")
+    return Person.objects.filter(pk__in=in_area)
 
 
 def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -> list[Person]:

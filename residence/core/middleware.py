@@ -49,8 +49,8 @@ class LanguageMiddleware:
 
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         lang = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        translation.activate(lang)
         request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with translation.override(lang):  # for this request only: the thread's language is restored after it
+            response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -34,7 +35,7 @@ class ConfirmForm(forms.Form):
                                       (VALID_ROWS, gettext_lazy("Import the valid rows only"))])
 
 
-def _store() -> Any:
+def _store() -> Path:
     return settings.VAR_DIR / "imports"
 
 

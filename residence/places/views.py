@@ -26,7 +26,9 @@ def premises(request: HttpRequest) -> HttpResponse:
     obligor, units = premises_of(user=request.user)  # type: ignore[arg-type]
     if obligor is None:
         raise Http404
-    return render(request, "places/premises.html", {"obligor": obligor, "units": units[:500]})
+    shown = 500
+    return render(request, "places/premises.html", {"obligor": obligor, "units": units[:shown],
+                                                    "total": units.count(), "shown": shown})
 
 
 @login_required

@@ -16,8 +16,12 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.db import connection
+
+if TYPE_CHECKING:
+    from residence.accounts.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,44 +154,52 @@ def http_pair(seconds: float) -> tuple[float, float]:
 
 def lookup_latencies(n: int) -> list[float]:
     """Seconds per person look-up by full ID number, as a counter clerk does it: scoped search + audit event."""
-    from residence.accounts.models import User
+    from residence.audit.services import event_record
     from residence.people.identity import reveal_id_number
     from residence.people.models import Person
-    from residence.people.selectors import person_search
 
-    user = User.objects.filter(username="admin").first()
-    if user is None:
-        raise RuntimeError("no admin user: run the demo generation first")
-    top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    rng = random.Random(1)
-    pks = [rng.randint(1, top) for _ in range(n)]
+    user = _bench_user("admin")
+    pks = _random_person_ids(n, seed=1)
     encs = dict(Person.objects.filter(pk__in=pks).values_list("pk", "id_number_enc"))
     ids = [reveal_id_number(encs[p]) for p in pks if p in encs]
-    for idn in ids[:50]:  # warm-up
-        person_search(user=user, query=idn)
-    out = []
-    for idn in ids:
-        t = time.perf_counter()
-        person_search(user=user, query=idn)
-        out.append(time.perf_counter() - t)
-    return out
+    # the bench reads full numbers to type them, like a clerk reading an ID card: on the record, like any reveal
+    event_record(actor=None, action="person.identity.unmasked", subject_type="bench",
+                 data={"persons": len(ids), "purpose": "bench: look-ups by ID number"})
+    return _search_latencies(user, ids, warm_up=50)
 
 
 def name_search_latencies(n: int, username: str = "clerk") -> list[float]:
     """Seconds per name search as a district clerk types it (a surname, or a surname and the first given-name
     character): the first page of 50 in the clerk's scope, ordered by name, plus the audit event."""
-    from residence.accounts.models import User
     from residence.people.models import Person
-    from residence.people.selectors import person_search
+
+    user = _bench_user(username)
+    names = Person.objects.filter(pk__in=_random_person_ids(n, seed=2)).values_list("name", flat=True)
+    return _search_latencies(user, [name[: 1 + i % 2] for i, name in enumerate(names)], warm_up=20)
+
+
+def _bench_user(username: str) -> User:
+    from residence.accounts.models import User
 
     user = User.objects.filter(username=username).first()
     if user is None:
         raise RuntimeError(f"no {username} user: run the demo generation first")
+    return user
+
+
+def _random_person_ids(n: int, *, seed: int) -> list[int]:
+    from residence.people.models import Person
+
     top = Person.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    rng = random.Random(2)
-    names = list(Person.objects.filter(pk__in=[rng.randint(1, top) for _ in range(n)]).values_list("name", flat=True))
-    queries = [name[: 1 + i % 2] for i, name in enumerate(names)]
-    for q in queries[:20]:  # warm-up
+    rng = random.Random(seed)
+    return [rng.randint(1, top) for _ in range(n)]
+
+
+def _search_latencies(user: User, queries: list[str], *, warm_up: int) -> list[float]:
+    """Seconds per `person_search` of each query, after searching the first `warm_up` once untimed."""
+    from residence.people.selectors import person_search
+
+    for q in queries[:warm_up]:
         person_search(user=user, query=q)
     out = []
     for q in queries:

@@ -231,7 +231,9 @@ def _demo_resident() -> tuple[str, str, str]:
               .order_by("pk").first())
     if person is None:
         return ("", str(Role.RESIDENT.label), "")
-    id_number = reveal_id_number(person.id_number_enc)
+    id_number = reveal_id_number(person.id_number_enc)  # printed as the demo log-in: on the record, like any reveal
+    event_record(actor=None, action="person.identity.unmasked", subject_type="person", subject_id=person.pk,
+                 data={"purpose": "demo: resident log-in printed"})
     if not User.objects.filter(person_id=person.pk).exists():
         user_create(actor=None, username=resident_username(person.pk), password=DEMO_PASSWORD, role=Role.RESIDENT,
                     display_name=person.name, check_password=False, person_id=person.pk)

@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import LoginForm
-from residence.people.identity import id_index, resident_username
-from residence.people.models import Person
+from residence.people.residents import resident_login_name
 
 
 class SearchForm(forms.Form):
@@ -36,14 +35,12 @@ class ResidentLoginForm(LoginForm):
         del self.fields["otp_token"]  # residents have no second factor here
 
     def clean_username(self) -> str:
-        """The account of the person with this ID number. For a number on no record, a name no account has, so
-        that the answer (and the lockout count) is the same as for a wrong password."""
-        index = id_index((self.cleaned_data.get("username") or "").strip().upper())
-        person_id = Person.objects.filter(id_number_index=index).values_list("pk", flat=True).first()
-        return resident_username(person_id) if person_id is not None else f"resident-unknown-{index[:16]}"
+        return resident_login_name(self.cleaned_data.get("username") or "")
 
 
-class ResidentSignupForm(forms.Form):
+class ResidentPhoneForm(forms.Form):
+    """Step 1 of opening an account or resetting its password."""
+
     id_number = forms.CharField(label=_("ID number"), max_length=18,
                                 widget=forms.TextInput(attrs={"autocomplete": "username"}))
     phone = forms.CharField(label=_("Phone"), max_length=20,
@@ -52,7 +49,9 @@ class ResidentSignupForm(forms.Form):
                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
 
 
-class ResidentVerifyForm(forms.Form):
+class ResidentCodeForm(forms.Form):
+    """Step 2: the texted code and the (new) password."""
+
     code = forms.CharField(label=_("Code from the text message"), max_length=6, min_length=6,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

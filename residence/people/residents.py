@@ -36,6 +36,14 @@ RESEND_SECONDS = 60
 CODES_PER_DAY = 5
 
 
+def resident_login_name(id_number: str) -> str:
+    """The user name to authenticate for an ID number typed at log-in. For a number on no record, a name no
+    account has, so that the answer (and the lockout count) is the same as for a wrong password."""
+    index = id_index(id_number.strip().upper())
+    person_id = Person.objects.filter(id_number_index=index).values_list("pk", flat=True).first()
+    return resident_username(person_id) if person_id is not None else f"resident-unknown-{index[:16]}"
+
+
 def resident_signup_start(*, id_number: str, phone: str) -> PhoneChallenge:
     """Step 1 of opening an account: the ID number and the phone on record; a code goes to that phone."""
     person, phone = _person_with_phone(id_number, phone)

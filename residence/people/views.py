@@ -18,7 +18,7 @@ from residence.accounts.roles import Capability, can
 from residence.accounts.views import LoginView
 from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
-from residence.people.forms import ResidentLoginForm, ResidentSignupForm, ResidentVerifyForm, SearchForm, UnmaskForm
+from residence.people.forms import ResidentCodeForm, ResidentLoginForm, ResidentPhoneForm, SearchForm, UnmaskForm
 from residence.people.models import Person
 from residence.people.residents import (
     resident_account_open,
@@ -120,7 +120,7 @@ _FLOWS = {
 def resident_code_start(request: HttpRequest, flow: str) -> HttpResponse:
     """Step 1: ID number and the phone on record; a code goes to that phone."""
     steps = _FLOWS[flow]
-    form = ResidentSignupForm(request.POST or None)
+    form = ResidentPhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             challenge = steps.start(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"])
@@ -139,7 +139,7 @@ def resident_code_finish(request: HttpRequest, flow: str) -> HttpResponse:
     key = f"resident_{flow}_challenge"
     if key not in request.session:
         return redirect(f"me:{flow}")
-    form = ResidentVerifyForm(request.POST or None)
+    form = ResidentCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = steps.finish(challenge_id=request.session[key], code=form.cleaned_data["code"],

@@ -66,9 +66,12 @@ def test_wrong_revoked_or_missing_token_is_401(client: Client, person) -> None:
 
 
 def test_the_client_account_cannot_log_in_to_the_web(client: Client, city) -> None:
-    api_client_create(actor=None, name="市民政局", scopes=["person.view"], jurisdiction_code="440300")
-    client.post("/accounts/login/", {"username": "dept:市民政局", "password": ""})
-    assert client.get("/").status_code == 302  # still anonymous
+    token = api_client_create(actor=None, name="市民政局", scopes=["person.view"], jurisdiction_code="440300")
+    account = ApiClient.objects.get(name="市民政局").account
+    assert not account.has_usable_password()
+    for password in ("", token):  # no password works, not even the token
+        client.post("/accounts/login/", {"username": "dept:市民政局", "password": password})
+        assert client.get("/").status_code == 302  # still anonymous
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [

@@ -22,4 +22,6 @@ def test_look_ups_and_name_searches_are_real_scoped_searches(city) -> None:
     by = [e.data["by"] for e in Event.objects.filter(action="person.searched")]
     assert by.count("id_number") >= len(lookups)
     assert by.count("name") >= len(names)
+    revealed = Event.objects.get(action="person.identity.unmasked", subject_type="bench")
+    assert revealed.data["persons"] == len(lookups)  # the full numbers the bench read are on the record
     assert measure.percentile([1.0, 2.0, 3.0, 4.0], 50) in (2.0, 2.5, 3.0)

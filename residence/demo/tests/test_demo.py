@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from residence.accounts.models import User
+from residence.audit.models import Event
 from residence.core.idnumber import parse_id_number
 from residence.demo.services import demo_city_generate
 from residence.people.identity import reveal_id_number
@@ -63,6 +64,9 @@ def test_demo_command_prints_logins_for_every_role(capsys) -> None:
         assert f"  {username} " in out
     assert "Demo#2026" in out
     assert User.objects.get(username="landlord").obligor.kind == "landlord"
+    resident = User.objects.get(role="resident")  # its log-in is the ID number, printed in full (synthetic)
+    assert reveal_id_number(Person.objects.get(pk=resident.person_id).id_number_enc) in out
+    assert Event.objects.filter(action="person.identity.unmasked", subject_id=str(resident.person_id)).exists()
     call_command("demo", persons=50, seed=1, no_serve=True)
     assert "already present" in capsys.readouterr().out
     assert Person.objects.count() == 50

@@ -198,6 +198,10 @@ CONTENT_SECURITY_POLICY = {
 # Scope: staff keep seeing a person for this long after the last registration in their area ended.
 SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730"))
 
+# The shared rate limiter (residence/core/ratelimit.py): "django://" counts in this database; any storage URL of the
+# `limits` library (redis://host:6379/0) once its client is installed.
+RATELIMIT_STORAGE = os.environ.get("RESIDENCE_RATELIMIT_STORAGE", "django://")
+
 # Audit: events younger than this are left for the next seal, so that late commits are not skipped.
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5"))
 

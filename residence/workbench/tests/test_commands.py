@@ -34,3 +34,54 @@ def test_createuser_refuses_staff_without_area(capsys) -> None:
     Jurisdiction.objects.create(code="440308", name="盐田区", level="district", path="/440308/", official=True)
     call_command("createuser", "somebody", role="clerk", jurisdiction="440308", password="Long-enough#2026")
     assert "created somebody (clerk)" in capsys.readouterr().out
+
+
+def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_path) -> None:
+    """`residence demo` as the README runs it, in its own process group: while it serves, the worker seals the
+    audit trail; when the server is stopped, the worker leaves too."""
+    import os
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "RESIDENCE_VAR_DIR": str(tmp_path),
+           "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl"),
+           "RESIDENCE_DEBUG": "1"}
+    env.pop("RESIDENCE_SECRET_KEY", None)
+    demo = subprocess.Popen([sys.executable, "-m", "residence.cli", "demo", "--persons", "60", "--port", str(port)],
+                            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        blocks = 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not blocks:
+            time.sleep(1)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
+                    blocks = db.execute("SELECT count(*) FROM audit_block").fetchone()[0]
+            except (OSError, sqlite3.Error):
+                continue
+        assert blocks > 0, "no audit block was sealed while the demo served"
+        assert (tmp_path / "witness.jsonl").read_text().count("\n") == blocks
+        workers = subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True, text=True)
+        assert workers.stdout.strip(), "the worker is not running beside the server"
+        os.kill(demo.pid, signal.SIGTERM)  # the server alone, not its process group
+        demo.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and subprocess.run(
+                ["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True).returncode == 0:
+            time.sleep(0.5)
+        assert subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"],
+                              capture_output=True).returncode == 1, "the worker outlived the server"
+    finally:
+        try:
+            os.killpg(demo.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

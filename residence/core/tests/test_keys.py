@@ -23,7 +23,7 @@ STRONG_SECRET = "k" + base64.b64encode(os.urandom(45)).decode()
 
 
 @pytest.fixture
-def own_keys(settings, tmp_path):  # noqa: ANN001, ANN201
+def own_keys(settings, tmp_path):
     """A copy of the tests' key rings that this test may rotate."""
     d = tmp_path / "keys"
     shutil.copytree(settings.KEY_DIR, d)
@@ -34,21 +34,21 @@ def own_keys(settings, tmp_path):  # noqa: ANN001, ANN201
     crypto.reset_key_cache()
 
 
-def test_key_files_are_private_and_each_kind_has_its_own_key(own_keys) -> None:  # noqa: ANN001
+def test_key_files_are_private_and_each_kind_has_its_own_key(own_keys) -> None:
     assert stat.S_IMODE(own_keys.stat().st_mode) == 0o700
     for kind in keys.KINDS:
         assert stat.S_IMODE((own_keys / f"{kind}.json").stat().st_mode) == 0o600
     assert len({keys.keyring(k).active for k in keys.KINDS}) == 3
 
 
-def test_keys_do_not_follow_the_secret_key(settings, own_keys) -> None:  # noqa: ANN001
+def test_keys_do_not_follow_the_secret_key(settings, own_keys) -> None:
     before = crypto.blind_index("11010519491231002X", context=ID_CONTEXT)
     settings.SECRET_KEY = "another-" + STRONG_SECRET
     crypto.reset_key_cache()
     assert crypto.blind_index("11010519491231002X", context=ID_CONTEXT) == before
 
 
-def test_a_key_ring_readable_by_others_is_refused(own_keys) -> None:  # noqa: ANN001
+def test_a_key_ring_readable_by_others_is_refused(own_keys) -> None:
     os.chmod(own_keys / "field.json", 0o644)
     crypto.reset_key_cache()
     with pytest.raises(ImproperlyConfigured, match="readable by others"):
@@ -60,7 +60,7 @@ def test_a_key_ring_readable_by_others_is_refused(own_keys) -> None:  # noqa: AN
     (base64.b64encode(os.urandom(16)).decode(), "exactly 32 bytes, got 16"),
     (base64.b64encode(b"a" * 32).decode(), "does not look random"),
 ])
-def test_environment_keys_must_be_32_random_bytes(monkeypatch, value, message) -> None:  # noqa: ANN001
+def test_environment_keys_must_be_32_random_bytes(monkeypatch, value, message) -> None:
     monkeypatch.setenv("RESIDENCE_INDEX_KEY", value)
     keys.keyring.cache_clear()
     try:
@@ -71,9 +71,8 @@ def test_environment_keys_must_be_32_random_bytes(monkeypatch, value, message) -
         crypto.reset_key_cache()
 
 
-def test_serve_refuses_a_weak_secret_key_and_names_it(monkeypatch) -> None:  # noqa: ANN001
-    for weak in ("a", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bars-secret-key-0123456789abcdef01234",
-                 "django-insecure-" + STRONG_SECRET):
+def test_serve_refuses_a_weak_secret_key_and_names_it(monkeypatch) -> None:
+    for weak in ("a", "a" * 56, "bars-secret-key-0123456789abcdef01234", "django-insecure-" + STRONG_SECRET):
         monkeypatch.setenv("RESIDENCE_SECRET_KEY", weak)
         with pytest.raises(CommandError, match="RESIDENCE_SECRET_KEY is not fit to protect real data"):
             call_command("serve", port=1)
@@ -81,15 +80,15 @@ def test_serve_refuses_a_weak_secret_key_and_names_it(monkeypatch) -> None:  # n
     assert keys.keys_check() == []
 
 
-def test_serve_refuses_a_missing_key(monkeypatch, own_keys) -> None:  # noqa: ANN001
+def test_serve_refuses_a_missing_key(monkeypatch, own_keys) -> None:
     monkeypatch.setenv("RESIDENCE_SECRET_KEY", STRONG_SECRET)
     (own_keys / "audit.json").unlink()
     crypto.reset_key_cache()
-    with pytest.raises(CommandError, match="No audit key. Set RESIDENCE_AUDIT_KEY"):
+    with pytest.raises(CommandError, match=r"No audit key\. Set RESIDENCE_AUDIT_KEY"):
         call_command("serve", port=1)
 
 
-def test_demo_key_rings_accept_a_shorter_secret_for_synthetic_data(settings, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_demo_key_rings_accept_a_shorter_secret_for_synthetic_data(settings, tmp_path, monkeypatch) -> None:
     settings.KEY_DIR = tmp_path / "demo-keys"
     crypto.reset_key_cache()
     try:
@@ -102,7 +101,7 @@ def test_demo_key_rings_accept_a_shorter_secret_for_synthetic_data(settings, tmp
         crypto.reset_key_cache()
 
 
-def test_rotating_the_field_key_re_encrypts_and_old_data_stays_readable(own_keys) -> None:  # noqa: ANN001
+def test_rotating_the_field_key_re_encrypts_and_old_data_stays_readable(own_keys) -> None:
     person = person_create(actor=None, id_number="11010519491231002X", name="张三", phone="13800138000")
     old_id = keys.keyring("field").active_id
     written_under_old_key = crypto.encrypt("kept elsewhere", context="test.other")
@@ -117,7 +116,7 @@ def test_rotating_the_field_key_re_encrypts_and_old_data_stays_readable(own_keys
     assert crypto.decrypt(written_under_old_key, context="test.other") == "kept elsewhere"  # old key still reads
 
 
-def test_rotating_the_index_key_recomputes_every_index(own_keys) -> None:  # noqa: ANN001
+def test_rotating_the_index_key_recomputes_every_index(own_keys) -> None:
     person = person_create(actor=None, id_number="11010519491231002X", name="张三", phone="13800138000")
     before = person.id_number_index
     call_command("rotatekey", "index")
@@ -127,7 +126,7 @@ def test_rotating_the_index_key_recomputes_every_index(own_keys) -> None:  # noq
     assert Person.objects.filter(id_number_index=id_index("11010519491231002X")).count() == 1
 
 
-def test_a_ring_from_the_environment_is_rotated_by_the_environment(monkeypatch) -> None:  # noqa: ANN001
+def test_a_ring_from_the_environment_is_rotated_by_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("RESIDENCE_AUDIT_KEY", GOOD)
     keys.keyring.cache_clear()
     try:

@@ -39,6 +39,7 @@ def test_createuser_refuses_staff_without_area(capsys) -> None:
 def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_path) -> None:
     """`residence demo` as the README runs it, in its own process group: while it serves, the worker seals the
     audit trail; when the server is stopped, the worker leaves too."""
+    import contextlib
     import os
     import signal
     import socket
@@ -63,7 +64,7 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
         while time.monotonic() < deadline and not blocks:
             time.sleep(1)
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
                 with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
                     blocks = db.execute("SELECT count(*) FROM audit_block").fetchone()[0]
             except (OSError, sqlite3.Error):
@@ -81,7 +82,5 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
         assert subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"],
                               capture_output=True).returncode == 1, "the worker outlived the server"
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(demo.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass

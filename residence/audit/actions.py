@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 ACTIONS = {
     "account.user.created": _("Created an account"),
     "account.api_client.created": _("Created a department API client"),
+    "account.token.issued": _("Issued an API token"),
+    "account.token.rotated": _("Rotated an API token"),
+    "account.token.revoked": _("Revoked an API token"),
     "account.resident.code_sent": _("Sent a sign-up code by text message"),
     "account.resident.opened": _("A resident opened an account"),
     "account.resident.password_reset": _("A resident set a new password"),

@@ -14,6 +14,12 @@ Environment variables:
     RESIDENCE_SMS_BACKEND  where text messages go: console (default) or memory
     RESIDENCE_STAFF_REQUIRE_OTP 1/0: staff log in with an authenticator app's code
     RESIDENCE_OTP_ENROL_HOURS   hours a new staff account may log in without a code to set one up (default 72)
+    RESIDENCE_TRUSTED_PROXIES   comma-separated addresses/networks of reverse proxies whose X-Forwarded-* are believed
+    RESIDENCE_TRUSTED_ORIGINS   comma-separated origins (https://rk.example.gov.cn) trusted for CSRF
+    RESIDENCE_HSTS_SECONDS      Strict-Transport-Security max-age over HTTPS (default one year; 0 turns it off)
+    RESIDENCE_API_TOKEN_DAYS    days a new API token is valid (default 365)
+    RESIDENCE_API_TOKEN_RATE    API requests per minute per client (default 600)
+    RESIDENCE_RESIDENT_CODE_TRIES  resident sign-up/reset tries an hour per address and per ID number (default 10)
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "residence.core.proxy.TrustedProxyMiddleware",  # first: forwarded headers only from trusted proxies
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "residence.core.middleware.RequestIdMiddleware",
@@ -134,8 +141,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+AUTH_PASSWORD_VALIDATORS = [  # at least 12 characters (ASVS 2.1.1); Django's messages are translated
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
@@ -144,8 +151,12 @@ LOGIN_REDIRECT_URL = "workbench:home"
 # Lockout (django-axes)
 AXES_FAILURE_LIMIT = int(os.environ.get("RESIDENCE_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("RESIDENCE_LOCKOUT_HOURS", "0.5"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A user name from one address, and also one address across user names (password spraying); the address is the one
+# residence.core.proxy settled (forwarded only by trusted proxies). A success does not wipe the address's count,
+# or a sprayer with an account of its own would log in between tries.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "residence.core.proxy.client_address"
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 
@@ -199,6 +210,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+
+# Clients, tokens and log-in (issue 11)
+# Behind a TLS-terminating proxy: addresses or networks whose X-Forwarded-For/-Proto are believed (others' are
+# dropped by residence.core.proxy), and the public origins a browser posts from when the proxy rewrites the host.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("RESIDENCE_TRUSTED_PROXIES", "").split(",") if p.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("RESIDENCE_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # safe: the header survives only from TRUSTED_PROXIES
+SECURE_HSTS_SECONDS = int(os.environ.get("RESIDENCE_HSTS_SECONDS", str(365 * 24 * 3600)))  # sent over HTTPS only
+# API tokens: days a new token is valid; requests per minute per client.
+API_TOKEN_DAYS = int(os.environ.get("RESIDENCE_API_TOKEN_DAYS", "365"))
+API_TOKEN_RATE_PER_MINUTE = int(os.environ.get("RESIDENCE_API_TOKEN_RATE", "600"))
+# Residents' sign-up and password reset: tries an hour per client address and per ID number.
+RESIDENT_CODE_TRIES_PER_HOUR = int(os.environ.get("RESIDENCE_RESIDENT_CODE_TRIES", "10"))
 
 # Scope: staff keep seeing a person for this long after the last registration in their area ended.
 SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730"))

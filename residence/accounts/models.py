@@ -27,17 +27,35 @@ class User(AbstractUser):
 
 
 class ApiClient(models.Model):
-    """Another department's system. The token is shown once; only its SHA-256 is stored.
-
-    It acts through its own account (kind "department", no password), so that scoped selectors and the audit
-    trail treat it like any other actor; `scopes` are the capabilities it may use."""
+    """Another department's system. It acts through its own account (kind "department", no password), so that
+    scoped selectors and the audit trail treat it like any other actor; it authenticates with an ApiToken of that
+    account, whose scopes are the capabilities it may use."""
 
     name = models.CharField(_("department"), max_length=100, unique=True)
     account = models.OneToOneField(User, on_delete=models.PROTECT, related_name="api_client")
-    token_hash = models.CharField(max_length=64, unique=True)
-    scopes = models.JSONField(default=list)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return self.name
+
+
+class ApiToken(models.Model):
+    """A bearer token of a system that acts as `owner` (a department client's account now, an obligor's integrator
+    later). The token is shown once; only its SHA-256 is stored, beside a short prefix that names it in lists and
+    in the audit trail. It is refused once expired or revoked (a rotation revokes the old token)."""
+
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    prefix = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Written at most once a minute (accounts.services.api_token_authenticate), not on every request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="replaces")
+
+    def __str__(self) -> str:
+        return self.prefix

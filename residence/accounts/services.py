@@ -11,12 +11,13 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from residence.accounts.models import ApiClient, User
+from residence.accounts.models import ApiClient, ApiToken, User
 from residence.accounts.roles import GRANTS, OBLIGOR_ROLES, STAFF_ROLES, Kind, Role
 from residence.audit.services import event_record
 from residence.core.errors import NotFound, PermissionDenied, ValidationError
@@ -58,45 +59,123 @@ def _require_jurisdiction(code: str) -> None:
         raise ValidationError(f"no jurisdiction has the code {code!r}", field="jurisdiction_code")
 
 
-def api_client_create(*, actor: User | None, name: str, scopes: list[str], jurisdiction_code: str) -> str:
-    """Create a department client bound to a jurisdiction, with the capabilities `scopes` names (a subset of what
-    the department role may hold); return its token, which is shown once and stored only as a digest."""
+def api_client_create(*, actor: User | None, name: str, scopes: list[str], jurisdiction_code: str,
+                      days: int | None = None) -> str:
+    """Create a department client bound to a jurisdiction, with a token holding the capabilities `scopes` names
+    (a subset of what the department role may hold); return the token, which is shown once."""
     name = name.strip()
     if not name:
         raise ValidationError("a department client needs a name", field="name")
-    allowed = {str(c) for c in GRANTS[Role.DEPARTMENT]}
-    unknown = sorted(set(scopes) - allowed)
-    if unknown or not scopes:
-        raise ValidationError(f"scopes must be some of {', '.join(sorted(allowed))}; "
-                              f"got {', '.join(unknown) or 'none'}", field="scopes")
+    scopes = _token_scopes(Role.DEPARTMENT, scopes)
     _require_jurisdiction(jurisdiction_code)
     if ApiClient.objects.filter(name=name).exists():
         raise ValidationError(f"department client {name!r} already exists", field="name")
-    token = secrets.token_urlsafe(32)
     with transaction.atomic():
         account = User(username=f"dept:{name}"[:150], kind=Kind.DEPARTMENT, role=Role.DEPARTMENT,
                        jurisdiction_code=jurisdiction_code, display_name=name)
         account.set_unusable_password()  # a client never logs in to the web UI
         account.save()
-        client = ApiClient.objects.create(name=name, account=account, scopes=sorted(set(scopes)),
-                                          token_hash=_token_digest(token))
+        client = ApiClient.objects.create(name=name, account=account)
         event_record(actor=actor, action="account.api_client.created", subject_type="api_client",
-                     subject_id=client.pk, data={"scopes": client.scopes, "jurisdiction": jurisdiction_code})
-    return token
+                     subject_id=client.pk, data={"scopes": scopes, "jurisdiction": jurisdiction_code})
+        _token, secret = token_issue(actor=actor, owner=account, scopes=scopes, days=days)
+    return secret
+
+
+# API tokens: one model for every system that calls the API as an account (a department client now, an obligor's
+# integrator later). A token is `res_<prefix>_<secret>`; the prefix names it, only the SHA-256 of the whole is kept.
+
+TOKEN_KINDS = frozenset({Kind.DEPARTMENT, Kind.OBLIGOR})
+TOKEN_USE_RESOLUTION = dt.timedelta(minutes=1)  # last use is written at most this often
+
+
+def _token_scopes(role: str, scopes: list[str]) -> list[str]:
+    allowed = {str(c) for c in GRANTS.get(role, frozenset())}  # type: ignore[call-overload]
+    unknown = sorted(set(scopes) - allowed)
+    if unknown or not scopes:
+        raise ValidationError(f"scopes must be some of {', '.join(sorted(allowed))}; "
+                              f"got {', '.join(unknown) or 'none'}", field="scopes")
+    return sorted(set(scopes))
 
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def api_client_authenticate(token: str) -> User | None:
-    """The acting account of the active client holding `token`, carrying the token's scopes; None otherwise."""
-    client = (ApiClient.objects.select_related("account")
-              .filter(token_hash=_token_digest(token), is_active=True, account__is_active=True).first())
-    if client is None:
+def _token_days(days: int | None) -> int:
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= 3 * 365:
+        raise ValidationError("a token is valid for 1 to 1095 days", field="days")
+    return days
+
+
+def token_issue(*, actor: User | None, owner: User, scopes: list[str], days: int | None = None
+                ) -> tuple[ApiToken, str]:
+    """A new token acting as `owner`, holding `scopes` (some of what the owner's role may do), valid for `days`
+    (API_TOKEN_DAYS by default). Returns the token row and the token itself, which is not kept."""
+    if owner.kind not in TOKEN_KINDS:
+        raise ValidationError(f"accounts of kind {owner.kind!r} do not get API tokens", field="owner")
+    scopes = _token_scopes(owner.role, scopes)
+    lifetime = _token_days(days)
+    prefix = secrets.token_hex(4)
+    secret = f"res_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        token = ApiToken.objects.create(owner=owner, prefix=prefix, digest=_token_digest(secret), scopes=scopes,
+                                        expires_at=timezone.now() + dt.timedelta(days=lifetime))
+        event_record(actor=actor, action="account.token.issued", subject_type="user", subject_id=owner.pk,
+                     data={"token": prefix, "scopes": scopes, "days": lifetime})
+    return token, secret
+
+
+def _token_live(prefix: str) -> ApiToken:
+    token = (ApiToken.objects.select_for_update().select_related("owner")
+             .filter(prefix=prefix, revoked_at__isnull=True, expires_at__gt=timezone.now()).first())
+    if token is None:
+        raise NotFound(f"no live token has the prefix {prefix!r}")
+    return token
+
+
+def token_rotate(*, actor: User | None, prefix: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Replace a live token by a new one with the same owner and scopes; the old one is revoked at once."""
+    with transaction.atomic():
+        old = _token_live(prefix)
+        new, secret = token_issue(actor=actor, owner=old.owner, scopes=old.scopes, days=days)
+        ApiToken.objects.filter(pk=old.pk).update(revoked_at=timezone.now(), replaced_by=new)
+        event_record(actor=actor, action="account.token.rotated", subject_type="user", subject_id=old.owner_id,
+                     data={"token": old.prefix, "replaced_by": new.prefix})
+    return new, secret
+
+
+def token_revoke(*, actor: User | None, prefix: str, reason: str) -> ApiToken:
+    """Revoke a live token for a stated reason; it is refused from the next request on."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("state the reason for revoking the token", field="reason")
+    with transaction.atomic():
+        token = _token_live(prefix)
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        event_record(actor=actor, action="account.token.revoked", subject_type="user", subject_id=token.owner_id,
+                     data={"token": token.prefix, "reason": reason[:200]})
+    return token
+
+
+def api_token_authenticate(secret: str) -> User | None:
+    """The acting account of the live token `secret`, carrying the token's scopes (read by roles.can) and the
+    token (`api_token`); None for an unknown, expired or revoked token or an inactive owner. Records the last use,
+    with at most one write a minute per token."""
+    now = timezone.now()
+    token = (ApiToken.objects.select_related("owner")
+             .filter(digest=_token_digest(secret), revoked_at__isnull=True, expires_at__gt=now,
+                     owner__is_active=True).exclude(owner__api_client__is_active=False).first())
+    if token is None:
         return None
-    account = client.account
-    account.api_scopes = frozenset(client.scopes)  # type: ignore[attr-defined]  # read by roles.can
+    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - TOKEN_USE_RESOLUTION)).update(last_used_at=now)
+    account = token.owner
+    account.api_scopes = frozenset(token.scopes)  # type: ignore[attr-defined]
+    account.api_token = token  # type: ignore[attr-defined]
     return account
 
 

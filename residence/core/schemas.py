@@ -8,14 +8,15 @@ from ninja import Schema
 
 
 class ErrorOut(Schema):
-    """A refusal by a business rule: a stable code and a message for people."""
+    """A refusal by a business rule, or too many requests (429): a stable code and a message for people."""
 
     code: str
     message: str
 
 
 class DetailOut(Schema):
-    """No or wrong credentials (401), or a session cookie without its CSRF token (403)."""
+    """A body that cannot be parsed (400), no or wrong credentials (401), or a session cookie without its CSRF token
+    (403)."""
 
     detail: str
 
@@ -26,4 +27,4 @@ class InvalidOut(Schema):
     detail: list[dict[str, Any]]
 
 
-ERRORS: dict[int, type[Schema]] = {401: DetailOut, 403: DetailOut, 422: InvalidOut}
+ERRORS: dict[int, type[Schema]] = {400: DetailOut, 401: DetailOut, 403: DetailOut, 422: InvalidOut, 429: ErrorOut}

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Router, Status
-from ninja.security import django_auth
 
-from residence.accounts.api_auth import department_token
+from residence.accounts.api_auth import API_AUTH
 from residence.accounts.roles import Capability, can
 from residence.core.errors import NotFound
 from residence.core.schemas import ERRORS, ErrorOut
 from residence.people.schemas import PersonOut, SearchIn
 from residence.people.selectors import person_search, person_view
 
-router = Router(tags=["people"], auth=[django_auth, department_token])
+router = Router(tags=["people"], auth=API_AUTH)
 
 
 @router.post("/search", response={200: list[PersonOut], 404: ErrorOut, **ERRORS})

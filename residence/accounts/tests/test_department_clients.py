@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from residence.accounts.models import ApiClient
+from residence.accounts.models import ApiClient, ApiToken
 from residence.accounts.services import api_client_create
 from residence.audit.models import Event
 from residence.core.errors import ValidationError
@@ -91,7 +91,9 @@ def test_bad_client_definitions_are_refused(city, kwargs: dict[str, object], fie
 def test_createclient_prints_the_token_once(city, capsys, client: Client) -> None:
     call_command("createclient", "市公安局人口支队", jurisdiction="440300", scopes="person.search,person.view")
     token = capsys.readouterr().out.strip().splitlines()[-1]
-    assert ApiClient.objects.get().token_hash != token  # only the digest is kept
+    stored = ApiToken.objects.get(owner__api_client__name="市公安局人口支队")
+    assert token not in (stored.digest, stored.prefix)
+    assert stored.prefix in token
     response = client.post("/api/people/search", {"q": "zs"}, content_type="application/json", **bearer(token))
     assert response.status_code == 200
     with pytest.raises(CommandError, match="scopes"):

@@ -12,6 +12,7 @@ Environment variables:
     RESIDENCE_SMS_BACKEND  where text messages go: console (default) or memory
     RESIDENCE_STAFF_REQUIRE_OTP 1/0: staff log in with an authenticator app's code
     RESIDENCE_OTP_ENROL_HOURS   hours a new staff account may log in without a code to set one up (default 72)
+    RESIDENCE_UPLOAD_TTL_MINUTES minutes an import upload waits for its confirm before it is removed (default 60)
 """
 
 from __future__ import annotations
@@ -200,6 +201,21 @@ SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730
 
 # Audit: events younger than this are left for the next seal, so that late commits are not skipped.
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5"))
+
+# Uploads and inputs (issue 11): files at rest encrypted and readable by the service user only; uploads kept in
+# memory (never a plain temporary file); an upload waiting for its confirm is removed after this many minutes.
+STORAGES = {
+    "default": {"BACKEND": "residence.core.storage.EncryptedFileSystemStorage",
+                "OPTIONS": {"location": VAR_DIR / "media", "context": "media"}},  # person photos
+    "imports": {"BACKEND": "residence.core.storage.EncryptedFileSystemStorage",
+                "OPTIONS": {"location": VAR_DIR / "imports", "context": "imports"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_HANDLERS = ["residence.core.storage.BoundedMemoryUploadHandler"]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+UPLOAD_TTL_MINUTES = int(os.environ.get("RESIDENCE_UPLOAD_TTL_MINUTES", "60"))
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},

@@ -60,6 +60,20 @@ def decrypt(token: bytes, *, context: str) -> str:
     return _aead().decrypt(token[1:13], token[13:], context.encode()).decode()
 
 
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """`encrypt` for bytes (uploaded files, photos): the same key and layout; `context` is bound as associated
+    data, so a file decrypts only under the name it was stored as."""
+    nonce = os.urandom(12)
+    return _VERSION + nonce + _aead().encrypt(nonce, bytes(data), context.encode())
+
+
+def decrypt_bytes(token: bytes, *, context: str) -> bytes:
+    token = bytes(token)
+    if token[:1] != _VERSION:
+        raise ValueError("unknown ciphertext version")
+    return _aead().decrypt(token[1:13], token[13:], context.encode())
+
+
 def blind_index(value: str, *, context: str) -> str:
     """Deterministic keyed digest for exact-match look-up without storing the value in clear."""
     return hmac.digest(_index_key(), context.encode() + b"\x00" + value.encode(), "sha256").hex()

@@ -26,4 +26,10 @@ class InvalidOut(Schema):
     detail: list[dict[str, Any]]
 
 
+class UnparseableOut(Schema):
+    """The request body could not be read as JSON (400), and why."""
+
+    detail: str
+
+
 ERRORS: dict[int, type[Schema]] = {401: DetailOut, 403: DetailOut, 422: InvalidOut}

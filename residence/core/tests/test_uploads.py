@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from residence.audit.models import Event
 from residence.core.storage import DIRECTORY_MODE
-from residence.core.tests.test_storage import mode, private_storages
+from residence.core.tests.test_storage import mode, overhead, private_storages
 from residence.core.uploads import upload_purge_expired
 from residence.people.identity import id_index
 from residence.people.models import Person
@@ -86,7 +86,7 @@ def test_an_upload_waits_encrypted_0600_and_is_removed_after_the_commit(site, tm
     for plain in (idn(1), idn(2), "13800001111", "13900002222", "王小明", "身份证号"):
         for encoding in ("utf-8", "gbk"):
             assert plain.encode(encoding) not in raw
-    assert len(raw) == len(data) + 29
+    assert len(raw) == len(data) + overhead()
     assert (mode(stored), mode(tmp_path / "imports")) == (0o600, DIRECTORY_MODE)
     r = confirm(s, base, token)
     assert [h.status_code for h in r.history] == [302]

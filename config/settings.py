@@ -20,6 +20,7 @@ Environment variables:
     RESIDENCE_API_TOKEN_DAYS    days a new API token is valid (default 365)
     RESIDENCE_API_TOKEN_RATE    API requests per minute per client (default 600)
     RESIDENCE_RESIDENT_CODE_TRIES  resident sign-up/reset tries an hour per address and per ID number (default 10)
+    RESIDENCE_UPLOAD_TTL_MINUTES minutes an import upload waits for its confirm before it is removed (default 60)
 """
 
 from __future__ import annotations
@@ -237,6 +238,21 @@ AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5
 AUDIT_WITNESS_FILE = Path(os.environ.get("RESIDENCE_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl"))
 # `audit verify` fails when events have waited longer than this to be sealed (the worker stopped).
 AUDIT_MAX_UNSEALED_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_MAX_UNSEALED", "900"))
+
+# Uploads and inputs (issue 11): files at rest encrypted and readable by the service user only; uploads kept in
+# memory (never a plain temporary file); an upload waiting for its confirm is removed after this many minutes.
+STORAGES = {
+    "default": {"BACKEND": "residence.core.storage.EncryptedFileSystemStorage",
+                "OPTIONS": {"location": VAR_DIR / "media", "context": "media"}},  # person photos
+    "imports": {"BACKEND": "residence.core.storage.EncryptedFileSystemStorage",
+                "OPTIONS": {"location": VAR_DIR / "imports", "context": "imports"}},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_HANDLERS = ["residence.core.storage.BoundedMemoryUploadHandler"]
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+UPLOAD_TTL_MINUTES = int(os.environ.get("RESIDENCE_UPLOAD_TTL_MINUTES", "60"))
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},

@@ -30,6 +30,7 @@ ACTIONS = {
     "place.addresses.imported": _("Imported addresses"),
     "place.obligor.bound": _("Bound a declaration obligor to its account"),
     "registration.residents.imported": _("Imported residents"),
+    "import.uploads.purged": _("Removed uploads that were never imported"),
     "demo.city.generated": _("Generated the demo city"),
 }
 

@@ -7,6 +7,8 @@ date, 15–17 a sequence (the 17th odd for men), 18 the ISO 7064 MOD 11-2 check 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,8 @@ from residence.core.errors import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+# after NFKC: white space, hyphens and dashes, and the invisible characters copied text carries
+_SEPARATORS = re.compile("[\\s\\-\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]")
 
 
 def check_character(first17: str) -> str:
@@ -53,6 +57,13 @@ class IdNumber:
         return self.value
 
 
+def normalise(text: str) -> str:
+    """An ID number as typed, in the form it is checked, stored and searched in: NFKC (full-width digits and
+    letters to ASCII), white space, hyphens and dashes removed, upper case (a trailing x to X).
+    `"４４０３０８ １９９０-０１０１ ００１ｘ"` → `"44030819900101001X"`. Any text, not only a valid number."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
 def mask_id_number(value: str) -> str:
     """`440305199001011234` → `440305**********34` (division code and last two characters shown)."""
     return value[:6] + "*" * (len(value) - 8) + value[-2:]
@@ -62,7 +73,7 @@ def parse_id_number(raw: object, *, today: dt.date | None = None) -> IdNumber:
     """Validate and normalise an ID number, or raise ValidationError saying exactly what is wrong."""
     if not isinstance(raw, str):
         raise ValidationError(str(_("ID number must be text.")), code="id_type", field="id_number")
-    value = raw.strip().upper()
+    value = normalise(raw)
     if len(value) != 18:
         raise ValidationError(
             str(_("ID number must have 18 characters, got %(n)d.")) % {"n": len(value)},

@@ -27,4 +27,10 @@ class InvalidOut(Schema):
     detail: list[dict[str, Any]]
 
 
-ERRORS: dict[int, type[Schema]] = {400: DetailOut, 401: DetailOut, 403: DetailOut, 422: InvalidOut, 429: ErrorOut}
+class UnparseableOut(Schema):
+    """The request body could not be read as JSON (400), and why."""
+
+    detail: str
+
+
+ERRORS: dict[int, type[Schema]] = {401: DetailOut, 403: DetailOut, 422: InvalidOut, 429: ErrorOut}

@@ -1,14 +1,24 @@
-"""Reading uploaded tables (CSV or XLSX) safely: size limit, encoding detection (UTF-8, UTF-8 with BOM, GBK/GB18030),
-formula cells refused, empty rows skipped, every problem named by row and column.
+"""Reading uploaded tables (CSV or XLSX) safely: size limit, row limit (empty rows count), encoding detection
+(UTF-8, UTF-8 with BOM, GBK/GB18030, with a warning when GBK text is unlikely Chinese), formula cells refused, empty
+rows skipped, every problem named by row and column.
 
 Rows are numbered as a spreadsheet user sees them: the header is row 1, the first data row is row 2.
+
+A cell is refused as a formula (CSV injection, OWASP) when, after NFKC (so full-width ＝ ＋ － ＠ count), it begins
+with `=`, `+`, `@`, a tab or a carriage return, or with `-` unless the whole cell is a plain number (`-12`, `-3.5`):
+`-1+cmd|' /C calc'!A0`, `-=1+1`, `-SUM(A1)`, `-@x` and a lone `-` are refused. Cells are stripped of surrounding
+white space before the check, and stored stripped.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Generic, TypeVar
 
 from django.utils.translation import gettext as _
@@ -16,8 +26,10 @@ from django.utils.translation import gettext as _
 from residence.core.errors import ValidationError
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
-_FORMULA_START = ("=", "+", "@")
+MAX_ROWS = 200_000  # data rows, empty ones included
+_FORMULA_START = ("=", "+", "@", "\t", "\r", "-")
+_PLAIN_NUMBER = re.compile(r"-\d+(\.\d+)?")
+SUSPECT_HAN_SHARE = 0.2  # more than this share of Han characters outside GB 2312: probably not GBK text
 
 
 @dataclass
@@ -26,6 +38,7 @@ class Table:
     rows: list[tuple[int, dict[str, str]]]  # (row number, {header: value})
     encoding: str = ""
     skipped_empty: list[int] = field(default_factory=list)
+    encoding_warning: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,13 @@ class Preview(Generic[R]):
     skipped_empty: list[int] = field(default_factory=list)
     encoding: str = ""
     total: int = 0
+    encoding_warning: str = ""
+
+    @classmethod
+    def of(cls, table: Table) -> Preview[R]:
+        """An empty preview of `table`: what was read, before any row is checked."""
+        return cls(skipped_empty=table.skipped_empty, encoding=table.encoding, total=len(table.rows),
+                   encoding_warning=table.encoding_warning)
 
     @property
     def error_rows(self) -> int:
@@ -55,11 +75,7 @@ class Preview(Generic[R]):
 
 def read_table(*, filename: str, data: bytes, aliases: dict[str, str], max_bytes: int = MAX_BYTES) -> Table:
     """Parse an upload into rows keyed by canonical column names (`aliases` maps header text → name)."""
-    if len(data) > max_bytes:
-        raise ValidationError(
-            _("The file is %(size).1f MB; the limit is %(limit)d MB.")
-            % {"size": len(data) / 1024 / 1024, "limit": max_bytes // 1024 // 1024},
-            code="too_large", field="file")
+    check_size(len(data), max_bytes=max_bytes)
     lower = filename.lower()
     if lower.endswith(".csv"):
         table = _read_csv(data)
@@ -89,6 +105,55 @@ def read_table_with_columns(*, filename: str, data: bytes, labels: dict[str, str
     return table
 
 
+def check_size(size: int, *, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse a file over `max_bytes`, stating its real size (rounded up, so that it never reads as the limit)."""
+    if size > max_bytes:
+        mb = 1024 * 1024
+        raise ValidationError(
+            _("The file is %(size).1f MB (%(bytes)s bytes); the limit is %(limit)d MB.")
+            % {"size": math.ceil(size * 10 / mb) / 10, "bytes": f"{size:,}", "limit": max_bytes // mb},
+            code="too_large", field="file")
+
+
+def _too_many_rows(row: int) -> ValidationError:
+    return ValidationError(
+        _("More than %(n)d rows (empty rows count too): reading stopped at row %(row)d. Split the file.")
+        % {"n": MAX_ROWS, "row": row}, code="too_many_rows", field="file")
+
+
+@cache
+def gb2312_han() -> frozenset[str]:
+    """The Han characters of GB 2312 (6,763), from Python's codec: those of the CJK Unified Ideographs block that
+    encode in it."""
+    found = set()
+    for code in range(0x4E00, 0xA000):
+        try:
+            chr(code).encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        found.add(chr(code))
+    return frozenset(found)
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
+
+
+def unlikely_chinese(text: str) -> str:
+    """A warning when more than a fifth of the Han characters of `text` are outside GB 2312 (text in another
+    encoding, e.g. Shift-JIS or Big5, read as GBK), naming a few of them; "" otherwise."""
+    common = gb2312_han()
+    han = [ch for ch in text if _is_han(ch)]
+    rare = [ch for ch in han if ch not in common]
+    if not han or len(rare) <= SUSPECT_HAN_SHARE * len(han):
+        return ""
+    return _("%(rare)d of the %(han)d Chinese characters (for example %(sample)s) are outside the 6,763 of "
+             "GB 2312: the file is probably not GBK text but another encoding (such as Shift-JIS or Big5), and its "
+             "names would be stored garbled. Save the file as UTF-8 and upload it again.") % {
+        "rare": len(rare), "han": len(han), "sample": "".join(dict.fromkeys(rare))[:8]}
+
+
 def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "UTF-8 (BOM)"
@@ -104,6 +169,7 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _read_csv(data: bytes) -> Table:
     text, encoding = _decode(data)
+    warning = unlikely_chinese(text) if encoding == "GBK/GB18030" else ""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = next(reader)
@@ -112,15 +178,14 @@ def _read_csv(data: bytes) -> Table:
     rows: list[tuple[int, list[str]]] = []
     skipped: list[int] = []
     for n, values in enumerate(reader, start=2):
+        if n - 1 > MAX_ROWS:
+            raise _too_many_rows(n)
         if not any(v.strip() for v in values):
             skipped.append(n)
             continue
-        if len(rows) >= MAX_ROWS:
-            raise ValidationError(_("More than %(n)d rows; split the file.") % {"n": MAX_ROWS}, code="too_many_rows",
-                                  field="file")
         rows.append((n, [v.strip() for v in values]))
     return Table(headers=[h.strip() for h in headers], rows=rows, encoding=encoding,  # type: ignore[arg-type]
-                 skipped_empty=skipped)
+                 skipped_empty=skipped, encoding_warning=warning)
 
 
 def _read_xlsx(data: bytes) -> Table:
@@ -141,6 +206,9 @@ def _read_xlsx(data: bytes) -> Table:
     skipped: list[int] = []
     formula_rows: list[str] = []
     for n, cells in enumerate(it, start=2):
+        if n - 1 > MAX_ROWS:
+            wb.close()
+            raise _too_many_rows(n)
         values = []
         for i, c in enumerate(cells):
             if c.data_type == "f":
@@ -153,9 +221,6 @@ def _read_xlsx(data: bytes) -> Table:
             if not formula_rows or not formula_rows[-1].startswith(f"{n}/"):
                 skipped.append(n)
             continue
-        if len(rows) >= MAX_ROWS:
-            raise ValidationError(_("More than %(n)d rows; split the file.") % {"n": MAX_ROWS}, code="too_many_rows",
-                                  field="file")
         rows.append((n, values))
     wb.close()
     if formula_rows:
@@ -166,6 +231,10 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def looks_like_formula(value: str) -> bool:
+    """The rule in the module's docstring: =, +, @, tab, CR, or - unless a plain negative number."""
+    value = unicodedata.normalize("NFKC", value)
+    if value.startswith("-"):
+        return _PLAIN_NUMBER.fullmatch(value) is None
     return value.startswith(_FORMULA_START)
 
 

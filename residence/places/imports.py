@@ -51,8 +51,7 @@ def address_import_preview(*, actor: User, filename: str, data: bytes) -> Previe
     table = read_table_with_columns(filename=filename, data=data, labels=LABELS, required=REQUIRED)
     path = jurisdiction_path_for_user(actor) or "\x00"
     grids = dict(Jurisdiction.objects.filter(level="grid", path__startswith=path).values_list("code", "id"))
-    preview: Preview[AddressRow] = Preview(skipped_empty=table.skipped_empty, encoding=table.encoding,
-                                           total=len(table.rows))
+    preview: Preview[AddressRow] = Preview.of(table)
     candidates: list[AddressRow] = []
     for n, raw in table.rows:
         row_errors = _check(n, raw, grids)

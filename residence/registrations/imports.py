@@ -63,8 +63,7 @@ def resident_import_preview(*, actor: User, filename: str, data: bytes) -> Previ
     path = jurisdiction_path_for_user(actor) or "\x00"
     codes = {raw.get("unit_code", "") for _n, raw in table.rows}
     units = dict(Unit.objects.filter(code__in=codes, building__grid__path__startswith=path).values_list("code", "id"))
-    preview: Preview[ResidentRow] = Preview(skipped_empty=table.skipped_empty, encoding=table.encoding,
-                                            total=len(table.rows))
+    preview: Preview[ResidentRow] = Preview.of(table)
     candidates: list[ResidentRow] = []
     for n, raw in table.rows:
         row, errors = _check(n, raw, units)

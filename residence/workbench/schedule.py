@@ -16,6 +16,7 @@ from django.core.management import call_command
 
 from residence.audit.services import audit_seal, event_record
 from residence.core.ratelimit import ratelimit_purge_expired
+from residence.core.uploads import upload_purge_expired
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ def jobs() -> list[Job]:
         Job("tasks", 0, _run_tasks),
         Job("audit.seal", 0, _seal),
         Job("ratelimit.purge", 3600, ratelimit_purge_expired),
+        Job("uploads.purge", 300, upload_purge_expired),
     ]
 
 

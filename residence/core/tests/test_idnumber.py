@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from residence.core import divisions
 from residence.core.errors import ValidationError
-from residence.core.idnumber import check_character, mask_id_number, parse_id_number
+from residence.core.idnumber import check_character, mask_id_number, normalise, parse_id_number
 
 
 def make(prefix17: str) -> str:
@@ -35,7 +35,8 @@ def test_lowercase_x_is_accepted_and_stored_upper() -> None:
         ("11010519491231002", "id_length"),
         ("1101051949123100211", "id_length"),
         ("11010519491231002Y", "id_chars"),
-        ("1101051949123１002X", "id_chars"),  # full-width digit
+        ("1101051949123\u0661002X", "id_chars"),  # an Arabic-Indic digit: a digit, but not one NFKC makes ASCII
+        ("11010519491231002Ｙ", "id_chars"),  # full-width Y: NFKC makes it ASCII, still not a check character
         ("110105194902300021", "id_birth_date"),  # 30 February
         ("110105219901010011", "id_birth_date"),  # in the future
         ("11010519491231003X", "id_check"),
@@ -46,6 +47,25 @@ def test_bad_numbers_name_the_problem(raw: str, code: str) -> None:
         parse_id_number(raw)
     assert err.value.code == code
     assert err.value.field == "id_number"
+
+
+@pytest.mark.parametrize("typed", [
+    "１１０１０５１９４９１２３１００２Ｘ",  # full-width digits and X (an IME in full-width mode)
+    "１１０１０５１９４９１２３１００２ｘ",  # full-width lower-case x
+    "110105 19491231 002X",  # grouped with spaces
+    "110105\u300019491231\u3000002x",  # ideographic spaces
+    "110105-19491231-002X",  # hyphens
+    "110105\u201019491231\u2212002X\u200b",  # a Unicode hyphen, a minus sign, a zero-width space copied along
+])
+def test_full_width_digits_spaces_and_hyphens_are_normalised(typed: str) -> None:
+    assert normalise(typed) == "11010519491231002X"
+    assert parse_id_number(typed).value == "11010519491231002X"
+
+
+def test_normalise_takes_any_text() -> None:
+    assert normalise("王 小明") == "王小明"
+    assert normalise("") == ""
+    assert normalise("ａｂ－１") == "AB1"
 
 
 def test_unknown_division_is_refused() -> None:

@@ -6,11 +6,13 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from residence.audit.models import Event
 from residence.core.errors import PermissionDenied, ValidationError
 from residence.core.idnumber import check_character
+from residence.core.tabular import gb2312_han
 from residence.people.models import Person
 from residence.people.selectors import person_search
 from residence.places.models import Unit
@@ -157,3 +159,59 @@ def test_import_page_checks_then_imports_the_valid_rows(client, admin, unit_code
     token = page.split('name="token" value="')[1][:32]
     assert client.post("/registrations/import/", {"token": token, "mode": "valid_rows"}).status_code == 302
     assert list(Person.objects.filter(name__in=["王小明", "李<b>"]).values_list("name", flat=True)) == ["王小明"]
+
+
+def test_id_numbers_typed_full_width_or_grouped_are_normalised_before_checking(admin, unit_code) -> None:
+    full_width = idn(1).translate(str.maketrans("0123456789X", "０１２３４５６７８９ｘ"))
+    grouped = f"{idn(2)[:6]} {idn(2)[6:14]}\u3000{idn(2)[14:]}"
+    hyphens = f"{idn(3)[:6]}-{idn(3)[6:14]}-{idn(3)[14:]}"
+    again = f" {idn(1)[:6]} {idn(1)[6:]} "  # the first person again, typed another way
+    data = (HEADER + row(1, unit_code, id=full_width) + row(2, unit_code, id=grouped, name="李华")
+            + row(3, unit_code, id=hyphens, name="张伟") + row(4, unit_code, id=again, name="刘洋")).encode()
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert [(e.row, e.column, e.message) for e in preview.errors] == [
+        (5, "身份证号", _("Same ID number as row %(n)d.") % {"n": 2})]
+    assert [r.ident.id_number.value for r in preview.valid] == [idn(1), idn(2), idn(3)]
+    resident_import_commit(actor=admin, filename="r.csv", data=data, mode="valid_rows")
+    assert [p.name for p in person_search(user=admin, query=idn(1))] == ["王小明"]
+    assert [p.name for p in person_search(user=admin, query=idn(2))] == ["李华"]
+    assert Person.objects.get(name="张伟").id_number_masked == idn(3)[:6] + "*" * 10 + idn(3)[-2:]
+
+
+@pytest.mark.parametrize("cell", ["-1+cmd|' /C calc'!A0", "-=1+1", "-SUM(A1)", "-@x"])
+def test_a_formula_behind_a_minus_sign_is_refused_naming_row_and_column(admin, unit_code, cell: str) -> None:
+    data = (HEADER + row(1, unit_code) + row(2, unit_code, occ=cell, name="李华")).encode()
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert [(e.row, e.column, e.message) for e in preview.errors] == [
+        (3, "职业", _("Looks like a formula; enter plain text."))]
+    assert [r.row for r in preview.valid] == [2]
+
+
+SJIS_NAMES = ["山田太郎", "佐藤花子", "鈴木一郎", "高橋健太", "田中美咲", "渡辺直樹", "王小明", "李華", "張偉"]
+
+
+def sjis_csv(unit: str) -> bytes:
+    """A file exported by a Japanese system: Shift-JIS, the column names as this system also accepts them."""
+    lines = ["id_number,name,unit_code,started_on"]
+    lines += [f"{idn(i + 1)},{name},{unit},2025-06-01" for i, name in enumerate(SJIS_NAMES)]
+    return ("\r\n".join(lines) + "\r\n").encode("shift_jis")
+
+
+def test_shift_jis_read_as_gbk_is_flagged_in_the_preview(admin, unit_code) -> None:
+    data = sjis_csv(unit_code)
+    mojibake = data.decode("gb18030")  # it decodes: this is what would be stored as the names
+    assert "山田太郎" not in mojibake
+    preview = resident_import_preview(actor=admin, filename="jp.csv", data=data)
+    assert preview.encoding == "GBK/GB18030"
+    assert len(preview.valid) == len(SJIS_NAMES)  # every garbled name is a valid Chinese name: only the flag tells
+    han = [c for c in mojibake if "\u4e00" <= c <= "\u9fff"]
+    rare = [c for c in han if c not in gb2312_han()]
+    assert (len(han), len(rare)) == (31, 31)  # every one outside GB 2312
+    assert preview.encoding_warning == _(
+        "%(rare)d of the %(han)d Chinese characters (for example %(sample)s) are outside the 6,763 of GB 2312: the "
+        "file is probably not GBK text but another encoding (such as Shift-JIS or Big5), and its names would be "
+        "stored garbled. Save the file as UTF-8 and upload it again.") % {
+        "rare": 31, "han": 31, "sample": "".join(dict.fromkeys(rare))[:8]}
+    # the same names in GBK, as Chinese, are not flagged
+    gbk = ("身份证号,姓名,房屋编码,居住起始日期\n" + f"{idn(1)},王小明,{unit_code},2025-06-01\n").encode("gbk")
+    assert resident_import_preview(actor=admin, filename="cn.csv", data=gbk).encoding_warning == ""

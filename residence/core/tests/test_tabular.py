@@ -1,0 +1,105 @@
+"""Hostile tables: a file of empty rows, an oversized file, formulas behind a minus sign, text in another encoding
+read as GBK. Each is refused or flagged before anything is written."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from residence.core.errors import ValidationError
+from residence.core.tabular import (
+    MAX_BYTES,
+    MAX_ROWS,
+    gb2312_han,
+    looks_like_formula,
+    read_table,
+    unlikely_chinese,
+)
+
+ALIASES = {"name": "name", "door": "door"}
+
+
+def too_many(row: int) -> str:
+    return _("More than %(n)d rows (empty rows count too): reading stopped at row %(row)d. Split the file.") % {
+        "n": MAX_ROWS, "row": row}
+
+
+@pytest.mark.parametrize("data", [
+    b"\n" * (5 * MAX_ROWS),  # nothing but newlines: 1 MB, a million rows
+    b"name,door\n" + b"\r\n" * (5 * MAX_ROWS),  # a header, then empty rows
+    b"name,door\n" + b",\n" * (5 * MAX_ROWS),  # rows of empty cells
+])
+def test_a_csv_of_empty_rows_is_refused_at_the_row_limit(data: bytes) -> None:
+    with pytest.raises(ValidationError) as err:
+        read_table(filename="empty.csv", data=data, aliases=ALIASES)
+    assert (err.value.code, err.value.field) == ("too_many_rows", "file")
+    # the header is row 1: reading stopped at the first row over the limit, having read MAX_ROWS + 1 data rows
+    assert err.value.message == too_many(MAX_ROWS + 2)
+
+
+def test_an_xlsx_of_empty_rows_is_refused_at_the_row_limit() -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["name", "door"])
+    ws.cell(row=5 * MAX_ROWS, column=1, value="x")  # a 5 kB workbook whose sheet spans a million rows
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(ValidationError) as err:
+        read_table(filename="empty.xlsx", data=buf.getvalue(), aliases=ALIASES)
+    assert err.value.code == "too_many_rows"
+    assert err.value.message == too_many(MAX_ROWS + 2)
+
+
+def test_empty_rows_up_to_the_limit_are_skipped_not_refused() -> None:
+    table = read_table(filename="a.csv", data=b"name,door\n" + b"\n" * (MAX_ROWS - 1) + b"x,1\n", aliases=ALIASES)
+    assert table.rows == [(MAX_ROWS + 1, {"name": "x", "door": "1"})]
+    assert len(table.skipped_empty) == MAX_ROWS - 1
+
+
+@pytest.mark.parametrize(("size", "mb", "exact"), [
+    (MAX_BYTES + 1, 20.1, "20,971,521"),  # one byte over: never "20.0 MB; the limit is 20 MB"
+    (25 * 1024 * 1024, 25.0, "26,214,400"),
+])
+def test_the_size_message_states_the_real_size(size: int, mb: float, exact: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        read_table(filename="big.csv", data=b"x" * size, aliases=ALIASES)
+    assert err.value.code == "too_large"
+    assert err.value.message == _("The file is %(size).1f MB (%(bytes)s bytes); the limit is %(limit)d MB.") % {
+        "size": mb, "bytes": exact, "limit": 20}
+
+
+@pytest.mark.parametrize("cell", [
+    "-1+cmd|' /C calc'!A0",  # the OWASP example behind a minus sign
+    "-=1+1", "-SUM(A1)", "-@x", "-2+3", "--1", "-", "-1e3",
+    "=1+1", "+1", "@SUM(A1)", "\t=1", "\r=1",
+    "－1+1", "＝1+1", "＋1", "＠x",  # full-width: NFKC makes them the ASCII signs
+])
+def test_formula_cells_are_refused(cell: str) -> None:
+    assert looks_like_formula(cell) is True
+
+
+@pytest.mark.parametrize("cell", ["-12", "-3.5", "－１２", "12", "0", "海景路", "A-1", "1-2号", "—", "", "x=1"])
+def test_plain_values_and_negative_numbers_are_not_formulas(cell: str) -> None:
+    assert looks_like_formula(cell) is False
+
+
+def test_gb2312_has_6763_han_characters_all_in_the_unified_block() -> None:
+    han = gb2312_han()
+    assert len(han) == 6763
+    assert {"王", "张", "海", "景", "路"} <= han
+    assert not {"張", "偉", "沢", "榊"} & han  # traditional and Japanese forms are outside it
+    assert all(0x4E00 <= ord(ch) <= 0x9FFF for ch in han)
+
+
+def test_text_mostly_outside_gb2312_is_flagged_and_chinese_is_not() -> None:
+    assert unlikely_chinese("王小明，李华，张伟，海景路8号") == ""
+    assert unlikely_chinese("no Chinese at all") == ""
+    # exactly a fifth outside (1 of 5) is not flagged; more than a fifth is
+    assert unlikely_chinese("王小明李張") == ""
+    assert unlikely_chinese("王小明張偉") == _(
+        "%(rare)d of the %(han)d Chinese characters (for example %(sample)s) are outside the 6,763 of GB 2312: the "
+        "file is probably not GBK text but another encoding (such as Shift-JIS or Big5), and its names would be "
+        "stored garbled. Save the file as UTF-8 and upload it again.") % {"rare": 2, "han": 5, "sample": "張偉"}

@@ -2,9 +2,11 @@
 
 Environment variables:
     DATABASE_URL           default sqlite:///var/residence.sqlite3 ; postgres://… for PostgreSQL
-    RESIDENCE_SECRET_KEY   Django secret key (a development key is used when DEBUG is on)
-    RESIDENCE_FIELD_KEY    base64 32-byte key for AES-GCM field encryption (derived from the secret key if unset)
-    RESIDENCE_INDEX_KEY    base64 32-byte key for the HMAC blind index (derived from the secret key if unset)
+    RESIDENCE_SECRET_KEY   Django secret key (sessions, CSRF); else var/keys/django-secret, written by the demo
+    RESIDENCE_FIELD_KEY, RESIDENCE_INDEX_KEY, RESIDENCE_AUDIT_KEY
+                           base64 of 32 random bytes each: field encryption, blind index, audit chain; older keys in
+                           RESIDENCE_<KIND>_OLD_KEYS; else key rings in RESIDENCE_KEY_DIR (residence/core/keys.py)
+    RESIDENCE_KEY_DIR      default var/keys (mode 0700, files 0600)
     RESIDENCE_DEBUG        1/0
     RESIDENCE_ALLOWED_HOSTS comma-separated
     RESIDENCE_SECURE_COOKIES 1/0 (default: on unless DEBUG)
@@ -40,9 +42,11 @@ def _flag(name: str, default: bool) -> bool:
 
 DEBUG = _flag("RESIDENCE_DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-key-change-me-0123456789abcdef"  # noqa: S105
-SECRET_KEY = os.environ.get("RESIDENCE_SECRET_KEY", _DEV_SECRET)
-FIELD_ENCRYPTION_KEY = os.environ.get("RESIDENCE_FIELD_KEY", "")
-BLIND_INDEX_KEY = os.environ.get("RESIDENCE_INDEX_KEY", "")
+# Keys of each kind (field, index, audit) are read by residence/core/keys.py from the environment or this directory.
+KEY_DIR = Path(os.environ.get("RESIDENCE_KEY_DIR", VAR_DIR / "keys"))
+_SECRET_FILE = KEY_DIR / "django-secret"
+SECRET_KEY = os.environ.get("RESIDENCE_SECRET_KEY") or (
+    _SECRET_FILE.read_text().strip() if _SECRET_FILE.exists() else _DEV_SECRET)
 ALLOWED_HOSTS = [h for h in os.environ.get("RESIDENCE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 
 INSTALLED_APPS = [
@@ -191,6 +195,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "residence.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 CONTENT_SECURITY_POLICY = {
@@ -228,6 +233,10 @@ RATELIMIT_STORAGE = os.environ.get("RESIDENCE_RATELIMIT_STORAGE", "django://")
 
 # Audit: events younger than this are left for the next seal, so that late commits are not skipped.
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5"))
+# The chain's head is appended here after each seal; keep it where the database's owner cannot write.
+AUDIT_WITNESS_FILE = Path(os.environ.get("RESIDENCE_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl"))
+# `audit verify` fails when events have waited longer than this to be sealed (the worker stopped).
+AUDIT_MAX_UNSEALED_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_MAX_UNSEALED", "900"))
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},

@@ -2,16 +2,60 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
 
 from residence.accounts.models import User
 from residence.accounts.services import user_create
 from residence.core import sms
+from residence.core.crypto import reset_key_cache
+from residence.core.keys import keys_init
 from residence.demo.services import demo_city_generate
 from residence.places.models import Jurisdiction
 
 PASSWORD = "Test-pass#2026"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def deployment_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tests' own key rings, written once like a deployment's (not the checkout's var/keys); commands started
+    as subprocesses find them through the environment."""
+    key_dir = tmp_path_factory.mktemp("keys")
+    django_settings.KEY_DIR = key_dir
+    os.environ["RESIDENCE_KEY_DIR"] = str(key_dir)
+    keys_init(demo=False)
+    reset_key_cache()
+
+
+@pytest.fixture(autouse=True)
+def audit_witness(settings, tmp_path) -> None:
+    """Each test has its own witness file: a rolled-back test's blocks must not stay recorded for the next."""
+    settings.AUDIT_WITNESS_FILE = tmp_path / "audit-witness.jsonl"
+    os.environ["RESIDENCE_AUDIT_WITNESS"] = str(settings.AUDIT_WITNESS_FILE)
+
+
+@pytest.fixture(autouse=True)
+def audit_rows_cleared(request: pytest.FixtureRequest):
+    """A test outside a transaction leaves audit rows, which the append-only triggers keep the database flush from
+    deleting: remove them with the triggers lifted for a moment, as a database owner would."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so the flush runs after this clean-up
+    yield
+    from django.db import connection
+
+    from residence.audit.migrations import _triggers
+
+    with connection.schema_editor(atomic=False) as editor:
+        _triggers.drop_append_only(None, editor)
+        editor.execute("DELETE FROM audit_event", None)
+        editor.execute("DELETE FROM audit_block", None)
+        _triggers.create_append_only(None, editor)
 
 
 @pytest.fixture(autouse=True)

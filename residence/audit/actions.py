@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 ACTIONS = {
     "account.user.created": _("Created an account"),
+    "key.rotated": _("Rotated a key"),
+    "job.failed": _("A scheduled job failed"),
     "account.api_client.created": _("Created a department API client"),
     "account.token.issued": _("Issued an API token"),
     "account.token.rotated": _("Rotated an API token"),

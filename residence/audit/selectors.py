@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import hmac
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from residence.audit.models import Block, Event
-from residence.audit.services import GENESIS, block_hash, event_digest
+from residence.audit.services import (
+    GENESIS,
+    block_hash,
+    block_header,
+    event_digest,
+    event_tag,
+    verifying_key,
+    witness_path,
+)
+from residence.core.keys import keyring
 
 
 def trail_scope(*, viewer: object) -> QuerySet[Event]:
@@ -43,7 +60,7 @@ def event_list(
         qs = qs.filter(action__startswith=action)
     if before_id is not None:
         qs = qs.filter(id__lt=before_id)
-    return list(qs.order_by("-id")[:limit])
+    return mark_sealed(list(qs.order_by("-id")[:limit]))
 
 
 @dataclass(frozen=True)
@@ -54,32 +71,103 @@ class VerifyReport:
     unsealed: int
     broken_block: int | None = None
     reason: str = ""
+    event_id: int | None = None  # the first altered, missing or forged event, when one is named
 
 
-def chain_verify() -> VerifyReport:
-    """Walk every block in order; report the first broken link (hash, count or previous-hash mismatch)."""
-    prev = GENESIS
-    blocks = 0
-    events = 0
+def _tag_ok(event: Event) -> bool:
+    try:
+        key = keyring("audit").get(event.key_id)
+    except ImproperlyConfigured:
+        return False
+    return hmac.compare_digest(event_tag(event, key), event.tag)
+
+
+def _signature_ok(block: Block) -> bool:
+    try:
+        verifying_key(block.key_id).verify(bytes.fromhex(block.signature), block_header(block))
+    except (ImproperlyConfigured, InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _witness_head() -> dict[str, Any] | None:
+    path = Path(witness_path())
+    if not path.exists():
+        return None
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    return json.loads(lines[-1]) if lines else None
+
+
+def chain_verify(*, max_unsealed_age: float | None = None) -> VerifyReport:
+    """Check every block in order, every event's tag, the unsealed tail and the witness; report the first fault.
+
+    Faults: a missing block, a broken previous-hash link, a block signature that does not verify under the audit
+    key, an event altered or forged (its tag does not verify), missing (an id of the range neither held nor skipped)
+    or added (an id the block skipped), a block whose events do not hash to it, a chain shorter than the witness
+    says or a head that differs from it, an unsealed event with a bad tag, and unsealed events older than
+    `max_unsealed_age` seconds (AUDIT_MAX_UNSEALED_SECONDS: a worker that stopped sealing is a fault)."""
+    prev, blocks, events = GENESIS, 0, 0
+    hashes: dict[int, str] = {}
+
+    def broken(block: int | None, reason: str, event_id: int | None = None) -> VerifyReport:
+        return VerifyReport(False, blocks, events, _unsealed(), block, reason, event_id)
+
     for block in Block.objects.order_by("seq").iterator(chunk_size=200):
-        expected_seq = blocks + 1
-        if block.seq != expected_seq:
-            return VerifyReport(False, blocks, events, _unsealed(), expected_seq, f"block {expected_seq} is missing")
+        if block.seq != blocks + 1:
+            return broken(blocks + 1, f"block {blocks + 1} is missing")
         if block.prev_hash != prev:
-            return VerifyReport(False, blocks, events, _unsealed(), block.seq, "previous-hash link does not match")
-        rows = list(Event.objects.filter(block_seq=block.seq).order_by("id"))
-        if len(rows) != block.event_count:
-            return VerifyReport(
-                False, blocks, events, _unsealed(), block.seq,
-                f"holds {len(rows)} events, sealed with {block.event_count}",
-            )
-        if block_hash(prev, [event_digest(e) for e in rows]) != block.hash:
-            return VerifyReport(False, blocks, events, _unsealed(), block.seq, "an event was altered (hash mismatch)")
-        prev = block.hash
+            return broken(block.seq, "previous-hash link does not match")
+        if not _signature_ok(block):
+            return broken(block.seq, "the block's signature does not verify (rewritten without the audit key)")
+        rows = {e.pk: e for e in Event.objects.filter(id__gte=block.first_event_id, id__lte=block.last_event_id)}
+        skipped = set(block.skipped_ids)
+        for pk in range(block.first_event_id, block.last_event_id + 1):
+            e = rows.get(pk)
+            if e is None and pk not in skipped:
+                return broken(block.seq, f"event {pk} is missing", pk)
+            if e is not None and pk in skipped:
+                return broken(block.seq, f"event {pk} was added after sealing", pk)
+            if e is not None and not _tag_ok(e):
+                return broken(block.seq, f"event {pk} was altered or forged (its tag does not verify)", pk)
+        sealed = [rows[pk] for pk in sorted(rows)]
+        if len(sealed) != block.event_count:
+            return broken(block.seq, f"holds {len(sealed)} events, sealed with {block.event_count}")
+        if block_hash(prev, [event_digest(e) for e in sealed]) != block.hash:
+            return broken(block.seq, "an event was altered (hash mismatch)")
+        prev = hashes[block.seq] = block.hash
         blocks += 1
-        events += len(rows)
+        events += len(sealed)
+    head = _witness_head()
+    if head is None and blocks:
+        return broken(None, f"no witness file at {witness_path()}: the chain's head cannot be checked")
+    if head is not None:
+        if head["seq"] > blocks:
+            return broken(blocks + 1, f"the chain ends at block {blocks}, the witness has block {head['seq']}: "
+                                      f"blocks were deleted from the tail")
+        if hashes[head["seq"]] != head["hash"]:
+            return broken(head["seq"], "block differs from the witness's record of it")
+    for e in Event.objects.unsealed().order_by("id").iterator(chunk_size=2000):
+        if not _tag_ok(e):
+            return broken(None, f"unsealed event {e.pk} was altered or forged (its tag does not verify)", e.pk)
+    limit = settings.AUDIT_MAX_UNSEALED_SECONDS if max_unsealed_age is None else max_unsealed_age
+    oldest = Event.objects.unsealed().order_by("id").values_list("occurred_at", flat=True).first()
+    if oldest is not None and (timezone.now() - oldest).total_seconds() > limit:
+        return broken(None, f"{_unsealed()} events are unsealed, the oldest since {oldest:%Y-%m-%d %H:%M:%S}: "
+                            f"is the worker running?")
     return VerifyReport(True, blocks, events, _unsealed())
 
 
 def _unsealed() -> int:
-    return Event.objects.filter(block_seq__isnull=True).count()
+    return Event.objects.unsealed().count()
+
+
+def mark_sealed(events: list[Event]) -> list[Event]:
+    """Set `block_seq` on each event for display: the block whose id range holds it, or None while unsealed."""
+    if not events:
+        return events
+    ids = [e.pk for e in events]
+    ranges = list(Block.objects.filter(last_event_id__gte=min(ids), first_event_id__lte=max(ids))
+                  .values_list("seq", "first_event_id", "last_event_id"))
+    for e in events:
+        e.block_seq = next((seq for seq, lo, hi in ranges if lo <= e.pk <= hi), None)  # type: ignore[attr-defined]
+    return events

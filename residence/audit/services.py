@@ -1,26 +1,54 @@
-"""Writing audit events, and sealing them into the hash chain."""
+"""Writing audit events, and sealing them into the signed hash chain.
+
+Keys (kind `audit`, `residence.core.keys`): the active key's HMAC tags each event when it is written; an Ed25519
+key derived from it signs each block. Older keys of the ring still verify what they signed. After each seal the
+chain's head is appended to the witness file (setting AUDIT_WITNESS_FILE), which the database's owner cannot
+write; `audit verify` (selectors.chain_verify) checks the database against it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import logging
+import os
+import uuid
+from functools import cache
 from typing import Any, Protocol
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from residence.audit.models import Block, Event
+from residence.core.keys import keyring
 from residence.core.middleware import current_request_id
 
 GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 
 class Actor(Protocol):
     pk: Any
 
     def get_username(self) -> str: ...
+
+
+def _content(event: Event) -> bytes:
+    """The canonical JSON form of what an event says (not its row id, which is known only after the insert)."""
+    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return json.dumps(
+        [str(event.uid), occurred, event.actor_id, event.actor_label, event.action, event.subject_type,
+         event.subject_id, event.data, event.request_id],
+        ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    ).encode()
+
+
+def event_tag(event: Event, key: bytes) -> str:
+    return hmac.digest(key, b"audit.event\x00" + _content(event), "sha256").hex()
 
 
 def event_record(
@@ -37,38 +65,22 @@ def event_record(
     if actor is not None and getattr(actor, "pk", None) is not None:
         actor_id = int(actor.pk)
         label = actor.get_username()
-    return Event.objects.create(
-        occurred_at=timezone.now(),
-        actor_id=actor_id,
-        actor_label=label,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        data=data or {},
-        request_id=current_request_id(),
+    ring = keyring("audit")
+    event = Event(
+        occurred_at=timezone.now(), actor_id=actor_id, actor_label=label, action=action, subject_type=subject_type,
+        subject_id=str(subject_id), data=data or {}, request_id=current_request_id(), uid=uuid.uuid4(),
+        key_id=ring.active_id,
     )
+    # the JSON column's round trip (key order, number forms) must not change the tag: tag what will be read back
+    event.data = json.loads(json.dumps(event.data, sort_keys=True))
+    event.tag = event_tag(event, ring.active)
+    event.save(force_insert=True)
+    return event
 
 
 def event_digest(event: Event) -> str:
-    """SHA-256 of the event's canonical JSON form (everything but its block number)."""
-    occurred = event.occurred_at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    body = json.dumps(
-        [
-            event.pk,
-            occurred,
-            event.actor_id,
-            event.actor_label,
-            event.action,
-            event.subject_type,
-            event.subject_id,
-            event.data,
-            event.request_id,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    """SHA-256 of the event as sealed: its row id, its content and its tag."""
+    return hashlib.sha256(f"{event.pk}:{event.key_id}:{event.tag}:".encode() + _content(event)).hexdigest()
 
 
 def block_hash(prev_hash: str, digests: list[str]) -> str:
@@ -78,30 +90,74 @@ def block_hash(prev_hash: str, digests: list[str]) -> str:
     return h.hexdigest()
 
 
+@cache
+def _signing_key(kid: str) -> Ed25519PrivateKey:
+    seed = hmac.digest(keyring("audit").get(kid), b"audit.block-signing", "sha256")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def verifying_key(kid: str) -> Ed25519PublicKey:
+    return _signing_key(kid).public_key()
+
+
+def block_header(block: Block) -> bytes:
+    return (f"{block.seq}|{block.first_event_id}|{block.last_event_id}|{block.event_count}|"
+            f"{json.dumps(sorted(block.skipped_ids))}|{block.prev_hash}|{block.hash}").encode()
+
+
+def witness_path() -> str:
+    return str(settings.AUDIT_WITNESS_FILE)
+
+
+def _witness_append(block: Block) -> None:
+    """Append the new head to the witness file: one JSON line per block, mode 0600."""
+    line = json.dumps({"seq": block.seq, "hash": block.hash, "last_event_id": block.last_event_id,
+                       "sealed_at": block.sealed_at.isoformat()})
+    path = witness_path()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, (line + "\n").encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def audit_seal(*, grace_seconds: float | None = None, max_events: int = 50_000) -> Block | None:
-    """Seal the unsealed events older than the grace period into the next block. Returns it, or None."""
+    """Seal the unsealed events older than the grace period into the next block. Returns it, or None.
+
+    The block covers the contiguous run of ids from the previous block's end up to the first event still inside
+    the grace period; ids in that run that no event holds (rolled-back transactions) are listed as skipped."""
     grace = settings.AUDIT_SEAL_GRACE_SECONDS if grace_seconds is None else grace_seconds
     cutoff = timezone.now() - dt.timedelta(seconds=grace)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [0x5EA1])
-        events = list(
-            Event.objects.filter(block_seq__isnull=True, occurred_at__lte=cutoff).order_by("id")[:max_events]
-        )
+        last = Block.objects.order_by("-seq").first()
+        after = last.last_event_id if last else 0
+        events = []
+        for e in Event.objects.filter(id__gt=after).order_by("id")[:max_events]:
+            if e.occurred_at > cutoff:
+                break
+            events.append(e)
         if not events:
             return None
-        last = Block.objects.order_by("-seq").first()
-        prev = last.hash if last else GENESIS
-        seq = (last.seq + 1) if last else 1
-        block = Block.objects.create(
-            seq=seq,
+        first_id = after + 1 if last else events[0].pk
+        held = {e.pk for e in events}
+        ring = keyring("audit")
+        block = Block(
+            seq=(last.seq + 1) if last else 1,
             sealed_at=timezone.now(),
             event_count=len(events),
-            first_event_id=events[0].pk,
+            first_event_id=first_id,
             last_event_id=events[-1].pk,
-            prev_hash=prev,
-            hash=block_hash(prev, [event_digest(e) for e in events]),
+            skipped_ids=[i for i in range(first_id, events[-1].pk + 1) if i not in held],
+            prev_hash=last.hash if last else GENESIS,
+            hash=block_hash(last.hash if last else GENESIS, [event_digest(e) for e in events]),
+            key_id=ring.active_id,
         )
-        Event.objects.filter(pk__in=[e.pk for e in events]).update(block_seq=seq)
+        block.signature = _signing_key(ring.active_id).sign(block_header(block)).hex()
+        block.save(force_insert=True)
+        transaction.on_commit(lambda: _witness_append(block))
     return block

@@ -1,63 +1,66 @@
 """Field encryption (AES-GCM) and keyed blind indexes (HMAC-SHA256) for personal data at rest.
 
-Keys come from settings (RESIDENCE_FIELD_KEY / RESIDENCE_INDEX_KEY, base64 of 32 bytes). When unset (development,
-demo, tests), each key is derived from SECRET_KEY with HKDF under its own label, so the two never coincide.
-Ciphertext layout: version byte (1) | 12-byte nonce | AES-GCM ciphertext+tag.
+Keys come from `residence.core.keys` (kinds `field` and `index`), never from SECRET_KEY.
+Ciphertext layout: version byte (2) | 4-byte key id | 12-byte nonce | AES-GCM ciphertext+tag, so data encrypted
+under an older key of the ring stays readable after `residence rotatekey field`.
+Blind indexes use the active index key only: rotating it recomputes every stored index (`core/rotation.py`).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
 from collections.abc import Sequence
 from functools import cache
 
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 
-_VERSION = b"\x01"
+from residence.core.keys import keyring
 
-
-def _derive(label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"residence", info=label).derive(
-        settings.SECRET_KEY.encode()
-    )
-
-
-def _key(configured: str, label: bytes) -> bytes:
-    if configured:
-        key = base64.b64decode(configured)
-        if len(key) != 32:
-            raise ValueError(f"{label.decode()} key must be 32 bytes (base64), got {len(key)}")
-        return key
-    return _derive(label)
+_VERSION = b"\x02"
 
 
 @cache
-def _aead() -> AESGCM:
-    return AESGCM(_key(settings.FIELD_ENCRYPTION_KEY, b"field-encryption"))
+def _aead(kid: str) -> AESGCM:
+    return AESGCM(keyring("field").get(kid))
+
+
+def _active() -> tuple[bytes, AESGCM]:
+    kid = keyring("field").active_id
+    return bytes.fromhex(kid), _aead(kid)
 
 
 @cache
 def _index_key() -> bytes:
-    return _key(settings.BLIND_INDEX_KEY, b"blind-index")
+    return keyring("index").active
 
 
 def encrypt(plaintext: str, *, context: str) -> bytes:
     """Encrypt `plaintext`; `context` (e.g. "person.id_number") is bound as associated data."""
-    nonce = os.urandom(12)
-    return _VERSION + nonce + _aead().encrypt(nonce, plaintext.encode(), context.encode())
+    return encrypt_bytes(plaintext.encode(), context=context)
 
 
 def decrypt(token: bytes, *, context: str) -> str:
+    return decrypt_bytes(token, context=context).decode()
+
+
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    kid, aead = _active()
+    nonce = os.urandom(12)
+    return _VERSION + kid + nonce + aead.encrypt(nonce, data, context.encode())
+
+
+def decrypt_bytes(token: bytes, *, context: str) -> bytes:
     token = bytes(token)
     if token[:1] != _VERSION:
         raise ValueError("unknown ciphertext version")
-    return _aead().decrypt(token[1:13], token[13:], context.encode()).decode()
+    return _aead(token[1:5].hex()).decrypt(token[5:17], token[17:], context.encode())
+
+
+def key_id_of(token: bytes) -> str:
+    """The id of the field key that encrypted `token`."""
+    return bytes(token)[1:5].hex()
 
 
 def blind_index(value: str, *, context: str) -> str:
@@ -67,12 +70,13 @@ def blind_index(value: str, *, context: str) -> str:
 
 def encrypt_many(values: Sequence[str], *, context: str) -> list[bytes]:
     """`encrypt` for a batch (bulk loads): one call for all the nonces, the cipher bound once."""
+    kid, aead = _active()
     nonces = os.urandom(12 * len(values))
-    seal, ad = _aead().encrypt, context.encode()
+    seal, ad, head = aead.encrypt, context.encode(), _VERSION + kid
     out = []
     for i, value in enumerate(values):
         nonce = nonces[12 * i:12 * i + 12]
-        out.append(_VERSION + nonce + seal(nonce, value.encode(), ad))
+        out.append(head + nonce + seal(nonce, value.encode(), ad))
     return out
 
 
@@ -88,6 +92,7 @@ def blind_index_many(values: Sequence[str], *, context: str) -> list[str]:
 
 
 def reset_key_cache() -> None:
-    """For tests that change keys."""
+    """After a key ring changed (rotation, tests)."""
+    keyring.cache_clear()
     _aead.cache_clear()
     _index_key.cache_clear()

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import importlib
-
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from residence.audit.models import Event
 from residence.audit.selectors import chain_verify
@@ -14,30 +11,14 @@ from residence.places.models import Jurisdiction
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def clear_sealed_audit_rows():
-    """A test outside a transaction leaves sealed rows, which the append-only triggers keep the database flush from
-    deleting: remove them with the triggers lifted for a moment, as a database owner would."""
-    yield
-    migration = importlib.import_module("residence.audit.migrations.0002_sealed_rows_are_read_only")
-    with connection.cursor() as cur:
-        vendor = connection.vendor
-        for sql in {"sqlite": migration.SQLITE_REVERSE, "postgresql": migration.POSTGRES_REVERSE}[vendor]:
-            cur.execute(sql)
-        cur.execute("DELETE FROM audit_event")
-        cur.execute("DELETE FROM audit_block")
-        for sql in {"sqlite": migration.SQLITE, "postgresql": migration.POSTGRES}[vendor]:
-            cur.execute(sql, None)
-
-
 # The task worker closes its database connection after a batch, so this test cannot run inside a test transaction.
 @pytest.mark.django_db(transaction=True)
-def test_worker_once_runs_tasks_and_seals_the_audit_chain(settings, capsys, clear_sealed_audit_rows) -> None:
+def test_worker_once_runs_tasks_and_seals_the_audit_chain(settings, capsys) -> None:
     settings.AUDIT_SEAL_GRACE_SECONDS = 0
     for i in range(3):
         event_record(actor=None, action="test.thing.done", subject_id=i)
     call_command("worker", once=True)
-    assert "sealed audit block 1 (3 events)" in capsys.readouterr().out
+    assert "audit.seal: 3" in capsys.readouterr().out
     assert not Event.objects.filter(block_seq__isnull=True).exists()
     assert chain_verify().ok
 
@@ -53,3 +34,53 @@ def test_createuser_refuses_staff_without_area(capsys) -> None:
     Jurisdiction.objects.create(code="440308", name="盐田区", level="district", path="/440308/", official=True)
     call_command("createuser", "somebody", role="clerk", jurisdiction="440308", password="Long-enough#2026")
     assert "created somebody (clerk)" in capsys.readouterr().out
+
+
+def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_path) -> None:
+    """`residence demo` as the README runs it, in its own process group: while it serves, the worker seals the
+    audit trail; when the server is stopped, the worker leaves too."""
+    import contextlib
+    import os
+    import signal
+    import socket
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "RESIDENCE_VAR_DIR": str(tmp_path),
+           "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl"),
+           "RESIDENCE_DEBUG": "1"}
+    env.pop("RESIDENCE_SECRET_KEY", None)
+    demo = subprocess.Popen([sys.executable, "-m", "residence.cli", "demo", "--persons", "60", "--port", str(port)],
+                            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        blocks = 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not blocks:
+            time.sleep(1)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                with sqlite3.connect(tmp_path / "demo.sqlite3") as db:
+                    blocks = db.execute("SELECT count(*) FROM audit_block").fetchone()[0]
+            except (OSError, sqlite3.Error):
+                continue
+        assert blocks > 0, "no audit block was sealed while the demo served"
+        assert (tmp_path / "witness.jsonl").read_text().count("\n") == blocks
+        workers = subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True, text=True)
+        assert workers.stdout.strip(), "the worker is not running beside the server"
+        os.kill(demo.pid, signal.SIGTERM)  # the server alone, not its process group
+        demo.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and subprocess.run(
+                ["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True).returncode == 0:
+            time.sleep(0.5)
+        assert subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"],
+                              capture_output=True).returncode == 1, "the worker outlived the server"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(demo.pid, signal.SIGKILL)

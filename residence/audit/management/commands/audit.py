@@ -28,6 +28,7 @@ class Command(BaseCommand):
             self.stdout.write(f"OK: {report.blocks} blocks, {report.events} sealed events verified; "
                               f"{report.unsealed} events not yet sealed")
             return
-        self.stderr.write(f"BROKEN at block {report.broken_block}: {report.reason} "
-                          f"({report.blocks} blocks verified before it)")
+        where = f"block {report.broken_block}" if report.broken_block else "the unsealed tail"
+        self.stderr.write(f"BROKEN at {where}: {report.reason} ({report.blocks} blocks verified before it; "
+                          f"{report.unsealed} events not yet sealed)")
         sys.exit(1)

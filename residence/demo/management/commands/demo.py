@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from residence.core.keys import key_dir, keys_init
 from residence.demo.services import DEMO_PASSWORD, demo_city_generate, demo_exists, demo_users_create
 
 
@@ -24,6 +27,9 @@ class Command(BaseCommand):
         if opts["persons"] < 1 or opts["persons"] > 10_000_000:
             self.stderr.write("--persons must be between 1 and 10,000,000")
             sys.exit(2)
+        written = keys_init(demo=True)
+        if written:
+            self.stdout.write(f"Wrote development keys ({', '.join(written)}) to {key_dir()} (mode 0600).")
         call_command("migrate", verbosity=0, interactive=False)
         if demo_exists():
             self.stdout.write("Demo city already present; keeping it (delete var/ to start over).")
@@ -40,4 +46,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}")
         self.stdout.write("")
         if not opts["no_serve"]:
-            call_command("serve", port=opts["port"], demo=True)
+            # the worker seals the audit trail while the demo serves, and leaves when the server (this process,
+            # replaced by granian) is gone; Ctrl+C stops both, as they share the terminal's process group
+            subprocess.Popen([sys.executable, "-m", "residence.cli", "worker", "--parent-pid", str(os.getpid())])  # noqa: S603
+            call_command("serve", port=opts["port"])

@@ -1,28 +1,31 @@
-"""Background worker: runs queued tasks (django-tasks database backend) and seals audit events into the chain."""
+"""Background worker: runs the schedule (queued tasks, sealing the audit chain, purges; `workbench/schedule.py`)."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from residence.audit.services import audit_seal
+from residence.workbench.schedule import jobs, run_due
 
 
 class Command(BaseCommand):
-    help = "Run queued tasks and seal the audit chain, until stopped (or once with --once)."
+    help = "Run the worker's schedule until stopped (or one round with --once)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--interval", type=float, default=5.0)
-        parser.add_argument("--once", action="store_true", help="one round, then exit")
+        parser.add_argument("--once", action="store_true", help="one round of every job, then exit")
+        parser.add_argument("--parent-pid", type=int, default=None,
+                            help="exit when this process is gone (the demo's server)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        schedule = jobs()
         while True:
-            call_command("db_worker", batch=True, no_startup_delay=False, verbosity=0)
-            while (block := audit_seal()) is not None:
-                self.stdout.write(f"sealed audit block {block.seq} ({block.event_count} events)")
+            run_due(schedule, say=self.stdout.write)
             if opts["once"]:
+                return
+            if opts["parent_pid"] and os.getppid() != opts["parent_pid"]:
                 return
             time.sleep(opts["interval"])

@@ -14,11 +14,24 @@ from residence.accounts.services import otp_enrolment_open
 
 
 class LoginForm(AuthenticationForm):
-    """Username + password, and the TOTP code when the account has a confirmed second factor."""
+    """Username + password, and the TOTP code when the account has a confirmed second factor.
+
+    Each log-in page admits its own kinds of account: staff and obligors here, residents at /me/login/, department
+    clients nowhere. Another kind's right password gets the wrong password's answer, and counts as a failure."""
+
+    allowed_kinds = frozenset({Kind.STAFF, Kind.OBLIGOR})
 
     otp_token = forms.CharField(label=_("One-time code"), required=False, max_length=8,
                                 help_text=_("Only if your account uses an authenticator app."),
                                 widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if user.kind not in self.allowed_kinds:
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
+                                   request=self.request)
+            self.user_cache = None
+            raise self.get_invalid_login_error()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

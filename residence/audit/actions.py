@@ -17,6 +17,7 @@ ACTIONS = {
     "account.token.rotated": _("Rotated an API token"),
     "account.token.revoked": _("Revoked an API token"),
     "account.resident.code_sent": _("Sent a sign-up code by text message"),
+    "account.resident.code_withheld": _("Sent no code: the ID number and phone matched no one who may get one now"),
     "account.resident.opened": _("A resident opened an account"),
     "account.resident.password_reset": _("A resident set a new password"),
     "account.otp.enrolment_started": _("Started setting up an authenticator app"),

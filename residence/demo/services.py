@@ -24,7 +24,7 @@ from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obl
 from residence.places.services import obligor_account_bind
 from residence.registrations.models import Registration
 
-DEMO_PASSWORD = "Demo#2026"  # noqa: S105 - published demo password, printed by `residence demo`
+DEMO_PASSWORD = "Demo-pass#2026"  # noqa: S105 - published demo password (12+ characters), printed by `residence demo`
 
 
 @dataclass

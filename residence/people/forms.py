@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from residence.accounts.forms import LoginForm
+from residence.accounts.roles import Kind
 from residence.people.residents import resident_login_name
 
 
@@ -21,6 +22,8 @@ class UnmaskForm(forms.Form):
 
 class ResidentLoginForm(LoginForm):
     """Residents log in with their ID number; it becomes the account's derived user name before authenticating."""
+
+    allowed_kinds = frozenset({Kind.RESIDENT})
 
     error_messages = {
         **LoginForm.error_messages,

@@ -51,13 +51,15 @@ class Person(models.Model):
 class PhoneChallenge(models.Model):
     """A code sent by SMS to the phone on a person's record, proving that whoever opens their account holds it.
 
-    Only a keyed digest of the code is stored; it expires, allows a few tries, and is used once."""
+    Only a keyed digest of the code is stored; it expires, allows a few tries, and is used once. A challenge without
+    a person is a decoy: the answer to an ID number and phone that match no one (or may not get a code now), made
+    and checked like the others so that the forms cannot tell who is registered; no code of it is ever right."""
 
     class Purpose(models.TextChoices):
         SIGNUP = "signup", _("Open an account")
         RESET = "reset", _("Reset the password")
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phone_challenges")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="phone_challenges", null=True)
     purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.SIGNUP)
     code_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField()
@@ -69,4 +71,4 @@ class PhoneChallenge(models.Model):
         indexes = [models.Index(fields=["person", "created_at"], name="phone_challenge_person")]
 
     def __str__(self) -> str:
-        return f"code for person {self.person_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"code for person {self.person_id or '(decoy)'} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -17,4 +17,6 @@ class PersonOut(Schema):
 
 
 class SearchIn(Schema):
-    q: str = Field(min_length=1, max_length=40, description="ID number, phone, name prefix or pinyin initials")
+    # No NUL character (as Django's form fields refuse it): PostgreSQL cannot compare text with one (a 500 before).
+    q: str = Field(min_length=1, max_length=40, pattern=r"^[^\x00]*$",
+                   description="ID number, phone, name prefix or pinyin initials")

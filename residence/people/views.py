@@ -18,6 +18,7 @@ from residence.accounts.roles import Capability, can
 from residence.accounts.views import LoginView
 from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
+from residence.core.proxy import client_address
 from residence.people.forms import ResidentCodeForm, ResidentLoginForm, ResidentPhoneForm, SearchForm, UnmaskForm
 from residence.people.models import Person
 from residence.people.residents import (
@@ -105,25 +106,32 @@ class _CodeFlow:
     title: StrOrPromise
     intro: StrOrPromise
     done: StrOrPromise
+    no_code: StrOrPromise  # why a code may not come, said to everyone alike
 
 
 _FLOWS = {
     "signup": _CodeFlow("signup", resident_signup_start, resident_account_open, gettext_lazy("Open a resident account"),
                         gettext_lazy("For people whose residence is registered in this city. Use the phone number "
-                                     "given at registration."), gettext_lazy("Open account")),
+                                     "given at registration."), gettext_lazy("Open account"),
+                        gettext_lazy("If an account is already open for this ID number, no code is sent: log in, or "
+                                     "reset the password.")),
     "reset": _CodeFlow("reset", resident_reset_start, resident_password_reset, gettext_lazy("Forgot the password"),
                        gettext_lazy("Give your ID number and the phone number on your record; a code is sent to it."),
-                       gettext_lazy("Save the new password")),
+                       gettext_lazy("Save the new password"),
+                       gettext_lazy("If no account has been opened for this ID number yet, no code is sent: open one "
+                                    "first.")),
 }
 
 
 def resident_code_start(request: HttpRequest, flow: str) -> HttpResponse:
-    """Step 1: ID number and the phone on record; a code goes to that phone."""
+    """Step 1: ID number and the phone on record; a code goes to that phone. Whether it matched anyone, the answer
+    is the same: on to step 2 (people/residents.py)."""
     steps = _FLOWS[flow]
     form = ResidentPhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            challenge = steps.start(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"])
+            challenge = steps.start(id_number=form.cleaned_data["id_number"], phone=form.cleaned_data["phone"],
+                                    address=client_address(request))
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:

@@ -64,3 +64,12 @@ def test_bearer_needs_no_cookie_and_a_session_still_needs_its_csrf_token(live_se
     r = browser.post(url, json={"q": ID}, headers={"Authorization": f"Bearer {luohu}"})
     assert r.status_code == 200
     assert r.json() == []  # it acts as the Luohu client, not as the Yantian clerk whose cookie it carries
+
+
+def test_a_search_with_a_nul_character_is_refused_as_invalid_not_a_server_error(client, city) -> None:
+    token = api_client_create(actor=None, name="某局", scopes=["person.search", "person.view"],
+                              jurisdiction_code="440308")
+    r = client.post("/api/people/search", {"q": "王\x00"}, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "body", "q"]

@@ -158,3 +158,19 @@ def test_token_commands_list_rotate_and_revoke(client: Client, secret: str, caps
     assert new_prefix not in capsys.readouterr().out  # only live tokens by default
     with pytest.raises(CommandError, match="no live token"):
         call_command("token", "rotate", "nosuch")
+
+
+def test_staff_passwords_are_at_least_twelve_characters_with_the_message_in_chinese(make_user) -> None:
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.utils import translation
+
+    from residence.accounts.services import user_create
+
+    make_user("someone", "clerk")  # creates the area
+    with translation.override("zh-hans"):
+        with pytest.raises(DjangoValidationError) as err:
+            user_create(actor=None, username="short", password="Eleven#2026", role="clerk",
+                        jurisdiction_code="440308")
+        assert err.value.messages == ["密码太短，至少需要 12 个字符。"]
+    assert not User.objects.filter(username="short").exists()
+    user_create(actor=None, username="long", password="Twelve#2026x", role="clerk", jurisdiction_code="440308")

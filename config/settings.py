@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "residence.core.proxy.TrustedProxyMiddleware",  # first: forwarded headers only from trusted proxies
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "residence.core.middleware.NoStoreMiddleware",  # personal data (issue 11): nothing dynamic is cached
     "residence.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "residence.core.middleware.LanguageMiddleware",
@@ -231,6 +232,10 @@ SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730
 # The shared rate limiter (residence/core/ratelimit.py): "django://" counts in this database; any storage URL of the
 # `limits` library (redis://host:6379/0) once its client is installed.
 RATELIMIT_STORAGE = os.environ.get("RESIDENCE_RATELIMIT_STORAGE", "django://")
+
+# Personal data (issue 11): exact look-ups by ID number or phone that find nobody, per account (or department
+# client) per day, before the account locks.
+FAILED_LOOKUPS_PER_DAY = int(os.environ.get("RESIDENCE_FAILED_LOOKUPS_PER_DAY", "20"))
 
 # Audit: events younger than this are left for the next seal, so that late commits are not skipped.
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5"))

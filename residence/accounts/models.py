@@ -21,6 +21,9 @@ class User(AbstractUser):
     # Until when a staff account without an authenticator app may still log in with its password alone to set one
     # up, when the second factor is required (a new account, or after an administrator removed a lost phone's).
     otp_enrol_until = models.DateTimeField(null=True, blank=True)
+    # A locked account (is_active off) says when and why; only an administrator unlocks it (`residence unlock`).
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_reason = models.CharField(_("reason for the lock"), max_length=40, blank=True)
 
     def __str__(self) -> str:
         return self.display_name or self.username

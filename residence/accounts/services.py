@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import unicodedata
 
@@ -20,7 +21,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from residence.accounts.models import ApiClient, ApiToken, User
 from residence.accounts.roles import GRANTS, OBLIGOR_ROLES, STAFF_ROLES, Kind, Role
 from residence.audit.services import event_record
-from residence.core.errors import NotFound, PermissionDenied, ValidationError
+from residence.core import ratelimit
+from residence.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
+
+logger = logging.getLogger(__name__)
 
 
 def user_create(
@@ -314,3 +318,70 @@ def otp_device_reset(*, actor: User | None, username: str, reason: str) -> int:
         event_record(actor=actor, action="account.otp.reset", subject_type="user", subject_id=user.pk,
                      data={"devices": removed, "reason": reason[:200]})
     return removed
+
+
+# Locking. Exact look-ups (an ID number or a phone typed in full) that find nobody are how someone tries candidate
+# numbers against the database: each account, and each department client through its account, may have
+# FAILED_LOOKUPS_PER_DAY of them in a day; the one that reaches the limit locks the account, and an alert goes on
+# the audit trail. A locked account cannot log in, search or use its token until an administrator unlocks it.
+
+FAILED_LOOKUPS = "account.failed_lookups"  # the shared limiter's scope
+_DAY = 24 * 3600
+LOCK_FAILED_LOOKUPS = "failed_lookups"
+
+
+class AccountLocked(DomainError):
+    code = "account_locked"
+
+
+def _lookup_key(user: User) -> str:
+    return f"user:{user.pk}"
+
+
+def account_failed_lookup(*, user: User) -> int:
+    """Count one exact look-up by `user` that found nobody; return the day's count. At the limit the account is
+    locked and AccountLocked is raised (the count and the lock are committed before the caller sees it)."""
+    limit = settings.FAILED_LOOKUPS_PER_DAY
+    try:
+        count = ratelimit.hit(FAILED_LOOKUPS, _lookup_key(user), limit=limit, per=_DAY)
+    except ratelimit.RateLimited:
+        count = limit + 1
+    if count >= limit:
+        account_lock(user=user, reason=LOCK_FAILED_LOOKUPS, data={"failed_lookups": min(count, limit)})
+        raise AccountLocked(_("This account has been locked after %(n)d searches by ID number or phone that found "
+                              "nobody today. An administrator must unlock it.") % {"n": limit})
+    return count
+
+
+def account_lock(*, user: User, reason: str, data: dict[str, object] | None = None) -> bool:
+    """Lock an account (is_active off, with when and why) and record the alert; False if it was locked already."""
+    with transaction.atomic():
+        locked = User.objects.filter(pk=user.pk, is_active=True).update(
+            is_active=False, locked_at=timezone.now(), locked_reason=reason[:40])
+        if locked:
+            event_record(actor=user, action="account.locked", subject_type="user", subject_id=user.pk,
+                         data={"reason": reason, **(data or {})})
+    user.is_active = False
+    if locked:
+        logger.warning("account %s locked: %s", user.pk, reason)
+    return bool(locked)
+
+
+def account_unlock(*, actor: User | None, username: str, reason: str) -> User:
+    """An administrator unlocks an account that a lock (not a deliberate deactivation) switched off, for a stated
+    reason; the day's count of failed look-ups starts again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("State the reason for unlocking the account."), field="reason")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(_("No account has this user name."))
+    if user.locked_at is None:
+        raise ValidationError(_("This account is not locked."), code="not_locked", field="username")
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=True, locked_at=None, locked_reason="")
+        ratelimit.clear(FAILED_LOOKUPS, _lookup_key(user))
+        event_record(actor=actor, action="account.unlocked", subject_type="user", subject_id=user.pk,
+                     data={"was": user.locked_reason, "reason": reason[:200]})
+    user.refresh_from_db()
+    return user

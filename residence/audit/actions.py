@@ -24,6 +24,8 @@ ACTIONS = {
     "account.otp.enrolled": _("Set up an authenticator app"),
     "account.otp.removed": _("Removed an authenticator app"),
     "account.otp.reset": _("An administrator removed a staff member's authenticator app"),
+    "account.locked": _("Alert: an account was locked"),
+    "account.unlocked": _("An administrator unlocked an account"),
     "person.created": _("Created a person's record"),
     "person.searched": _("Searched for persons"),
     "person.record.viewed": _("Opened a person's record"),

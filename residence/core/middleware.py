@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -53,4 +54,20 @@ class LanguageMiddleware:
         with translation.override(lang):  # for this request only: the thread's language is restored after it
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
+        return response
+
+
+class NoStoreMiddleware:
+    """Every answer the application itself makes (pages, fragments, API answers, redirects) is sent with
+    `Cache-Control: no-store`, so that no browser, proxy or shared computer keeps a copy of personal data: nearly
+    every page carries some, and a rule by exception would miss the next one. Static files, served by WhiteNoise
+    before this middleware, stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.pop("Cache-Control", None)  # a view's own caching never outlives this rule
+        add_never_cache_headers(response)
         return response

@@ -18,7 +18,14 @@ from residence.audit.services import event_record
 from residence.core import crypto, divisions
 from residence.core.bulk import bulk_insert, deferred_indexes, next_id, reset_sequence
 from residence.demo import city, generator
-from residence.people.identity import ID_CONTEXT, PHONE_CONTEXT, mask_phone, resident_username, reveal_id_number
+from residence.people.identity import (
+    ID_CONTEXT,
+    PHONE_CONTEXT,
+    mask_id,
+    mask_phone,
+    resident_username,
+    reveal_id_number,
+)
 from residence.people.models import Person
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
 from residence.places.services import obligor_account_bind
@@ -154,7 +161,7 @@ def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, n_
             origin_names[code] = divisions.name_of(code)
         occupations = [city.OCCUPATIONS[o] for o in occ.tolist()]
         rows = zip(
-            range(p0 + start, p0 + stop), enc_id, idx_id, [x[:6] + "**********" + x[-2:] for x in ids_l], names,
+            range(p0 + start, p0 + stop), enc_id, idx_id, [mask_id(x) for x in ids_l], names,
             initials, sexes.tolist(), birth_l, [x[:6] for x in ids_l], ethnic.tolist(), edu.tolist(),
             marital.tolist(), occupations, enc_ph, idx_ph, [mask_phone(x) for x in phones_l],
             [origin_names[x[:6]] for x in ids_l], [""] * m, [created] * m, strict=True,

@@ -7,6 +7,7 @@ written the same way.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -49,9 +50,26 @@ def clean_phone(raw: str) -> str:
     return phone
 
 
+def mask_id(id_number: str) -> str:
+    """`440305199001011234` → `440305************`: the division code only. Never the birth date, the sequence or
+    the check character, which together with the birth date would leave a handful of candidates (docs/security.md,
+    "What each role sees")."""
+    return id_number[:6] + "*" * (len(id_number) - 6)
+
+
 def mask_phone(phone: str) -> str:
+    """`13912345678` → `*******5678`: the last four digits only (700,000 candidates for a mobile number)."""
     digits = phone.replace("-", "")
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+_LONG_NUMBER = re.compile(r"[0-9](?:[\s-]*[0-9]){7,}(?:[\s-]*[Xx])?")
+
+
+def redact_numbers(text: str) -> str:
+    """Free text that goes on the audit trail (a stated purpose), with any run of 8 or more digits (an ID or phone
+    number someone typed into it) starred out: the trail is read by managers who may not unmask."""
+    return _LONG_NUMBER.sub(lambda m: "*" * len(m.group()), unicodedata.normalize("NFKC", text or "").strip())
 
 
 def id_index(id_number: str) -> str:
@@ -87,7 +105,7 @@ def protect(*, id_number: str, phone: str = "") -> ProtectedIdentity:
         id_number=idn,
         id_number_enc=crypto.encrypt(idn.value, context=ID_CONTEXT),
         id_number_index=id_index(idn.value),
-        id_number_masked=idn.masked,
+        id_number_masked=mask_id(idn.value),
         phone_enc=crypto.encrypt(cleaned_phone, context=PHONE_CONTEXT) if cleaned_phone else None,
         phone_index=phone_index(cleaned_phone) if cleaned_phone else "",
         phone_masked=mask_phone(cleaned_phone) if cleaned_phone else "",

@@ -14,6 +14,7 @@ from residence.people.identity import (
     clean_name,
     name_initials,
     protect,
+    redact_numbers,
     reveal_id_number,
     reveal_phone,
 )
@@ -61,5 +62,5 @@ def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str
     person = person_get_for_user(user=actor, person_id=person_id)
     with transaction.atomic():
         event_record(actor=actor, action="person.identity.unmasked", subject_type="person",
-                     subject_id=person.pk, data={"purpose": purpose[:200]})
+                     subject_id=person.pk, data={"purpose": redact_numbers(purpose)[:200]})
     return {"id_number": reveal_id_number(person.id_number_enc), "phone": reveal_phone(person.phone_enc)}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,19 +16,26 @@ from django.views.decorators.http import require_POST
 
 from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
+from residence.accounts.services import AccountLocked
 from residence.accounts.views import LoginView
-from residence.core import divisions
 from residence.core.errors import DomainError, NotFound, PermissionDenied
 from residence.core.proxy import client_address
 from residence.people.forms import ResidentCodeForm, ResidentLoginForm, ResidentPhoneForm, SearchForm, UnmaskForm
-from residence.people.models import Person
 from residence.people.residents import (
     resident_account_open,
     resident_password_reset,
     resident_reset_start,
     resident_signup_start,
 )
-from residence.people.selectors import person_own, person_registrations, person_search, person_view
+from residence.people.selectors import (
+    person_own,
+    person_registrations,
+    person_search,
+    person_shown,
+    person_view,
+    persons_shown,
+    sees_birth_date,
+)
 from residence.people.services import person_unmask
 
 if TYPE_CHECKING:  # the type checker's name for a string or a lazy translation
@@ -43,32 +51,36 @@ def _require(request: HttpRequest, cap: Capability) -> None:
 def search(request: HttpRequest) -> HttpResponse:
     """Search by POST, so that ID and phone numbers never appear in URLs, history or access logs."""
     _require(request, Capability.PERSON_SEARCH)
+    user: User = request.user  # type: ignore[assignment]
     form = SearchForm(request.POST if request.method == "POST" else None)
     results = None
     if form.is_valid() and form.cleaned_data["q"]:
-        results = person_search(user=request.user, query=form.cleaned_data["q"])  # type: ignore[arg-type]
+        try:
+            results = persons_shown(user=user, persons=person_search(user=user, query=form.cleaned_data["q"]))
+        except AccountLocked as exc:
+            auth_logout(request)
+            messages.error(request, exc.message)
+            response = redirect("accounts:login")
+            response["HX-Redirect"] = response["Location"]
+            return response
+        except DomainError as exc:
+            form.add_error("q", exc.message)
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "results": results})
-
-
-def _origin(person: Person) -> str:
-    try:
-        return divisions.name_of(person.origin_code, person.birth_date.year)
-    except KeyError:
-        return person.origin_code
+    return render(request, template, {"form": form, "results": results, "full_birth_dates": sees_birth_date(user)})
 
 
 @login_required
 def detail(request: HttpRequest, person_id: int) -> HttpResponse:
     _require(request, Capability.PERSON_VIEW)
+    user: User = request.user  # type: ignore[assignment]
     try:
-        person = person_view(user=request.user, person_id=person_id, purpose="record.opened")  # type: ignore[arg-type]
+        person = person_view(user=user, person_id=person_id, purpose="record.opened")
     except NotFound:
         raise Http404 from None
     return render(request, "people/detail.html", {
-        "person": person, "origin": _origin(person),
-        "registrations": person_registrations(person=person),
-        "can_unmask": can(request.user, Capability.PERSON_UNMASK), "unmask_form": UnmaskForm(),
+        "person": person_shown(user=user, person=person),
+        "registrations": person_registrations(user=user, person=person),
+        "can_unmask": can(user, Capability.PERSON_UNMASK), "unmask_form": UnmaskForm(),
     })
 
 
@@ -167,10 +179,12 @@ def resident_code_finish(request: HttpRequest, flow: str) -> HttpResponse:
 @login_required(login_url="me:login")
 def my_record(request: HttpRequest) -> HttpResponse:
     """A resident's own record: masked as everywhere, every opening logged."""
+    user: User = request.user  # type: ignore[assignment]
     try:
-        person = person_own(user=request.user)  # type: ignore[arg-type]
+        person = person_own(user=user)
     except NotFound:
         raise Http404 from None
     return render(request, "people/my_record.html", {
-        "person": person, "origin": _origin(person), "registrations": person_registrations(person=person),
+        "person": person_shown(user=user, person=person),
+        "registrations": person_registrations(user=user, person=person),
     })

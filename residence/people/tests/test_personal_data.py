@@ -190,3 +190,23 @@ def test_pages_and_api_answers_with_personal_data_are_not_stored(live_server, ci
     css = requests.get(base + "/static/css/app.css", timeout=30)
     assert css.status_code == 200
     assert "no-store" not in css.headers.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_the_migration_rewrites_old_masks_to_the_strict_ones() -> None:
+    """Records written before the change kept the last two characters and the first three digits of the phone."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    p = person_create(actor=None, id_number=ID, name="旧掩码", phone="13811112222")
+    landline = person_create(actor=None, id_number=FIRST17[:-1] + "3" + check_character(FIRST17[:-1] + "3"),
+                             name="座机", phone="0755-12345678")
+    none = person_create(actor=None, id_number=FIRST17[:-1] + "5" + check_character(FIRST17[:-1] + "5"), name="无电话")
+    Person.objects.filter(pk=p.pk).update(id_number_masked=ID[:6] + "*" * 10 + ID[-2:], phone_masked="138****2222")
+    Person.objects.filter(pk=landline.pk).update(phone_masked="075*****5678")
+    import_module("residence.people.migrations.0007_strict_masks").strict_masks(apps, None)
+    rows = dict(Person.objects.values_list("name", "phone_masked"))
+    assert rows == {"旧掩码": "*******2222", "座机": "********5678", "无电话": ""}
+    assert set(Person.objects.values_list("id_number_masked", flat=True)) == {"440308************"}
+    assert none.phone_masked == ""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from residence.accounts.services import account_failed_lookup
 from residence.audit.services import event_record
 from residence.core import divisions
 from residence.core.errors import NotFound, ValidationError
-from residence.core.idnumber import parse_id_number
+from residence.core.idnumber import normalise, parse_id_number
 from residence.people.identity import id_index, phone_index, redact_numbers
 from residence.people.models import Person
 from residence.places.selectors import jurisdiction_path_for_user
@@ -212,12 +211,6 @@ _PHONE_LIKE = re.compile(r"^(\+86)?1[0-9]{10}$")
 _INITIALS = re.compile(r"^[A-Za-z]{1,20}$")
 
 
-def _compact(query: str) -> str:
-    """An ID or phone number as typed: full-width digits (a Chinese input method) made plain, spaces removed.
-    TODO at merge: core.idnumber.normalise, once it lands, for the ID number."""
-    return "".join(unicodedata.normalize("NFKC", query).split())
-
-
 def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
     """Exact ID number, exact phone, name prefix or pinyin-initials prefix, within the user's scope.
 
@@ -227,7 +220,7 @@ def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
     q = (query or "").strip()
     if not q or not can(user, Capability.PERSON_SEARCH):
         return []
-    compact = _compact(q)
+    compact = normalise(q)  # full-width digits (a Chinese input method), spaces and hyphens as typed
     if _ID_LIKE.match(compact):
         by = "id_number"
         try:

@@ -205,7 +205,7 @@ def test_the_migration_rewrites_old_masks_to_the_strict_ones() -> None:
     none = person_create(actor=None, id_number=FIRST17[:-1] + "5" + check_character(FIRST17[:-1] + "5"), name="无电话")
     Person.objects.filter(pk=p.pk).update(id_number_masked=ID[:6] + "*" * 10 + ID[-2:], phone_masked="138****2222")
     Person.objects.filter(pk=landline.pk).update(phone_masked="075*****5678")
-    import_module("residence.people.migrations.0007_strict_masks").strict_masks(apps, None)
+    import_module("residence.people.migrations.0008_strict_masks").strict_masks(apps, None)
     rows = dict(Person.objects.values_list("name", "phone_masked"))
     assert rows == {"旧掩码": "*******2222", "座机": "********5678", "无电话": ""}
     assert set(Person.objects.values_list("id_number_masked", flat=True)) == {"440308************"}

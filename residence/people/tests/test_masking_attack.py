@@ -271,8 +271,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_department_token_is_shown_as_little_and_locks_after_20_failed_lookups(client: Client, city) -> None:
-    """Driven with Django's test client: a bearer POST over real HTTP fails its CSRF check until the bearer fix
-    lands (see the skipped test below)."""
+    """With Django's test client, to read the answers closely; the same attack over real HTTP follows."""
     person = stage()
     token = api_client_create(actor=None, name="攻击测试局", scopes=["person.view", "person.search"],
                               jurisdiction_code="440308")
@@ -304,22 +303,24 @@ def test_department_token_is_shown_as_little_and_locks_after_20_failed_lookups(c
     assert client.get(f"/api/people/{person.pk}", **bearer(token)).status_code == 401
 
 
-@pytest.mark.skip(reason="bearer POSTs over real HTTP answer 403 'CSRF check Failed' until the bearer-client fix "
-                         "(issue 11, 'Bearer clients never need cookies or CSRF') is merged; remove this mark then")
 @pytest.mark.django_db(transaction=True)
 def test_department_token_over_real_http_locks_after_20_failed_lookups(live_server, city) -> None:
-    stage(careless_clerk=False)
+    person = stage(careless_clerk=False)
     token = api_client_create(actor=None, name="攻击测试局", scopes=["person.view", "person.search"],
                               jurisdiction_code="440308")
+    auth = {"Authorization": f"Bearer {token}"}
     shown = Shown()
-    r = requests.post(live_server.url + "/api/people/search", json={"q": NAME}, timeout=30,
-                      headers={"Authorization": f"Bearer {token}"})
+    r = requests.post(live_server.url + "/api/people/search", json={"q": NAME}, timeout=30, headers=auth)
     assert r.status_code == 200, r.text
     shown.add_json(r.json())
+    record = requests.get(f"{live_server.url}/api/people/{person.pk}?purpose=check", timeout=30, headers=auth)
+    assert record.status_code == 200
+    shown.add_json(record.json())
+    assert all("no-store" in x.headers["Cache-Control"] for x in (r, record))
     n_ids, ids = count_and_check(id_candidates(shown, dt.date.today()), ID)
     assert n_ids == EXPECTED_ID_CANDIDATES
     codes = [requests.post(live_server.url + "/api/people/search", json={"q": g}, timeout=30,
-                           headers={"Authorization": f"Bearer {token}"}).status_code for g in ids[:21]]
+                           headers=auth).status_code for g in ids[:21]]
     assert codes == [200] * 19 + [429, 401]
 
 

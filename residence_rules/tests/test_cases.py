@@ -53,7 +53,6 @@ def test_altered_continuity_threshold_fails_the_matching_cases(tmp_path: Path) -
         "合规出租屋并签订租赁合同 / compliant rental with a lease",
         "其他合法稳定住所 / other stable residence",
         "全日制小学 / full-time primary school",
-        "一次性告知全部缺少的材料 / every missing material listed at once",
     ])
     by_name = {r.case.name: r for r in results}
     failures = by_name["连续居住180天且社保3个月,符合条件 / 180 days and 3 months of insurance"].failures

@@ -109,12 +109,12 @@ def test_value_out_of_range(tmp_path: Path) -> None:
 
 
 def test_overlapping_date_ranges(tmp_path: Path) -> None:
-    entry = ("      source: {ref: seed 002 (TZ) 二(二)1, text: 连续居住并申报居住登记180天以上}\n"
+    entry = ("      source: {ref: 台政办发〔2016〕112号 二(二)1, text: 连续居住并申报居住登记180天以上}\n"
              "    - from: 2020-01-01\n      value: 150\n      source: {ref: test, text: test}\n")
     new = TZ_180.replace("value: 180\n", "to: 2020-06-30\n      value: 180\n")
     params, file = _params_with(tmp_path, TZ_180, new)
     text = Path(file).read_text(encoding="utf-8")
-    marker = "      source:\n        ref: seed 002 (TZ) 二(二)1\n        text: 是指"
+    marker = "      source:\n        ref: 台政办发〔2016〕112号 二(二)1\n        text: 是指"
     start = text.index(marker, text.index("permit.continuity.min_days"))
     end = text.index("\n  permit.continuity.area_level")
     Path(file).write_text(text[:start] + entry.rstrip("\n") + text[end:], encoding="utf-8")

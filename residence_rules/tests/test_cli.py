@@ -68,7 +68,7 @@ def test_params_lists_values_in_force_with_sources(capsys: pytest.CaptureFixture
     after = capsys.readouterr().out
     assert "\npermit.continuity.area_level = prefecture  [area level]\n" in before
     assert "\npermit.continuity.area_level = county  [area level]\n" in after
-    assert "    source: seed 002 (TZ) 二(二)1: “在各县(市、区)连续居住并申报居住登记180天以上”\n" in after
+    assert "    source: 台政办发〔2016〕112号 二(二)1: “在各县(市、区)连续居住并申报居住登记180天以上”\n" in after
     assert after.count("\n    source: ") == 42
 
 

@@ -131,7 +131,7 @@ def test_trace_record_holds_values_parameters_and_version() -> None:
     assert record["values"]["registration_intervals"] == [
         {"from": "2024-01-01", "to": None, "area": "331002", "kind": "registration"}]
     assert record["parameters"]["permit.continuity.min_days"] == {
-        "value": 180, "from": "2016-12-08", "to": None, "locality": "taizhou", "source": "seed 002 (TZ) 二(二)1"}
+        "value": 180, "from": "2016-12-08", "to": None, "locality": "taizhou", "source": "台政办发〔2016〕112号 二(二)1"}
     assert record["parameters"]["permit.continuity.area_level"]["value"] == "county"
 
 

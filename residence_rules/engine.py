@@ -25,6 +25,7 @@ from .errors import (
     ContradictoryDatesError,
     InputTypeError,
     MissingInputError,
+    NoValueInForceError,
     OutputGivenError,
     SituationError,
     UnknownAreaError,
@@ -454,11 +455,22 @@ def _bound_steps(model: Model, order: tuple[str, ...], pset: ParameterSet, day: 
     steps: list[_Step] | None = pset.bound.get(key)
     if steps is None:
         steps = []
+        missing: dict[str, NoValueInForceError] = {}
         for name in order:
             var = model.variables[name]
             assert var.formula is not None
-            uses = [UsedParam(alias, pset.get(pkey, day)) for alias, pkey in var.params.items()]
+            uses = []
+            for alias, pkey in var.params.items():
+                try:
+                    uses.append(UsedParam(alias, pset.get(pkey, day)))
+                except NoValueInForceError as exc:
+                    missing.setdefault(pkey, exc)
             steps.append((name, var, var.formula, {u.alias: u.value.value for u in uses}, uses))
+        if missing:  # say every parameter the answer lacks, not only the first
+            if len(missing) == 1:
+                raise next(iter(missing.values()))
+            raise NoValueInForceError(f"no value in force on {day.isoformat()} for locality {pset.locality!r}: "
+                                      + ", ".join(missing))
         if len(pset.bound) > 1024:
             pset.bound.clear()
         pset.bound[key] = steps

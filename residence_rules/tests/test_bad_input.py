@@ -175,9 +175,17 @@ def test_evaluation_before_any_value_is_in_force() -> None:
     with pytest.raises(NoValueInForceError) as exc:
         evaluate("eligible", [{"registration_intervals": [], "social_insurance_months": 3}], dt.date(2015, 12, 31),
                  "taizhou")
-    assert exc.value.key == "permit.direct_schemes"
-    assert "no value in force on 2015-12-31 for locality 'taizhou'" in str(exc.value)
-    assert "the first value starts 2016-01-01" in str(exc.value)
+    assert str(exc.value).startswith("no value in force on 2015-12-31 for locality 'taizhou': permit.direct_schemes, "
+                                      "permit.continuity.area_level, ")  # every parameter the answer lacks
+    assert str(exc.value).endswith(", permit.study.accepted_levels, permit.study.full_time_required")
+    with pytest.raises(NoValueInForceError) as one:
+        evaluate("fee_yuan", [{"service": "reissue"}], dt.date(2015, 12, 31), "taizhou", trace=False)
+    assert str(one.value) == ("no value in force on 2015-12-31 for locality 'taizhou': fees.card_fee_yuan, "
+                              "fees.charged_services")
+    with pytest.raises(NoValueInForceError) as single:
+        evaluate("change_due_date", [{"change_date": dt.date(2015, 12, 1)}], dt.date(2015, 12, 31), "taizhou")
+    assert str(single.value) == ("permit.change.limit_days: no value in force on 2015-12-31 for locality 'taizhou'; "
+                                 "the first value starts 2016-01-01 (national.yaml:268)")
 
 
 def test_situation_missing_an_input() -> None:

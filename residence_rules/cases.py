@@ -54,6 +54,14 @@ class Case:
     expect_lines: dict[str, int]
     expect_error: str | None = None
     overrides: tuple[str, ...] = ()
+    situation_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, error: RulesError) -> int:
+        """The line of the situation's input an error is about (else the case's line)."""
+        for field_name in ((error.key or "").rsplit(": ", 1)[-1], error.message.split("[", 1)[0]):
+            if field_name in self.situation_lines:
+                return self.situation_lines[field_name]
+        return self.line
 
 
 @dataclass
@@ -170,6 +178,15 @@ def load_case_file(path: Path | str) -> list[Case]:
         if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
             raise CaseFileError("overrides must be a list of output names", file=file,
                                 line=item.line_of("overrides"), case=name, key="overrides")
+        for key in situation:
+            var = variables.get(key)
+            line_of_key = situation.line_of(key) if isinstance(situation, LineDict) else item.line_of("situation")
+            if var is None:
+                raise CaseFileError("unknown input (see docs/rules.md, section 6)", file=file, line=line_of_key,
+                                    case=name, key=key)
+            if not var.is_input and key not in overrides:
+                raise CaseFileError("is computed by the rules, not an input; list it under 'overrides:' to give it "
+                                    "on purpose", file=file, line=line_of_key, case=name, key=key)
         expected: dict[str, Any] = {}
         for out, value in expect.items():
             var = variables.get(out)
@@ -177,7 +194,8 @@ def load_case_file(path: Path | str) -> list[Case]:
                 raise UnknownOutputError("unknown output", file=file, line=expect.line_of(out), case=name, key=out)
             expected[out] = _normalise_expected(var, value, file=file, line=expect.line_of(out), case=name)
         cases.append(Case(file, line, name, locality, as_of, dict(situation), expected,
-                          dict(expect.key_lines), expect_error.strip() if expect_error else None, tuple(overrides)))
+                          dict(expect.key_lines), expect_error.strip() if expect_error else None, tuple(overrides),
+                          dict(getattr(situation, "key_lines", {}))))
     return cases
 
 
@@ -193,7 +211,7 @@ def run_case(case: Case, library: ParameterLibrary, *, explain: bool = True) -> 
                              trace=explain, overrides=case.overrides)
     except RulesError as exc:
         if case.expect_error is None or exc.message != case.expect_error:
-            result.failures.append(f"{case.file}:{case.line}: case {case.name!r}: error: {exc}" + (
+            result.failures.append(f"{case.file}:{case.line_of(exc)}: case {case.name!r}: error: {exc}" + (
                 f" (expected error: {case.expect_error})" if case.expect_error else ""))
         return result
     if case.expect_error is not None:

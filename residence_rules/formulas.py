@@ -286,20 +286,16 @@ def register_only(continuous_days: Column, direct_scheme: Column, below_days: in
                    "labour": "permit.employment.min_labour_contract_months",
                    "agricultural": "permit.employment.min_agricultural_contract_months",
                    "other_ok": "permit.employment.other_accepted"},
-           because={"true": ("符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
-                             "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
-                             "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment},满足其一",
-                             "met: one of insurance {social_insurance_months} months (needs {insurance}), "
-                             "licence {business_licence_months} (needs {licence}), labour contract "
-                             "{labour_contract_months} (needs {labour}), agricultural contract "
-                             "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}"),
-                    "false": ("不符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
-                              "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
-                              "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment}",
-                              "not met: insurance {social_insurance_months} months (needs {insurance}), "
-                              "licence {business_licence_months} (needs {licence}), labour contract "
-                              "{labour_contract_months} (needs {labour}), agricultural contract "
-                              "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}")})
+           because={"true": ("满足其中一项:社保满{insurance}个月、工商执照满{licence}个月、劳动合同满{labour}个月、"
+                             "农业承包合同满{agricultural}个月,或其他合法稳定就业(认可:{other_ok})",
+                             "one route met: insurance for {insurance} months, a licence for {licence}, a labour "
+                             "contract of {labour}, an agricultural contract of {agricultural}, or other employment "
+                             "(accepted: {other_ok})"),
+                    "false": ("一项也未满足:社保满{insurance}个月、工商执照满{licence}个月、劳动合同满{labour}个月、"
+                              "农业承包合同满{agricultural}个月,或其他合法稳定就业(认可:{other_ok})",
+                              "no route met: insurance for {insurance} months, a licence for {licence}, a labour "
+                              "contract of {labour}, an agricultural contract of {agricultural}, or other employment "
+                              "(accepted: {other_ok})")})
 def employment_met(social_insurance_months: Column, business_licence_months: Column, labour_contract_months: Column,
                    agricultural_contract_months: Column, other_employment: Column, insurance: int, licence: int,
                    labour: int, agricultural: int, other_ok: bool) -> Column:
@@ -327,14 +323,12 @@ def employment_shortfall_months(employment_met: Column, social_insurance_months:
            params={"accepted": "permit.residence.accepted_housing",
                    "safety": "permit.residence.safety_compliance_required",
                    "lease": "permit.residence.lease_required"},
-           because={"true": ("住所:{housing},属认可的住所({accepted});须安全合规的:{safety},合规:"
-                             "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
-                             "housing {housing} is accepted ({accepted}); safety rules for {safety}: "
-                             "{housing_safety_compliant}; lease needed for {lease}: {has_lease}"),
-                    "false": ("住所:{housing};认可的住所:{accepted};须安全合规的:{safety},合规:"
-                              "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
-                              "housing {housing}; accepted: {accepted}; safety rules for {safety}: "
-                              "{housing_safety_compliant}; lease needed for {lease}: {has_lease}")})
+           because={"true": ("属认可的住所({accepted});{safety}须符合安全管理规定,{lease}须签订租赁合同",
+                             "an accepted kind of housing ({accepted}); {safety} must meet the safety rules, "
+                             "{lease} needs a lease"),
+                    "false": ("须为认可的住所({accepted});{safety}须符合安全管理规定,{lease}须签订租赁合同",
+                              "needs an accepted kind of housing ({accepted}); {safety} must meet the safety rules, "
+                              "{lease} needs a lease")})
 def residence_met(housing: Column, housing_safety_compliant: Column, has_lease: Column, accepted: tuple[str, ...],
                   safety: tuple[str, ...], lease: tuple[str, ...]) -> Column:
     ok = is_in(housing, "housing", accepted)
@@ -345,12 +339,10 @@ def residence_met(housing: Column, housing_safety_compliant: Column, has_lease: 
 
 @m.formula("study_met", BOOL, ("连续就读", "continuous study"),
            params={"levels": "permit.study.accepted_levels", "full_time": "permit.study.full_time_required"},
-           because={"true": ("在{school_level}就读,属认可的学校({levels}),全日制:{full_time_study}",
-                             "enrolled at {school_level}, an accepted school ({levels}); full time: "
-                             "{full_time_study}"),
-                    "false": ("就读:{school_level};认可的学校:{levels};须全日制:{full_time},全日制:{full_time_study}",
-                              "school: {school_level}; accepted: {levels}; full time required: {full_time}, "
-                              "full time: {full_time_study}")})
+           because={"true": ("在认可的学校({levels})就读(须全日制:{full_time})", "enrolled at an accepted school "
+                             "({levels}; full time required: {full_time})"),
+                    "false": ("须在认可的学校({levels})就读(须全日制:{full_time})", "needs enrolment at an "
+                              "accepted school ({levels}; full time required: {full_time})")})
 def study_met(school_level: Column, full_time_study: Column, levels: tuple[str, ...], full_time: bool) -> Column:
     return is_in(school_level, "school_level", levels) & (full_time_study | (not full_time))
 

@@ -44,7 +44,7 @@ from .errors import RulesError
 from .formulas import MODEL, OUTPUT_GROUPS
 from .parameters import ParameterSet, ParamValue, load_library, load_parameters
 
-OUTPUTS: tuple[str, ...] = tuple(name for name, var in MODEL.variables.items() if not var.is_input)
+OUTPUTS: tuple[str, ...] = tuple(MODEL.outputs())  # what users can ask for (intermediate steps are not listed)
 INPUTS: tuple[str, ...] = tuple(MODEL.inputs())
 RULES_VERSION: str = load_library().version
 

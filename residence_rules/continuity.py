@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -119,7 +119,14 @@ def _sort_key(iv: Interval) -> tuple[dt.date, dt.date]:
 
 def rules_for(area_level: str, zones: Sequence[Zone], local_codes: Sequence[LocalArea],
               divisions: DivisionTable | None) -> AreaRules:
-    """How areas are read: the level, the zones, the locality's own codes, the division table."""
+    """How areas are read: the level, the zones, the locality's own codes, the division table (cached: parameter
+    values are tuples of frozen values, one object per value in force)."""
+    return _rules_for(area_level, tuple(zones), tuple(local_codes), divisions)
+
+
+@lru_cache(maxsize=256)
+def _rules_for(area_level: str, zones: tuple[Zone, ...], local_codes: tuple[LocalArea, ...],
+               divisions: DivisionTable | None) -> AreaRules:
     return area_rules(area_level, tuple((z.name, tuple(z.areas)) for z in zones),
                       tuple((c.code, c.name) for c in local_codes), divisions)
 

@@ -143,9 +143,18 @@ class AreaRules:
     def __init__(self, table: DivisionTable, level: str, zones: Mapping[str, str], local: Mapping[str, str]) -> None:
         self.table, self.level, self.zone_of, self.local = table, level, zones, local
         self._labels: dict[str, str] = {}
+        self._problems: dict[str, str | None] = {}
+        self._keys: dict[str, str] = {}
 
     def problem(self, code: str) -> str | None:
         """Why ``code`` is not an area here (None when it is one)."""
+        try:
+            return self._problems[code]
+        except KeyError:
+            found = self._problems[code] = self._problem(code)
+            return found
+
+    def _problem(self, code: str) -> str | None:
         county = county_part(code)
         if county is None:
             return (f"area code {code!r} is not a code: 6 digits (GB/T 2260), or 9, 12 or 15 (township, village, "
@@ -162,6 +171,12 @@ class AreaRules:
 
     def key(self, code: str) -> str:
         """The area a code counts in for continuity: its zone, or its code cut to the level."""
+        found = self._keys.get(code)
+        if found is None:
+            found = self._keys[code] = self._key(code)
+        return found
+
+    def _key(self, code: str) -> str:
         county = county_part(code) or code
         if self.level == "county":
             zone = self.zone_of.get(county)

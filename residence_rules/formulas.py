@@ -79,8 +79,8 @@ m.input("school_level", ENUM, ("就读学校类别", "school"), enum="school_lev
 m.input("full_time_study", BOOL, ("全日制就读", "full-time study"), default=False)
 m.input("scheme", ENUM, ("投资创业、引进人才政策", "direct scheme"), enum="scheme", default="none")
 m.input("materials", SET, ("已提交材料", "materials handed in"), enum="material", default=())
-m.input("claimed_basis", ENUM, ("申领人所依据的条件(不填则按满足的第一项)", "condition the applicant relies on (default: "
-                                                           "the first one met)"), enum="basis", default="none")
+m.input("claimed_basis", ENUM, ("申领人所依据的条件(无:按满足的第一项)", "condition the applicant relies on (none: the "
+                                                         "first one met)"), enum="basis", default="none")
 # applicants (rule 8)
 m.input("applicant_relation", ENUM, ("申领人与本人关系", "who applies"), enum="relation")
 m.input("person_age", INT, ("本人年龄", "age of the person"), minimum=0)

@@ -16,7 +16,9 @@ Public API (what the Django side uses):
     explanation tree: every value, every parameter with its dates and source, every formula's because).
 ``continuity(intervals, as_of, locality="national", *, parameters=None) -> ContinuityResult``
     Continuous days of registration from intervals ``{from, to, area, kind}`` and each gap or move that
-    broke it.
+    broke it; areas are named in words (GB/T 2260 names, the locality's own zones).
+``load_divisions(path=None) -> DivisionTable``
+    The GB/T 2260 division codes (current and historic, with successors) from the dataset the project ships.
 ``RULES_VERSION``
     A hash of the shipped parameter files; stored with a decision so that it can be replayed.
 ``OUTPUTS``, ``INPUTS``
@@ -36,12 +38,13 @@ from typing import Any
 
 from .cases import run_case_files, shipped_case_files
 from .continuity import ContinuityResult, Interval, compute_continuity, parse_interval
+from .divisions import DivisionTable, load_divisions
 from .engine import Explanation, Result, evaluate, render
 from .errors import RulesError
 from .formulas import MODEL, OUTPUT_GROUPS
 from .parameters import ParameterSet, ParamValue, load_library, load_parameters
 
-OUTPUTS: tuple[str, ...] = tuple(name for name, var in MODEL.variables.items() if not var.is_input)
+OUTPUTS: tuple[str, ...] = tuple(MODEL.outputs())  # what users can ask for (intermediate steps are not listed)
 INPUTS: tuple[str, ...] = tuple(MODEL.inputs())
 RULES_VERSION: str = load_library().version
 
@@ -61,6 +64,7 @@ def continuity(
         area_level=pset.get("permit.continuity.area_level", as_of).value,
         zones=pset.get("permit.continuity.zones", as_of).value,
         evidence_kinds=pset.get("permit.continuity.evidence_kinds", as_of).value,
+        local_codes=pset.get("areas.local_codes", as_of).value,
     )
 
 
@@ -70,6 +74,7 @@ __all__ = [
     "OUTPUT_GROUPS",
     "RULES_VERSION",
     "ContinuityResult",
+    "DivisionTable",
     "Explanation",
     "Interval",
     "ParamValue",
@@ -78,6 +83,7 @@ __all__ = [
     "RulesError",
     "continuity",
     "evaluate",
+    "load_divisions",
     "load_parameters",
     "render",
     "run_case_files",

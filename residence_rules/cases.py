@@ -14,6 +14,13 @@ A case file::
           continuous_days: 180
           eligible: true
 
+A case may instead expect an error (``expect_error: <the message>``: before a rule took effect the rules have
+no answer and name every parameter missing; an area code the locality does not know is refused), and may give a
+computed value on purpose (``overrides: [continuous_days]``).
+
+Localities used only by cases (a locality that inherits a national default every shipped locality overrides, so
+that the default's threshold is guarded too) live in ``localities/`` beside the case files.
+
 Every case is evaluated on its own; a failing case names the file, the line, the case and the output.
 """
 
@@ -32,7 +39,7 @@ from .yamlload import LineDict, LineList, load_yaml
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 _TOP_KEYS = {"locality", "description", "cases"}
-_CASE_KEYS = {"name", "locality", "as_of", "situation", "expect", "note"}
+_CASE_KEYS = {"name", "locality", "as_of", "situation", "expect", "expect_error", "overrides", "note"}
 
 
 @dataclass
@@ -45,6 +52,16 @@ class Case:
     situation: dict[str, Any]
     expect: dict[str, Any]
     expect_lines: dict[str, int]
+    expect_error: str | None = None
+    overrides: tuple[str, ...] = ()
+    situation_lines: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, error: RulesError) -> int:
+        """The line of the situation's input an error is about (else the case's line)."""
+        for field_name in ((error.key or "").rsplit(": ", 1)[-1], error.message.split("[", 1)[0]):
+            if field_name in self.situation_lines:
+                return self.situation_lines[field_name]
+        return self.line
 
 
 @dataclass
@@ -148,10 +165,28 @@ def load_case_file(path: Path | str) -> list[Case]:
         if not isinstance(situation, dict):
             raise CaseFileError("situation must be a mapping of inputs", file=file,
                                 line=item.line_of("situation"), case=name, key="situation")
+        expect_error = item.get("expect_error")
+        if expect_error is not None and not (isinstance(expect_error, str) and expect_error.strip()):
+            raise CaseFileError("expect_error must be the message expected", file=file,
+                                line=item.line_of("expect_error"), case=name, key="expect_error")
         expect = item.get("expect")
         if not isinstance(expect, LineDict) or not expect:
-            raise CaseFileError("expect must be a non-empty mapping of outputs", file=file,
-                                line=item.line_of("expect"), case=name, key="expect")
+            raise CaseFileError("expect must be a non-empty mapping of outputs" + (
+                " (with expect_error, the outputs asked for)" if expect_error else ""), file=file,
+                line=item.line_of("expect"), case=name, key="expect")
+        overrides = item.get("overrides", [])
+        if not isinstance(overrides, list) or not all(isinstance(o, str) for o in overrides):
+            raise CaseFileError("overrides must be a list of output names", file=file,
+                                line=item.line_of("overrides"), case=name, key="overrides")
+        for key in situation:
+            var = variables.get(key)
+            line_of_key = situation.line_of(key) if isinstance(situation, LineDict) else item.line_of("situation")
+            if var is None:
+                raise CaseFileError("unknown input (see docs/rules.md, section 6)", file=file, line=line_of_key,
+                                    case=name, key=key)
+            if not var.is_input and key not in overrides:
+                raise CaseFileError("is computed by the rules, not an input; list it under 'overrides:' to give it "
+                                    "on purpose", file=file, line=line_of_key, case=name, key=key)
         expected: dict[str, Any] = {}
         for out, value in expect.items():
             var = variables.get(out)
@@ -159,12 +194,13 @@ def load_case_file(path: Path | str) -> list[Case]:
                 raise UnknownOutputError("unknown output", file=file, line=expect.line_of(out), case=name, key=out)
             expected[out] = _normalise_expected(var, value, file=file, line=expect.line_of(out), case=name)
         cases.append(Case(file, line, name, locality, as_of, dict(situation), expected,
-                          dict(expect.key_lines)))
+                          dict(expect.key_lines), expect_error.strip() if expect_error else None, tuple(overrides),
+                          dict(getattr(situation, "key_lines", {}))))
     return cases
 
 
-def run_case(case: Case, library: ParameterLibrary) -> CaseResult:
-    """Evaluate one case and compare every expected output."""
+def run_case(case: Case, library: ParameterLibrary, *, explain: bool = True) -> CaseResult:
+    """Evaluate one case and compare every expected output (``explain``: say why in a failure)."""
     from .engine import evaluate
 
     result = CaseResult(case)
@@ -172,9 +208,15 @@ def run_case(case: Case, library: ParameterLibrary) -> CaseResult:
     try:
         pset = library.locality(case.locality)
         evaluated = evaluate(outputs, [case.situation], case.as_of, parameters=pset, names=[case.name],
-                             trace=True)
+                             trace=explain, overrides=case.overrides)
     except RulesError as exc:
-        result.failures.append(f"{case.file}:{case.line}: case {case.name!r}: error: {exc}")
+        if case.expect_error is None or exc.message != case.expect_error:
+            result.failures.append(f"{case.file}:{case.line_of(exc)}: case {case.name!r}: error: {exc}" + (
+                f" (expected error: {case.expect_error})" if case.expect_error else ""))
+        return result
+    if case.expect_error is not None:
+        result.failures.append(f"{case.file}:{case.line}: case {case.name!r}: expected error "
+                               f"{case.expect_error!r}, got none")
         return result
     variables = _model_vars()
     explanations = None
@@ -182,6 +224,9 @@ def run_case(case: Case, library: ParameterLibrary) -> CaseResult:
         got = decode(variables[out], evaluated[out][0])
         want = case.expect[out]
         if got != want:
+            if not explain:
+                result.failures.append(f"{case.file}:{case.line}: case {case.name!r}: output {out}")
+                continue
             if explanations is None:
                 explanations = {node.name: node for node in evaluated.explain(0)}
             node = explanations.get(out)
@@ -193,6 +238,8 @@ def run_case(case: Case, library: ParameterLibrary) -> CaseResult:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, str):
+        return str(value)  # texts (a reason in plain words) as written in the case
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
@@ -200,9 +247,19 @@ def _fmt(value: Any) -> str:
     return show(value, "en")
 
 
+def case_library(paths: list[Path | str], parameters_dir: Path | str | None = None) -> ParameterLibrary:
+    """The parameters the cases run on: the parameter directory plus the case-only localities (``localities/``
+    beside the case files)."""
+    library = load_library(parameters_dir)
+    for folder in sorted({Path(p).resolve().parent / "localities" for p in paths}):
+        for path in sorted(folder.glob("*.yaml")):
+            library, _ = library.with_variant(path)
+    return library
+
+
 def run_case_files(paths: list[Path | str], parameters_dir: Path | str | None = None) -> list[CaseResult]:
     """Load every file first (a bad file stops everything), then run every case."""
-    library = load_library(parameters_dir)
+    library = case_library(paths, parameters_dir)
     all_cases = [case for path in paths for case in load_case_file(path)]
     return [run_case(case, library) for case in all_cases]
 

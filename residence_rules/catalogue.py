@@ -28,7 +28,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "area_level": ("county", "prefecture", "province"),
     "evidence_kind": ("registration", "school_roll", "social_insurance"),
     "basis": ("none", "scheme", "employment", "residence", "study"),
-    "timing": ("early", "in_window", "late"),
+    "timing": ("early", "in_window", "late", "not_endorsed"),
+    "permit_status": ("active", "suspended", "restored"),
+    "issue_status": ("pending", "on_time", "late", "overdue"),
 }
 
 
@@ -168,6 +170,42 @@ class ZonesType(ParamType):
 
 
 @dataclass(frozen=True)
+class LocalArea:
+    """An area the locality codes itself (a functional zone without a GB/T 2260 code)."""
+
+    code: str
+    name: str
+
+
+class LocalCodesType(ParamType):
+    name = "a list of areas, each {code: 6 digits as quoted text, name: text}, none of them a GB/T 2260 code"
+
+    def check(self, value: Any, *, file: str, line: int | None, key: str) -> tuple[LocalArea, ...]:
+        from .divisions import load_divisions
+
+        if not isinstance(value, list):
+            raise self.fail(value, file=file, line=line, key=key)
+        out: list[LocalArea] = []
+        for i, item in enumerate(value):
+            item_line = value.line_of(i) if hasattr(value, "line_of") else line
+            if not isinstance(item, dict) or set(item) != {"code", "name"}:
+                raise self.fail(item, file=file, line=item_line, key=f"{key}[{i}]")
+            code, name = item["code"], item["name"]
+            if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()
+                    and isinstance(name, str) and name.strip()):
+                raise self.fail(item, file=file, line=item_line, key=f"{key}[{i}]",
+                                why="a code of 6 digits written as text and a name")
+            official = load_divisions().name(code)
+            if official is not None:
+                raise self.fail(code, file=file, line=item_line, key=f"{key}[{i}]",
+                                why=f"already the GB/T 2260 code of {official}")
+            if code in {a.code for a in out}:
+                raise self.fail(code, file=file, line=item_line, key=f"{key}[{i}]", why="declared twice")
+            out.append(LocalArea(code, name.strip()))
+        return tuple(out)
+
+
+@dataclass(frozen=True)
 class ParamSpec:
     key: str
     type: ParamType
@@ -206,6 +244,8 @@ _SPECS = [
               "申领前连续居住并申报居住登记的最少天数", "days of continuous registered residence before applying"),
     ParamSpec("permit.continuity.area_level", EnumType("area_level"), "area level",
               "连续居住计算的区域层级", "level of area within which continuity counts"),
+    ParamSpec("areas.local_codes", LocalCodesType(), "areas",
+              "本地自定代码的功能区(无国标区划代码)", "functional zones the locality codes itself (no GB/T 2260 code)"),
     ParamSpec("permit.continuity.zones", ZonesType(), "zones",
               "视为同一区域的功能区", "named zones that count as one area"),
     ParamSpec("permit.continuity.evidence_kinds", ListType(EnumType("evidence_kind")), "kinds",

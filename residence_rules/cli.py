@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--situations", type=Path, required=True, help="YAML ('situations:' list) or .npz columns")
     p.add_argument("--as-of", type=_date, default=None, dest="as_of", help="default: today")
     p.add_argument("--output", default="eligible")
+    p.add_argument("--override", action="append", default=[], help="a computed value the situations give on "
+                   "purpose, e.g. continuous_days in a population file (repeatable)")
     p.add_argument("--examples", type=int, default=5)
     p.add_argument("--parameters", type=Path)
 
@@ -207,8 +209,8 @@ def _cmd_compare(args: argparse.Namespace, out: TextIO) -> int:
     base = library.locality(base_id)
     variant = variant_lib.locality(variant_id)
     names, situations, _ = load_situations(args.situations)
-    before = evaluate([args.output], situations, day, parameters=base, names=names)
-    after = evaluate([args.output], situations, day, parameters=variant, names=names)
+    before = evaluate([args.output], situations, day, parameters=base, names=names, overrides=args.override)
+    after = evaluate([args.output], situations, day, parameters=variant, names=names, overrides=args.override)
     a, b = before[args.output], after[args.output]
     n = before.size
     print(f"compare {args.output} as of {day.isoformat()}: {base_id} (rules {base.version}) vs variant "

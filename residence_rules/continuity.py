@@ -37,7 +37,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import ENUMS, Zone
+from .catalogue import ENUMS, LocalArea, Zone
+from .divisions import AreaRules, DivisionTable, area_rules
 from .model import ObjectColumn
 
 ONE_DAY = dt.timedelta(days=1)
@@ -62,6 +63,8 @@ class Break(NamedTuple):
     end: dt.date | None  # last day of the gap; None for a move or an end
     from_area: str
     to_area: str
+    from_label: str = ""  # the areas in words, e.g. 椒江区 (331002)
+    to_label: str = ""
 
     @property
     def days(self) -> int:
@@ -74,8 +77,8 @@ class Break(NamedTuple):
             return f"no registration from {self.start} to {self.end} ({self.days} days) broke it"
         if self.kind == "move":
             if lang == "zh":
-                return f"{self.start}从{self.from_area}迁至{self.to_area}(不同区域),连续中断"
-            return f"a move from {self.from_area} to {self.to_area} on {self.start} (another area) broke it"
+                return f"{self.start}从{self.from_label}迁至{self.to_label}(不同区域),连续中断"
+            return f"a move from {self.from_label} to {self.to_label} on {self.start} (another area) broke it"
         if lang == "zh":
             return f"登记于{self.start - ONE_DAY}结束,此后无有效登记"
         return f"the last registration ended on {self.start - ONE_DAY}; none is in force"
@@ -90,15 +93,16 @@ class ContinuityResult(NamedTuple):
     area: str | None  # the area code where the current run is
     breaks: tuple[Break, ...]
     notes: tuple[tuple[str, str], ...]  # (zh, en) remarks: moves within one area, records not counted
+    area_label: str | None = None  # that area in words
 
     def describe(self, lang: str) -> str:
         zh = lang == "zh"
         if self.run_start is None:
             head = f"截至{self.as_of}无有效居住登记" if zh else f"no registration in force on {self.as_of}"
         elif zh:
-            head = f"自{self.run_start}起在{self.area}连续居住登记{self.days}天(截至{self.as_of})"
+            head = f"自{self.run_start}起在{self.area_label}连续居住登记{self.days}天(截至{self.as_of})"
         else:
-            head = f"{self.days} days of continuous registration in {self.area} since {self.run_start} " \
+            head = f"{self.days} days of continuous registration in {self.area_label} since {self.run_start} " \
                    f"(as of {self.as_of})"
         parts = [head]
         parts += [b.describe(lang) for b in self.breaks]
@@ -113,24 +117,18 @@ def _sort_key(iv: Interval) -> tuple[dt.date, dt.date]:
     return (iv.start, iv.end or dt.date.max)
 
 
-@lru_cache(maxsize=64)
-def _zone_index(zones: tuple[Zone, ...]) -> dict[str, str]:
-    return {area: zone.name for zone in zones for area in zone.areas}
+def rules_for(area_level: str, zones: Sequence[Zone], local_codes: Sequence[LocalArea],
+              divisions: DivisionTable | None) -> AreaRules:
+    """How areas are read: the level, the zones, the locality's own codes, the division table (cached: parameter
+    values are tuples of frozen values, one object per value in force)."""
+    return _rules_for(area_level, tuple(zones), tuple(local_codes), divisions)
 
 
-def area_key(code: str, level: str, zone_of: Mapping[str, str]) -> str:
-    """The area a code belongs to for continuity: the zone, or the code cut to the level."""
-    if level == "county":
-        zone = zone_of.get(code)
-        return f"zone:{zone}" if zone is not None else code
-    if level == "prefecture":
-        return code[:4]
-    return code[:2]
-
-
-def _area_label(key: str) -> str:
-    """An area key in words: the zone's name, or the (cut) code."""
-    return key[5:] if key.startswith("zone:") else key
+@lru_cache(maxsize=256)
+def _rules_for(area_level: str, zones: tuple[Zone, ...], local_codes: tuple[LocalArea, ...],
+               divisions: DivisionTable | None) -> AreaRules:
+    return area_rules(area_level, tuple((z.name, tuple(z.areas)) for z in zones),
+                      tuple((c.code, c.name) for c in local_codes), divisions)
 
 
 # The remarks that do not break continuity, worded once for both ways of computing it.
@@ -148,6 +146,11 @@ def _note_same_area(day: dt.date, from_area: str, to_area: str, label: str) -> t
             f"the move from {from_area} to {to_area} on {day} stays within {label}")
 
 
+def _note_successor(day: dt.date, from_area: str, to_area: str) -> tuple[str, str]:
+    return (f"{day}起登记于{to_area},即{from_area}区划变更后的代码,连续不中断",
+            f"from {day} the record is in {to_area}, the area of {from_area} under its new code: continuity holds")
+
+
 def compute_continuity(
     intervals: Iterable[Interval],
     as_of: dt.date,
@@ -155,9 +158,12 @@ def compute_continuity(
     area_level: str = "county",
     zones: Sequence[Zone] = (),
     evidence_kinds: Sequence[str] = ("registration",),
+    local_codes: Sequence[LocalArea] = (),
+    divisions: DivisionTable | None = None,
 ) -> ContinuityResult:
     """Continuous registered days as of ``as_of`` and what broke continuity before (one person)."""
-    zone_of = _zone_index(tuple(zones))
+    areas = rules_for(area_level, zones, local_codes, divisions)
+    label = areas.label
     notes: list[tuple[str, str]] = []
     usable: list[Interval] = []
     for iv in intervals:
@@ -173,28 +179,34 @@ def compute_continuity(
     if not usable:
         return ContinuityResult(as_of, 0, None, None, (), tuple(notes))
     first = usable[0]
-    key = area_key(first.area, area_level, zone_of)
+    key = areas.key(first.area)
     run_start, run_end, run_area = first.start, first.end, first.area
     for iv in usable[1:]:
-        iv_key = area_key(iv.area, area_level, zone_of)
+        iv_key = areas.key(iv.area)
         contiguous = run_end is None or iv.start <= run_end + ONE_DAY
-        if contiguous and iv_key == key:
-            if iv.area != run_area:
-                notes.append(_note_same_area(iv.start, run_area, iv.area, _area_label(iv_key)))
+        same = iv_key == key
+        successor = not same and areas.continues(run_area, iv.area, iv.start)
+        if contiguous and (same or successor):
+            if successor:
+                notes.append(_note_successor(iv.start, label(run_area), label(iv.area)))
+            elif iv.area != run_area:
+                notes.append(_note_same_area(iv.start, label(run_area), label(iv.area), areas.key_label(iv_key)))
             if run_end is not None:
                 run_end = None if iv.end is None else max(run_end, iv.end)
-            run_area = iv.area
+            key, run_area = iv_key, iv.area
             continue
         if contiguous:
-            breaks.append(Break("move", iv.start, None, run_area, iv.area))
+            breaks.append(Break("move", iv.start, None, run_area, iv.area, label(run_area), label(iv.area)))
         else:
             assert run_end is not None
-            breaks.append(Break("gap", run_end + ONE_DAY, iv.start - ONE_DAY, run_area, iv.area))
+            breaks.append(Break("gap", run_end + ONE_DAY, iv.start - ONE_DAY, run_area, iv.area, label(run_area),
+                                label(iv.area)))
         key, run_start, run_end, run_area = iv_key, iv.start, iv.end, iv.area
     if run_end is not None and run_end < as_of:
-        breaks.append(Break("ended", run_end + ONE_DAY, None, run_area, ""))
+        breaks.append(Break("ended", run_end + ONE_DAY, None, run_area, "", label(run_area), ""))
         return ContinuityResult(as_of, 0, None, None, tuple(breaks), tuple(notes))
-    return ContinuityResult(as_of, (as_of - run_start).days, run_start, run_area, tuple(breaks), tuple(notes))
+    return ContinuityResult(as_of, (as_of - run_start).days, run_start, run_area, tuple(breaks), tuple(notes),
+                            label(run_area))
 
 
 # ==== column-wise, for a batch ============================================================================
@@ -208,7 +220,7 @@ _EVIDENCE_INDEX = {kind: i for i, kind in enumerate(_EVIDENCE)}
 _KINDS = frozenset(_EVIDENCE)
 _GAP, _MOVE, _ENDED = 0, 1, 2
 _BREAK_KINDS = ("gap", "move", "ended")
-_NOT_COUNTED, _AFTER, _SAME_AREA = 0, 1, 2
+_NOT_COUNTED, _AFTER, _SAME_AREA, _SUCCESSOR = 0, 1, 2, 3
 _INTERVAL_KEYS = frozenset({"from", "to", "area", "kind"})
 _NONE_TYPE = type(None)
 _day = dt.date.fromordinal
@@ -325,23 +337,25 @@ class ContinuityTable(ObjectColumn):
     """Continuity for a batch: the column ``days``, and each person's ``ContinuityResult`` on demand
     (``table[i]``), built from flat rows of breaks and notes."""
 
-    __slots__ = ("areas", "as_of", "breaks", "days", "labels", "notes", "run_area", "run_start")
+    __slots__ = ("area_rules", "areas", "as_of", "breaks", "days", "labels", "notes", "run_area", "run_start")
 
     def __init__(self, as_of: dt.date, days: npt.NDArray[np.int32], run_start: Ints, run_area: Ints,
-                 breaks: _Rows, notes: _Rows, areas: tuple[str, ...], labels: tuple[str, ...]) -> None:
+                 breaks: _Rows, notes: _Rows, areas: tuple[str, ...], labels: tuple[str, ...],
+                 area_rules: AreaRules) -> None:
         self.as_of, self.days, self.run_start, self.run_area = as_of, days, run_start, run_area
         self.breaks, self.notes, self.areas, self.labels = breaks, notes, areas, labels
+        self.area_rules = area_rules
 
     def __len__(self) -> int:
         return len(self.days)
 
     def __getitem__(self, i: int) -> ContinuityResult:
-        areas = self.areas
+        areas, label = self.areas, self.area_rules.label
         b = self.breaks
         rows = slice(int(b.offsets[i]), int(b.offsets[i + 1]))
         breaks = tuple(
             Break(_BREAK_KINDS[kind], _day(day), None if end == _NONE else _day(end), areas[a],
-                  "" if to == _NONE else areas[to])
+                  "" if to == _NONE else areas[to], label(areas[a]), "" if to == _NONE else label(areas[to]))
             for kind, day, end, a, to in zip(b.kind[rows].tolist(), b.day[rows].tolist(), b.end[rows].tolist(),
                                              b.a[rows].tolist(), b.b[rows].tolist(), strict=True))
         n = self.notes
@@ -349,13 +363,15 @@ class ContinuityTable(ObjectColumn):
         notes = tuple(
             _note_not_counted(_EVIDENCE[a], _day(day)) if kind == _NOT_COUNTED
             else _note_after(_day(day)) if kind == _AFTER
-            else _note_same_area(_day(day), areas[a], areas[to], self.labels[label])
-            for kind, day, a, to, label in zip(n.kind[rows].tolist(), n.day[rows].tolist(), n.a[rows].tolist(),
+            else _note_successor(_day(day), label(areas[a]), label(areas[to])) if kind == _SUCCESSOR
+            else _note_same_area(_day(day), label(areas[a]), label(areas[to]), self.labels[key])
+            for kind, day, a, to, key in zip(n.kind[rows].tolist(), n.day[rows].tolist(), n.a[rows].tolist(),
                                                n.b[rows].tolist(), n.label[rows].tolist(), strict=True))
         start = int(self.run_start[i])
         if start == _NONE:
             return ContinuityResult(self.as_of, 0, None, None, breaks, notes)
-        return ContinuityResult(self.as_of, int(self.days[i]), _day(start), areas[self.run_area[i]], breaks, notes)
+        area = areas[self.run_area[i]]
+        return ContinuityResult(self.as_of, int(self.days[i]), _day(start), area, breaks, notes, label(area))
 
 
 def _previous(values: Ints, first: Any = 0) -> Ints:
@@ -399,13 +415,15 @@ def continuity_table(
     area_level: str = "county",
     zones: Sequence[Zone] = (),
     evidence_kinds: Sequence[str] = ("registration",),
+    local_codes: Sequence[LocalArea] = (),
+    divisions: DivisionTable | None = None,
 ) -> ContinuityTable:
     """``compute_continuity`` for every person of a batch at once, step by step as in the module's
     docstring, each step one operation over the flat rows of all persons' intervals."""
     n, day = len(intervals), as_of.toordinal()
     person, start, end = intervals.person, intervals.start, intervals.end
-    zone_of = _zone_index(tuple(zones))
-    keys = [area_key(code, area_level, zone_of) for code in intervals.areas]  # per area code: its area
+    areas = rules_for(area_level, zones, local_codes, divisions)
+    keys = [areas.key(code) for code in intervals.areas]  # per area code: its area
     key_index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
     key_of_area = np.array([key_index[key] for key in keys], dtype=np.int64)
 
@@ -426,13 +444,16 @@ def continuity_table(
     # 3. each record against the one before it (of the same person)
     first = _previous(p, -1) != p  # the person's first usable record
     area_changed = ~first & (_previous(k) != k)  # to another area (zones count as one area)
+    # ... unless the other area is the same one under a successor code (a county renamed, upgraded or split)
+    successor = _successor_rows(np.flatnonzero(area_changed), _previous(a), a, s, intervals.areas, areas)
+    area_changed[successor] = False
     # the run's last day so far: the latest last day since the person's records entered this area (a gap
     # inside one area restarts the run, but every earlier last day is before it, so the maximum is the same)
     run_end = _running_max(e, np.cumsum(first | area_changed))
     before_end = _previous(run_end)  # the run's last day before this record
     in_time = s <= before_end + 1  # starts at most one day after it
     breaks = ~first & (area_changed | ~in_time)
-    moved_within = ~first & ~breaks & (_previous(a) != a)  # a move inside one area: a note, no break
+    moved_within = ~first & ~breaks & (_previous(a) != a)  # a move inside one area or to a successor code: a note
 
     # 4. each person's current run: from the last record that started a run to the person's last record
     last = np.flatnonzero(_next(first, True))  # each person's last row: the next row is another person's
@@ -460,10 +481,30 @@ def continuity_table(
     dropped = {"person": person[left_out], "kind": np.where(counted_kind[left_out], _AFTER, _NOT_COUNTED),
                "day": start[left_out], "a": intervals.kind[left_out]}  # a: the kind of record
     within = np.flatnonzero(moved_within)
-    same_area = {"person": p[within], "kind": _SAME_AREA, "day": s[within], "a": a[within - 1], "b": a[within],
-                 "label": k[within]}
+    renamed = np.zeros(len(rows), dtype=bool)
+    renamed[successor] = True
+    same_area = {"person": p[within], "kind": np.where(renamed[within], _SUCCESSOR, _SAME_AREA), "day": s[within],
+                 "a": a[within - 1], "b": a[within], "label": k[within]}
     return ContinuityTable(as_of, days, run_start, run_area, _group_by_person(n, between, at_end),
-                           _group_by_person(n, dropped, same_area), intervals.areas, tuple(map(_area_label, key_index)))
+                           _group_by_person(n, dropped, same_area), intervals.areas,
+                           tuple(map(areas.key_label, key_index)), areas)
+
+
+def _successor_rows(rows: Ints, before: Ints, after: Ints, start: Ints, codes: Sequence[str],
+                    areas: AreaRules) -> Ints:
+    """Of ``rows`` (records in another area than the one before), those whose area is the earlier one's under a
+    successor code, from the year of the change: each pair of codes is looked up once."""
+    if not len(rows):
+        return rows
+    pairs = before[rows] * len(codes) + after[rows]
+    unique, inverse = np.unique(pairs, return_inverse=True)
+    first_year = np.array([
+        areas.continues_from(codes[int(pair) // len(codes)], codes[int(pair) % len(codes)]) or 10_000
+        for pair in unique.tolist()])[inverse]
+    if not bool((first_year < 10_000).any()):
+        return rows[:0]
+    years = np.array([_day(day).year for day in start[rows].tolist()])
+    return rows[years >= first_year]
 
 
 def continuity_of(
@@ -473,13 +514,17 @@ def continuity_of(
     area_level: str = "county",
     zones: Sequence[Zone] = (),
     evidence_kinds: Sequence[str] = ("registration",),
+    local_codes: Sequence[LocalArea] = (),
+    divisions: DivisionTable | None = None,
 ) -> ContinuityTable | ContinuityResult:
     """Continuity for a batch (an ``IntervalTable``: column-wise, ``continuity_table``) or for one person (a
     sequence of ``Interval``: the rule as written, ``compute_continuity``, which takes a microsecond or two
     where a dozen numpy calls on one row would take some 75). The tests hold the two to the same results."""
+    rule = {"area_level": area_level, "zones": zones, "evidence_kinds": evidence_kinds, "local_codes": local_codes,
+            "divisions": divisions}
     if isinstance(intervals, IntervalTable):
-        return continuity_table(intervals, as_of, area_level=area_level, zones=zones, evidence_kinds=evidence_kinds)
-    return compute_continuity(intervals, as_of, area_level=area_level, zones=zones, evidence_kinds=evidence_kinds)
+        return continuity_table(intervals, as_of, **rule)  # type: ignore[arg-type]
+    return compute_continuity(intervals, as_of, **rule)  # type: ignore[arg-type]
 
 
 def parse_interval(raw: Any) -> Interval:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,18 @@ import numpy as np
 
 from .catalogue import ENUMS
 from .continuity import IntervalTable, parse_interval
-from .errors import InputTypeError, MissingInputError, SituationError, UnknownInputError, UnknownOutputError
+from .divisions import DivisionTable, load_divisions
+from .errors import (
+    ContradictoryDatesError,
+    InputTypeError,
+    MissingInputError,
+    NoValueInForceError,
+    OutputGivenError,
+    SituationError,
+    UnknownAreaError,
+    UnknownInputError,
+    UnknownOutputError,
+)
 from .model import (
     BOOL,
     DATE,
@@ -29,6 +40,7 @@ from .model import (
     ENUM,
     INT,
     INTERVALS,
+    NOT_GIVEN,
     OBJECT,
     SET,
     Col,
@@ -36,6 +48,7 @@ from .model import (
     ObjectColumn,
     Text,
     Variable,
+    Words,
     decode,
     show,
 )
@@ -79,6 +92,8 @@ def _convert_one(var: Variable, value: Any) -> Any:
             raise TypeError("expected one of " + ", ".join(ENUMS[var.enum]))
         return ENUMS[var.enum].index(value)
     if kind == DATE:
+        if (value is NOT_GIVEN or value is None) and var.default is NOT_GIVEN:
+            return None
         if isinstance(value, dt.datetime):
             raise TypeError("expected a date YYYY-MM-DD, not a date and time")
         if isinstance(value, dt.date):
@@ -264,6 +279,8 @@ _PLAIN = (bool, int, str, float, type(None))
 def _jsonable(value: Any) -> Any:
     if value.__class__ in _PLAIN:
         return value
+    if isinstance(value, Words):
+        return {"zh": str(value), "en": value.en}
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
@@ -438,11 +455,22 @@ def _bound_steps(model: Model, order: tuple[str, ...], pset: ParameterSet, day: 
     steps: list[_Step] | None = pset.bound.get(key)
     if steps is None:
         steps = []
+        missing: dict[str, NoValueInForceError] = {}
         for name in order:
             var = model.variables[name]
             assert var.formula is not None
-            uses = [UsedParam(alias, pset.get(pkey, day)) for alias, pkey in var.params.items()]
+            uses = []
+            for alias, pkey in var.params.items():
+                try:
+                    uses.append(UsedParam(alias, pset.get(pkey, day)))
+                except NoValueInForceError as exc:
+                    missing.setdefault(pkey, exc)
             steps.append((name, var, var.formula, {u.alias: u.value.value for u in uses}, uses))
+        if missing:  # say every parameter the answer lacks, not only the first
+            if len(missing) == 1:
+                raise next(iter(missing.values()))
+            raise NoValueInForceError(f"no value in force on {day.isoformat()} for locality {pset.locality!r}: "
+                                      + ", ".join(missing))
         if len(pset.bound) > 1024:
             pset.bound.clear()
         pset.bound[key] = steps
@@ -485,7 +513,8 @@ def _fields(template: str) -> tuple[str, ...]:
 BLOCK_ROWS = 1 << 19
 
 
-def _run_steps(steps: list[_Step], columns: dict[str, Any], size: int, as_of_arg: Any, scalar: bool) -> None:
+def _run_steps(steps: list[_Step], columns: dict[str, Any], size: int, as_of_arg: Any, scalar: bool,
+               divisions: Any = None) -> None:
     """Run the formulas in order, adding each result to ``columns`` (``size`` rows, or one plain value)."""
     for name, var, formula, param_kwargs, _ in steps:
         kwargs: dict[str, Any] = {dep: columns[dep] for dep in var.deps}
@@ -493,6 +522,8 @@ def _run_steps(steps: list[_Step], columns: dict[str, Any], size: int, as_of_arg
             kwargs.update(param_kwargs)
         if var.uses_as_of:
             kwargs["as_of"] = as_of_arg
+        if var.uses_divisions:
+            kwargs["divisions"] = divisions
         result = formula(**kwargs)
         if scalar:
             columns[name] = _coerce_scalar(var.kind, result)
@@ -517,7 +548,7 @@ def _row_by_row(model: Model, inputs: tuple[str, ...], order: tuple[str, ...]) -
 
 
 def _run_in_blocks(steps: list[_Step], columns: dict[str, Any], out_names: tuple[str, ...], size: int,
-                   as_of_arg: Any) -> dict[str, Any]:
+                   as_of_arg: Any, divisions: Any = None) -> dict[str, Any]:
     """The outputs of the formulas run over blocks of ``BLOCK_ROWS`` rows, written into whole columns."""
     kinds = {name: var.kind for name, var, _, _, _ in steps}
     outputs = {name: columns[name] if name in columns else np.empty(size, dtype=DTYPES[kinds[name]])
@@ -526,10 +557,63 @@ def _run_in_blocks(steps: list[_Step], columns: dict[str, Any], out_names: tuple
     for lo in range(0, size, BLOCK_ROWS):
         hi = min(lo + BLOCK_ROWS, size)
         block = {name: col[lo:hi] for name, col in columns.items()}
-        _run_steps(steps, block, hi - lo, as_of_arg, False)
+        _run_steps(steps, block, hi - lo, as_of_arg, False, divisions)
         for name in computed:
             outputs[name][lo:hi] = block[name]
     return outputs
+
+
+def _check_key(model: Model, key: str, overrides: Collection[str], where: str) -> None:
+    """A key a situation gives must be an input, or a computed value marked as a deliberate override."""
+    var = model.variables.get(key)
+    if var is None:
+        raise UnknownInputError("unknown input", key=where)
+    if not var.is_input and key not in overrides:
+        raise OutputGivenError(f"is computed by the rules, not an input; give it only as a deliberate override "
+                               f"(overrides=[{key!r}])", key=where)
+
+
+def _check_situations(model: Model, columns: dict[str, Any], scalar: bool, day: dt.date, as_of_arg: Any,
+                      pset: ParameterSet, divisions: Any, names: Sequence[str] | None) -> None:
+    """Refuse situations whose dates contradict each other or the as-of date, or whose inputs the locality does
+    not accept (area codes), before anything is evaluated."""
+    for name in model.not_after_as_of:
+        col = columns.get(name)
+        if col is None:
+            continue
+        kind = model.variables[name].kind
+        if scalar:
+            if col is not None and (col.date() if kind == DATETIME else col) > day:
+                raise ContradictoryDatesError(f"{show(col, 'en')} is after the as-of date {day}",
+                                              key=f"{_who(0, names)}: {name}")
+            continue
+        after = np.flatnonzero((col.astype("datetime64[D]") if kind == DATETIME else col) > as_of_arg)
+        if len(after):
+            i = int(after[0])
+            raise ContradictoryDatesError(f"{show(decode(model.variables[name], col[i]), 'en')} is after the as-of "
+                                          f"date {day}", key=f"{_who(i, names)}: {name}")
+    for rule in model.date_orders:
+        first, then = columns.get(rule.earlier), columns.get(rule.later)
+        if first is None or then is None:
+            continue
+        if scalar:
+            wrong = then < first
+            i = 0
+        else:
+            found = np.flatnonzero(then < first)
+            wrong, i = bool(len(found)), int(found[0]) if len(found) else 0
+        if wrong:
+            var_a, var_b = model.variables[rule.earlier], model.variables[rule.later]
+            a = first if scalar else decode(var_a, first[i])
+            b = then if scalar else decode(var_b, then[i])
+            raise ContradictoryDatesError(f"{show(b, 'en')} is before {rule.earlier} {show(a, 'en')}: "
+                                          f"{rule.why[1]}", key=f"{_who(i, names)}: {rule.later}")
+    for name, check in model.input_checks.items():
+        col = columns.get(name)
+        if col is not None:
+            problem = check(col, pset, day, divisions)
+            if problem is not None:
+                raise UnknownAreaError(problem[1], key=_who(problem[0], names))
 
 
 def evaluate(
@@ -542,16 +626,24 @@ def evaluate(
     parameters: ParameterSet | None = None,
     names: Sequence[str] | None = None,
     model: Model | None = None,
+    overrides: Collection[str] = (),
+    divisions: DivisionTable | None = None,
 ) -> Result:
     """Evaluate ``outputs`` as of ``as_of`` for ``situations`` under ``locality``'s parameters.
 
     ``situations`` is a list of mappings (input name → value) or columns (input name → array). ``names``
     name the situations in error messages. ``parameters`` (a ParameterSet) replaces ``locality``.
+    ``overrides`` names computed values the situations give on purpose (a population simulation that gives
+    ``continuous_days``, a test); any other computed value given as an input is refused. ``divisions`` replaces
+    the shipped GB/T 2260 table.
     """
     if model is None:
         from .formulas import MODEL
 
         model = MODEL
+    for name in overrides:
+        if name not in model.variables or model.variables[name].is_input:
+            raise UnknownInputError("only a computed value can be overridden", key=f"overrides: {name}")
     day = _as_date(as_of)
     out_names = (outputs,) if isinstance(outputs, str) else tuple(outputs)
     for name in out_names:
@@ -564,8 +656,7 @@ def evaluate(
     if isinstance(situations, Mapping):
         provided = frozenset(situations)
         for key in provided:
-            if key not in model.variables:
-                raise UnknownInputError("unknown input", key=key)
+            _check_key(model, key, overrides, key)
         sizes = {len(situations[k]) for k in provided}
         if len(sizes) > 1:
             raise InputTypeError(f"columns have different lengths {sorted(sizes)}")
@@ -587,10 +678,11 @@ def evaluate(
             if not isinstance(sit, Mapping):
                 raise InputTypeError(f"a situation must be a mapping, got {type(sit).__name__}",
                                      key=_who(i, names))
-            for key in sit:
-                if key not in model.variables:
-                    raise UnknownInputError("unknown input", key=f"{_who(i, names)}: {key}")
-            keys.update(sit)
+            if not keys.issuperset(sit):
+                for key in sit:
+                    if key not in keys:
+                        _check_key(model, key, overrides, f"{_who(i, names)}: {key}")
+                keys.update(sit)
         provided = frozenset(keys)
         inputs, order = model.plan(out_names, provided)
         scalar = size == 1
@@ -626,10 +718,13 @@ def evaluate(
 
     as_of_arg: Any = day if scalar else np.datetime64(day, "D")
     steps = _bound_steps(model, order, pset, day)
+    if any(var.uses_divisions for _, var, _, _, _ in steps) and divisions is None:
+        divisions = load_divisions()
+    _check_situations(model, columns, scalar, day, as_of_arg, pset, divisions, names)
     if not trace and not scalar and size > BLOCK_ROWS and _row_by_row(model, inputs, order):
-        columns = _run_in_blocks(steps, columns, out_names, size, as_of_arg)
+        columns = _run_in_blocks(steps, columns, out_names, size, as_of_arg, divisions)
     else:
-        _run_steps(steps, columns, size, as_of_arg, scalar)
+        _run_steps(steps, columns, size, as_of_arg, scalar, divisions)
     used: dict[str, list[UsedParam]] = {name: uses for name, _, _, _, uses in steps}
 
     if not trace:
@@ -659,14 +754,16 @@ def _pick(text: Text, lang: str) -> str:
     return f"{text[0]} / {text[1]}"
 
 
-def _render_node(node: Explanation, lines: list[str], indent: str, lang: str) -> None:
+def _render_node(node: Explanation, lines: list[str], indent: str, lang: str, parent: str = "") -> None:
     value = show(node.value, "en" if lang != "zh" else "zh")
     label = _pick(node.label, lang)
+    # a value its parent's because has just stated in full (a continuity worked out) is not stated again
+    shown = "" if len(value) > 40 and value in parent else f" = {value}"
     if node.repeated:
-        lines.append(f"{indent}- {node.name} = {value}  (see above)")
+        lines.append(f"{indent}- {node.name}{shown}  (see above)")
         return
     tag = "  [given]" if node.given else "  [default]" if node.defaulted else ""
-    lines.append(f"{indent}- {node.name} = {value}  ({label}){tag}")
+    lines.append(f"{indent}- {node.name}{shown}  ({label}){tag}")
     inner = indent + "    "
     if node.because is not None:
         lines.append(f"{inner}because: {_pick(node.because, lang)}")
@@ -674,5 +771,6 @@ def _render_node(node: Explanation, lines: list[str], indent: str, lang: str) ->
         lines.append(f"{inner}parameter {p.key} = {show(p.value, 'en' if lang != 'zh' else 'zh')} "
                      f"[{p.locality}, in force {p.period()}]")
         lines.append(f"{inner}    source: {p.source.short()}")
+    because = _pick(node.because, lang) if node.because is not None else ""
     for child in node.children:
-        _render_node(child, lines, inner, lang)
+        _render_node(child, lines, inner, lang, because)

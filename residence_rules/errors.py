@@ -92,3 +92,15 @@ class UnknownOutputError(RulesError):
 # --- case files ------------------------------------------------------------------------------------
 class CaseFileError(RulesError):
     """A case file is malformed."""
+
+
+class OutputGivenError(SituationError):
+    """A situation gives a value the rules compute (an output), without marking it as a deliberate override."""
+
+
+class ContradictoryDatesError(SituationError):
+    """Dates of one situation contradict each other or the as-of date."""
+
+
+class UnknownAreaError(SituationError):
+    """A registration interval names an area code that is neither GB/T 2260 nor declared by the locality."""

@@ -8,12 +8,15 @@ sentence: ``continuity_met = continuous_days >= min_days``.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from .catalogue import ENUMS, Zone
-from .continuity import continuity_of
+from .catalogue import ENUMS, LocalArea, Zone
+from .continuity import Interval, IntervalTable, continuity_of, rules_for
+from .divisions import DivisionTable
 from .model import (
     BOOL,
     DATE,
@@ -25,17 +28,22 @@ from .model import (
     SET,
     Column,
     Model,
+    Text,
+    Words,
     add_days,
     add_minutes,
     add_months,
     bits_of,
     code,
     end_of_day_after,
+    given,
     is_in,
+    lazy,
     maximum,
     member_table,
     minimum,
     not_,
+    or_as_of,
     to_date,
     where,
 )
@@ -48,11 +56,12 @@ m = MODEL
 m.input("place_class", ENUM, ("场所类别", "place class"), enum="place_class")
 m.input("event", ENUM, ("来人或走人", "arrival or departure"), enum="event")
 m.input("event_time", DATETIME, ("来人/走人时间", "time of arrival or departure"))
-m.input("declared_time", DATETIME, ("申报时间", "time declared"))
+m.input("declared_time", DATETIME, ("申报时间", "time declared"), done=True)
 # employers (rule 13)
 m.input("employment_event", ENUM, ("用工变动", "employment event"), enum="employment_event")
-m.input("employment_event_date", DATE, ("招用/辞退日期", "date of hire or separation"))
-m.input("employment_reported_date", DATE, ("用人单位录入日期", "date the employer entered it"))
+m.input("employment_event_date", DATE, ("招用/辞退日期", "date of hire or separation"), done=True)
+m.input("employment_reported_date", DATE, ("用人单位录入日期(未录入则不填)", "date the employer entered it (none yet: "
+                                                                    "leave out)"), optional=True, done=True)
 # permit conditions (rule 7)
 m.input("registration_intervals", INTERVALS, ("居住登记记录", "registration intervals"))
 m.input("social_insurance_months", INT, ("参加社会保险月数", "months of social insurance"), default=0, minimum=0)
@@ -70,6 +79,8 @@ m.input("school_level", ENUM, ("就读学校类别", "school"), enum="school_lev
 m.input("full_time_study", BOOL, ("全日制就读", "full-time study"), default=False)
 m.input("scheme", ENUM, ("投资创业、引进人才政策", "direct scheme"), enum="scheme", default="none")
 m.input("materials", SET, ("已提交材料", "materials handed in"), enum="material", default=())
+m.input("claimed_basis", ENUM, ("申领人所依据的条件(无:按满足的第一项)", "condition the applicant relies on (none: the "
+                                                         "first one met)"), enum="basis", default="none")
 # applicants (rule 8)
 m.input("applicant_relation", ENUM, ("申领人与本人关系", "who applies"), enum="relation")
 m.input("person_age", INT, ("本人年龄", "age of the person"), minimum=0)
@@ -79,19 +90,30 @@ m.input("unable_to_attend", BOOL, ("行动不便的老年人、残疾人", "elde
 m.input("point_kind", ENUM, ("受理点类别", "kind of acceptance point"), enum="point_kind")
 m.input("service", ENUM, ("业务", "service"), enum="service")
 # issue (rule 9)
-m.input("accepted_date", DATE, ("受理日期", "date accepted"))
-m.input("issued_date", DATE, ("发证日期", "date issued"))
+m.input("accepted_date", DATE, ("受理日期", "date accepted"), done=True)
+m.input("issued_date", DATE, ("发证日期(未发证则不填)", "date issued (not yet: leave out)"), optional=True, done=True)
 # endorsement (rule 10)
-m.input("permit_anchor_date", DATE, ("居住年限起算日(发证或补办签注日)", "date residence years count from"))
+m.input("permit_anchor_date", DATE, ("居住年限起算日(发证或补办签注日)", "date residence years count from"), done=True)
 m.input("endorsed_years", INT, ("已签注年数", "years already endorsed"), default=0, minimum=0)
-m.input("endorsement_date", DATE, ("申请签注日期", "date endorsement is asked for"))
+m.input("endorsement_date", DATE, ("申请签注日期(未申请则不填)", "date endorsement is asked for (not yet: leave out)"),
+        optional=True, done=True)
 # change (rule 11)
-m.input("change_date", DATE, ("地址或服务处所变更日期", "date of the change"))
-m.input("change_reported_date", DATE, ("办理变更日期", "date the change is reported"))
+m.input("change_date", DATE, ("地址或服务处所变更日期", "date of the change"), done=True)
+m.input("change_reported_date", DATE, ("办理变更日期(未办理则不填)", "date the change is reported (not yet: leave out)"),
+        optional=True, done=True)
 # dormancy (rule 13)
 m.input("days_without_active_record", INT, ("无有效居住登记或用工记录的天数",
                                              "days without an active registration or employment record"),
         minimum=0)
+
+# dates that cannot come in the other order
+m.order("event_time", "declared_time", ("申报时间早于来人/走人时间", "declared before the arrival or departure"))
+m.order("employment_event_date", "employment_reported_date", ("录入日期早于招用/辞退日期",
+                                                              "entered before the hire or separation"))
+m.order("accepted_date", "issued_date", ("发证日期早于受理日期", "issued before it was accepted"))
+m.order("permit_anchor_date", "endorsement_date", ("申请签注日期早于居住年限起算日",
+                                                   "endorsement asked for before residence years count from"))
+m.order("change_date", "change_reported_date", ("办理变更日期早于变更日期", "change reported before it happened"))
 
 
 # ==== registration declarations (rules 1, 2, 6) ========================================================
@@ -148,6 +170,13 @@ def declaration_late(declared_time: Column, declaration_due: Column) -> Column:
     return declared_time > declaration_due
 
 
+def _late_because(done: str, due: str, verb: Text) -> dict[str, Text]:
+    """The because of "done late": the day it was done (or, not yet done, the as-of date) against the due date."""
+    return {"true": (f"{verb[0]}日期:{{{done}}};截止{{{due}}},逾期(未{verb[0]}的按评估日计)",
+                     f"{verb[1]}: {{{done}}}; due by {{{due}}}: late (not yet {verb[1]}: as of the as-of date)"),
+            "false": (f"{verb[0]}日期:{{{done}}};未超过{{{due}}}", f"{verb[1]}: {{{done}}}; due by {{{due}}}: not late")}
+
+
 # ==== employers' reports (rule 13) =====================================================================
 @m.formula("employment_report_due", DATE, ("用工信息录入截止日", "employer's report due by"),
            params={"hire_days": "employment.report.hire_days",
@@ -163,25 +192,48 @@ def employment_report_due(employment_event: Column, employment_event_date: Colum
 
 
 @m.formula("employment_report_late", BOOL, ("用工信息录入逾期", "employer reported late"),
-           because={"true": ("{employment_reported_date}录入,晚于{employment_report_due},逾期",
-                             "entered on {employment_reported_date}, after {employment_report_due}: late"),
-                    "false": ("{employment_reported_date}录入,未超过{employment_report_due}",
-                              "entered on {employment_reported_date}, by {employment_report_due}: on time")})
-def employment_report_late(employment_reported_date: Column, employment_report_due: Column) -> Column:
-    return employment_reported_date > employment_report_due
+           because=_late_because("employment_reported_date", "employment_report_due", ("录入", "entered")))
+def employment_report_late(employment_reported_date: Column, employment_report_due: Column, as_of: Column) -> Column:
+    return or_as_of(employment_reported_date, as_of) > employment_report_due
 
 
 # ==== continuity and the permit conditions (rules 3, 7) ================================================
 @m.formula("continuity", OBJECT, ("连续居住计算", "continuity worked out"), output=False,
            params={"area_level": "permit.continuity.area_level", "zones": "permit.continuity.zones",
-                   "evidence_kinds": "permit.continuity.evidence_kinds"},
-           because={"*": ("按{area_level}区域计算(视为同一区域:{zones};计入的记录:{evidence_kinds}):{value}",
-                          "counted within one {area_level} area (zones counted as one: {zones}; records "
-                          "that count: {evidence_kinds}): {value}")})
-def continuity(registration_intervals: Column, as_of: np.datetime64, area_level: str, zones: tuple[Zone, ...],
-               evidence_kinds: tuple[str, ...]) -> Column:
+                   "evidence_kinds": "permit.continuity.evidence_kinds", "local_codes": "areas.local_codes"},
+           because={"*": ("按{area_level}区域计算,区划代码变更前后视为同一区域(视为同一区域的功能区:{zones};计入的记录:"
+                          "{evidence_kinds})",
+                          "counted within one {area_level} area, an area under a successor code being the same "
+                          "area (zones counted as one: {zones}; records that count: {evidence_kinds})")})
+def continuity(registration_intervals: Column, as_of: np.datetime64, divisions: DivisionTable, area_level: str,
+               zones: tuple[Zone, ...], evidence_kinds: tuple[str, ...], local_codes: tuple[LocalArea, ...]) -> Column:
     return continuity_of(registration_intervals, to_date(as_of), area_level=area_level, zones=zones,
-                         evidence_kinds=evidence_kinds)
+                         evidence_kinds=evidence_kinds, local_codes=local_codes, divisions=divisions)
+
+
+def check_areas(intervals: Any, pset: Any, day: dt.date, divisions: DivisionTable) -> tuple[int, str] | None:
+    """The first interval (situation, and the message naming it) whose area is not an area of the locality."""
+    areas = rules_for(pset.get("permit.continuity.area_level", day).value, pset.get("permit.continuity.zones", day).value,
+                      pset.get("areas.local_codes", day).value, divisions)
+    if isinstance(intervals, IntervalTable):
+        bad = [i for i, code in enumerate(intervals.areas) if areas.problem(code) is not None]
+        if not bad:
+            return None
+        row = int(np.flatnonzero(np.isin(intervals.area, bad))[0])
+        person = int(np.searchsorted(intervals.offsets, row, side="right") - 1)
+        found: tuple[tuple[int, Interval], ...] = ((row - int(intervals.offsets[person]), intervals[person][
+            row - int(intervals.offsets[person])]),)
+    else:
+        person = 0
+        found = tuple((j, iv) for j, iv in enumerate(intervals) if areas.problem(iv.area) is not None)[:1]
+        if not found:
+            return None
+    j, iv = found[0]
+    return person, (f"registration_intervals[{j}] ({iv.start} – {iv.end or '…'}, area {iv.area!r}): "
+                    f"{areas.problem(iv.area)}")
+
+
+m.validate_input("registration_intervals", check_areas)
 
 
 @m.formula("continuous_days", INT, ("连续居住登记天数", "days of continuous registration"),
@@ -220,11 +272,10 @@ def direct_scheme(scheme: Column, schemes: tuple[str, ...]) -> Column:
 
 @m.formula("register_only", BOOL, ("只登记不发证", "registered, no permit"),
            params={"below_days": "registration.register_only_below_days"},
-           because={"true": ("连续居住{continuous_days}天,不满{below_days}天,只登记不发证",
-                             "{continuous_days} days is under {below_days}: registered but no permit"),
-                    "false": ("连续居住{continuous_days}天(不满{below_days}天只登记不发证);直接申领:{direct_scheme}",
-                              "{continuous_days} days (under {below_days}: registration only); direct "
-                              "scheme: {direct_scheme}")})
+           because={"true": ("不满{below_days}天且不属直接申领政策,只登记不发证",
+                             "under {below_days} days and no direct scheme: registered but no permit"),
+                    "false": ("满{below_days}天或属直接申领政策,不限于只登记",
+                              "{below_days} days or more, or a direct scheme: not registration only")})
 def register_only(continuous_days: Column, direct_scheme: Column, below_days: int) -> Column:
     return (continuous_days < below_days) & not_(direct_scheme)
 
@@ -235,20 +286,16 @@ def register_only(continuous_days: Column, direct_scheme: Column, below_days: in
                    "labour": "permit.employment.min_labour_contract_months",
                    "agricultural": "permit.employment.min_agricultural_contract_months",
                    "other_ok": "permit.employment.other_accepted"},
-           because={"true": ("符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
-                             "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
-                             "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment},满足其一",
-                             "met: one of insurance {social_insurance_months} months (needs {insurance}), "
-                             "licence {business_licence_months} (needs {licence}), labour contract "
-                             "{labour_contract_months} (needs {labour}), agricultural contract "
-                             "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}"),
-                    "false": ("不符合:社保{social_insurance_months}月(需{insurance})、执照{business_licence_months}月"
-                              "(需{licence})、劳动合同{labour_contract_months}月(需{labour})、农业承包合同"
-                              "{agricultural_contract_months}月(需{agricultural})、其他:{other_employment}",
-                              "not met: insurance {social_insurance_months} months (needs {insurance}), "
-                              "licence {business_licence_months} (needs {licence}), labour contract "
-                              "{labour_contract_months} (needs {labour}), agricultural contract "
-                              "{agricultural_contract_months} (needs {agricultural}), other: {other_employment}")})
+           because={"true": ("满足其中一项:社保满{insurance}个月、工商执照满{licence}个月、劳动合同满{labour}个月、"
+                             "农业承包合同满{agricultural}个月,或其他合法稳定就业(认可:{other_ok})",
+                             "one route met: insurance for {insurance} months, a licence for {licence}, a labour "
+                             "contract of {labour}, an agricultural contract of {agricultural}, or other employment "
+                             "(accepted: {other_ok})"),
+                    "false": ("一项也未满足:社保满{insurance}个月、工商执照满{licence}个月、劳动合同满{labour}个月、"
+                              "农业承包合同满{agricultural}个月,或其他合法稳定就业(认可:{other_ok})",
+                              "no route met: insurance for {insurance} months, a licence for {licence}, a labour "
+                              "contract of {labour}, an agricultural contract of {agricultural}, or other employment "
+                              "(accepted: {other_ok})")})
 def employment_met(social_insurance_months: Column, business_licence_months: Column, labour_contract_months: Column,
                    agricultural_contract_months: Column, other_employment: Column, insurance: int, licence: int,
                    labour: int, agricultural: int, other_ok: bool) -> Column:
@@ -276,14 +323,12 @@ def employment_shortfall_months(employment_met: Column, social_insurance_months:
            params={"accepted": "permit.residence.accepted_housing",
                    "safety": "permit.residence.safety_compliance_required",
                    "lease": "permit.residence.lease_required"},
-           because={"true": ("住所:{housing},属认可的住所({accepted});须安全合规的:{safety},合规:"
-                             "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
-                             "housing {housing} is accepted ({accepted}); safety rules for {safety}: "
-                             "{housing_safety_compliant}; lease needed for {lease}: {has_lease}"),
-                    "false": ("住所:{housing};认可的住所:{accepted};须安全合规的:{safety},合规:"
-                              "{housing_safety_compliant};须租赁合同的:{lease},有合同:{has_lease}",
-                              "housing {housing}; accepted: {accepted}; safety rules for {safety}: "
-                              "{housing_safety_compliant}; lease needed for {lease}: {has_lease}")})
+           because={"true": ("属认可的住所({accepted});{safety}须符合安全管理规定,{lease}须签订租赁合同",
+                             "an accepted kind of housing ({accepted}); {safety} must meet the safety rules, "
+                             "{lease} needs a lease"),
+                    "false": ("须为认可的住所({accepted});{safety}须符合安全管理规定,{lease}须签订租赁合同",
+                              "needs an accepted kind of housing ({accepted}); {safety} must meet the safety rules, "
+                              "{lease} needs a lease")})
 def residence_met(housing: Column, housing_safety_compliant: Column, has_lease: Column, accepted: tuple[str, ...],
                   safety: tuple[str, ...], lease: tuple[str, ...]) -> Column:
     ok = is_in(housing, "housing", accepted)
@@ -294,54 +339,85 @@ def residence_met(housing: Column, housing_safety_compliant: Column, has_lease: 
 
 @m.formula("study_met", BOOL, ("连续就读", "continuous study"),
            params={"levels": "permit.study.accepted_levels", "full_time": "permit.study.full_time_required"},
-           because={"true": ("在{school_level}就读,属认可的学校({levels}),全日制:{full_time_study}",
-                             "enrolled at {school_level}, an accepted school ({levels}); full time: "
-                             "{full_time_study}"),
-                    "false": ("就读:{school_level};认可的学校:{levels};须全日制:{full_time},全日制:{full_time_study}",
-                              "school: {school_level}; accepted: {levels}; full time required: {full_time}, "
-                              "full time: {full_time_study}")})
+           because={"true": ("在认可的学校({levels})就读(须全日制:{full_time})", "enrolled at an accepted school "
+                             "({levels}; full time required: {full_time})"),
+                    "false": ("须在认可的学校({levels})就读(须全日制:{full_time})", "needs enrolment at an "
+                              "accepted school ({levels}; full time required: {full_time})")})
 def study_met(school_level: Column, full_time_study: Column, levels: tuple[str, ...], full_time: bool) -> Column:
     return is_in(school_level, "school_level", levels) & (full_time_study | (not full_time))
 
 
 @m.formula("eligible", BOOL, ("符合居住证申领条件", "eligible for a residence permit"),
-           because={"true": ("符合:直接申领政策 {direct_scheme};或居住满期 {continuity_met} 且就业 {employment_met}"
-                             "、住所 {residence_met}、就读 {study_met} 之一",
-                             "eligible: direct scheme {direct_scheme}; or continuity {continuity_met} and one "
-                             "of employment {employment_met}, residence {residence_met}, study {study_met}"),
-                    "false": ("不符合:直接申领政策 {direct_scheme};居住满期 {continuity_met};就业 {employment_met}、"
-                              "住所 {residence_met}、就读 {study_met} 均需其一",
-                              "not eligible: direct scheme {direct_scheme}; continuity {continuity_met}; "
-                              "one of employment {employment_met}, residence {residence_met}, study "
-                              "{study_met} is needed")})
+           because={"true": ("属直接申领政策,或居住满期且符合就业、住所、就读条件之一",
+                             "a direct scheme, or continuity and one of employment, residence, study"),
+                    "false": ("既不属直接申领政策,也未同时满足居住满期和就业、住所、就读条件之一",
+                              "neither a direct scheme nor continuity together with one of employment, residence, "
+                              "study")})
 def eligible(direct_scheme: Column, continuity_met: Column, employment_met: Column, residence_met: Column,
              study_met: Column) -> Column:
     return direct_scheme | (continuity_met & (employment_met | residence_met | study_met))
 
 
-@m.formula("eligibility_basis", ENUM, ("申领依据", "basis of eligibility"), enum="basis",
-           because={"none": ("无满足的条件", "no condition is met"),
-                    "*": ("依据:{value}", "basis: {value}")})
-def eligibility_basis(eligible: Column, direct_scheme: Column, employment_met: Column, residence_met: Column,
-                      study_met: Column) -> Column:
+def _blocking(eligible: bool, continuity_met: bool, days: int, short_days: int, employment_met: bool,
+              residence_met: bool, study_met: bool, short_months: int) -> Words:
+    if eligible:
+        return Words("", "")
+    zh: list[str] = []
+    en: list[str] = []
+    if not continuity_met:
+        zh.append(f"连续居住 {days} 天，还差 {short_days} 天")
+        en.append(f"{days} days of continuous residence, {short_days} short")
+    if not (employment_met or residence_met or study_met):
+        zh.append(f"无合法稳定就业（最接近的就业条件还差 {short_months} 个月）、合法稳定住所或连续就读" if short_months
+                  else "无合法稳定就业、合法稳定住所或连续就读")
+        en.append(f"no stable employment (the nearest route {short_months} month(s) short), residence or study"
+                  if short_months else "no stable employment, residence or study")
+    return Words("；".join(zh), "; ".join(en))
+
+
+@m.formula("blocking_reason", OBJECT, ("不符合条件的原因", "what blocks eligibility, in plain words"))
+def blocking_reason(eligible: Column, continuity_met: Column, continuous_days: Column, continuity_shortfall_days: Column,
+                    employment_met: Column, residence_met: Column, study_met: Column,
+                    employment_shortfall_months: Column) -> Column:
+    return lazy(_blocking, eligible, continuity_met, continuous_days, continuity_shortfall_days, employment_met,
+                residence_met, study_met, employment_shortfall_months)
+
+
+@m.formula("condition_basis", ENUM, ("满足的第一项条件", "first condition met"), enum="basis", output=False)
+def condition_basis(direct_scheme: Column, employment_met: Column, residence_met: Column, study_met: Column) -> Column:
     basis = where(study_met, code("basis", "study"), code("basis", "none"))
     basis = where(residence_met, code("basis", "residence"), basis)
     basis = where(employment_met, code("basis", "employment"), basis)
-    basis = where(direct_scheme, code("basis", "scheme"), basis)
-    return where(eligible, basis, code("basis", "none"))
+    return where(direct_scheme, code("basis", "scheme"), basis)
+
+
+@m.formula("eligibility_basis", ENUM, ("申领依据", "basis of eligibility"), enum="basis",
+           because={"none": ("不符合申领条件,无申领依据", "not eligible: no basis"),
+                    "*": ("符合申领条件,依据满足的第一项条件", "eligible, on the first condition met")})
+def eligibility_basis(eligible: Column, condition_basis: Column) -> Column:
+    return where(eligible, condition_basis, code("basis", "none"))
+
+
+@m.formula("materials_basis", ENUM, ("证明材料所依据的条件", "condition the proof is for"), enum="basis",
+           output=False,
+           because={"*": ("申领人所依据的条件;未说明的,按满足的第一项条件", "the condition the applicant relies on; "
+                          "if none is stated, the first condition met")})
+def materials_basis(claimed_basis: Column, condition_basis: Column) -> Column:
+    return where(claimed_basis != code("basis", "none"), claimed_basis, condition_basis)
 
 
 @m.formula("missing_materials", SET, ("尚缺材料(一次性告知)", "materials still missing (told all at once)"),
            enum="material",
            params={"required": "permit.application.required_materials",
                    "proof_for": "permit.application.condition_materials"},
-           because={"*": ("基本材料{required};依据{eligibility_basis}须{proof_for};已交{materials};尚缺{value}",
-                          "always needed: {required}; for {eligibility_basis}: {proof_for}; handed in: "
-                          "{materials}; still missing: {value}")})
-def missing_materials(eligibility_basis: Column, materials: Column, required: tuple[str, ...],
+           because_key="materials_basis",
+           because={"none": ("基本材料为{required}(未满足任何条件,无所依据条件的证明)", "always needed: {required} (no "
+                             "condition is met, so no proof of one)"),
+                    "*": ("基本材料为{required},另须{materials_basis}的证明材料", "always needed: {required}, and the "
+                          "proof of {materials_basis}")})
+def missing_materials(materials_basis: Column, materials: Column, required: tuple[str, ...],
                       proof_for: dict[str, str]) -> Column:
-    table = _proof_table(tuple(sorted(proof_for.items())))
-    needed = table[eligibility_basis] | bits_of("material", required)
+    needed = _proof_table(tuple(sorted(proof_for.items())))[materials_basis] | bits_of("material", required)
     return needed & ~materials
 
 
@@ -411,13 +487,26 @@ def issue_due_date(accepted_date: Column, limit: int, extension: int) -> Column:
     return add_days(accepted_date, limit + extension)
 
 
-@m.formula("issue_late", BOOL, ("逾期发证", "issued late"),
-           because={"true": ("{issued_date}发证,晚于{issue_due_date}", "issued on {issued_date}, after "
-                             "{issue_due_date}: late"),
-                    "false": ("{issued_date}发证,未超过{issue_due_date}", "issued on {issued_date}, by "
-                              "{issue_due_date}: on time")})
-def issue_late(issued_date: Column, issue_due_date: Column) -> Column:
-    return issued_date > issue_due_date
+@m.formula("issue_status", ENUM, ("发证情况", "issue status"), enum="issue_status",
+           because={"on_time": ("{issued_date}发证,未超过{issue_due_date}", "issued on {issued_date}, by "
+                                "{issue_due_date}"),
+                    "late": ("{issued_date}发证,晚于{issue_due_date}", "issued on {issued_date}, after "
+                             "{issue_due_date}"),
+                    "pending": ("尚未发证,截止日{issue_due_date}未过", "not issued yet; due by {issue_due_date}, "
+                                "not passed"),
+                    "overdue": ("尚未发证,已超过截止日{issue_due_date}", "not issued, and {issue_due_date} has "
+                                "passed")})
+def issue_status(issued_date: Column, issue_due_date: Column, as_of: Column) -> Column:
+    late = or_as_of(issued_date, as_of) > issue_due_date
+    issued = where(late, code("issue_status", "late"), code("issue_status", "on_time"))
+    waiting = where(late, code("issue_status", "overdue"), code("issue_status", "pending"))
+    return where(given(issued_date), issued, waiting)
+
+
+@m.formula("issue_late", BOOL, ("逾期发证(或逾期未发证)", "issued late (or overdue)"),
+           because={"true": ("{issue_status}", "{issue_status}"), "false": ("{issue_status}", "{issue_status}")})
+def issue_late(issue_status: Column) -> Column:
+    return is_in(issue_status, "issue_status", ("late", "overdue"))
 
 
 # ==== endorsement (rule 10) ============================================================================
@@ -445,40 +534,55 @@ def endorsement_window_start(endorsement_due_date: Column, months: int) -> Colum
                                   "{endorsement_date} is in the window ({endorsement_window_start} to "
                                   "{endorsement_due_date})"),
                     "late": ("{endorsement_date}晚于{endorsement_due_date},逾期",
-                             "{endorsement_date} is after {endorsement_due_date}: late")})
+                             "{endorsement_date} is after {endorsement_due_date}: late"),
+                    "not_endorsed": ("截至评估日未申请签注", "no endorsement asked for by the as-of date")})
 def endorsement_timing(endorsement_date: Column, endorsement_window_start: Column, endorsement_due_date: Column) -> Column:
-    timing = where(endorsement_date < endorsement_window_start, code("timing", "early"), code("timing", "in_window"))
-    return where(endorsement_date > endorsement_due_date, code("timing", "late"), timing)
+    day = or_as_of(endorsement_date, endorsement_window_start)  # any day where none is given: not used then
+    timing = where(day < endorsement_window_start, code("timing", "early"), code("timing", "in_window"))
+    timing = where(day > endorsement_due_date, code("timing", "late"), timing)
+    return where(given(endorsement_date), timing, code("timing", "not_endorsed"))
 
 
 @m.formula("endorsement_allowed", BOOL, ("可予签注", "endorsement granted"),
-           because={"true": ("签注时间:{endorsement_timing};仍符合申领条件:{eligible}",
-                             "timing: {endorsement_timing}; still eligible: {eligible}"),
-                    "false": ("签注时间:{endorsement_timing};仍符合申领条件:{eligible}(未到签注期或不再符合条件的不予签注)",
-                              "timing: {endorsement_timing}; still eligible: {eligible} (not before the "
-                              "window, and only if still eligible)")})
-def endorsement_allowed(endorsement_timing: Column, eligible: Column) -> Column:
-    return (endorsement_timing != code("timing", "early")) & eligible
+           because={"true": ("已申请、不早于签注期、仍符合申领条件且材料齐全,予以签注",
+                             "asked for, not before the window, still eligible and nothing missing: endorsed"),
+                    "false": ("须已申请、不早于签注期、仍符合申领条件且材料齐全;尚缺材料:{missing_materials}",
+                              "needs a request not before the window, eligibility and complete materials; "
+                              "missing: {missing_materials}")})
+def endorsement_allowed(endorsement_timing: Column, eligible: Column, missing_materials: Column) -> Column:
+    asked = is_in(endorsement_timing, "timing", ("in_window", "late"))
+    return asked & eligible & (missing_materials == 0)
+
+
+@m.formula("permit_status", ENUM, ("居住证状态", "permit status"), enum="permit_status",
+           because={"active": ("截至评估日未过签注到期日{endorsement_due_date},或已按期签注", "as of the date, "
+                               "{endorsement_due_date} has not passed or the endorsement was in time"),
+                    "suspended": ("{endorsement_due_date}前未签注,使用功能中止", "not endorsed by "
+                                  "{endorsement_due_date}: suspended"),
+                    "restored": ("逾期后补办签注,使用功能恢复", "endorsed late: restored")})
+def permit_status(endorsement_allowed: Column, endorsement_timing: Column, endorsement_due_date: Column,
+                  as_of: Column) -> Column:
+    late = endorsement_timing == code("timing", "late")
+    lapsed = where(as_of > endorsement_due_date, code("permit_status", "suspended"), code("permit_status", "active"))
+    endorsed = where(late, code("permit_status", "restored"), code("permit_status", "active"))
+    return where(endorsement_allowed, endorsed, lapsed)
 
 
 @m.formula("permit_suspended", BOOL, ("居住证使用功能中止", "permit suspended"),
-           because={"true": ("未在{endorsement_due_date}前签注,使用功能中止,补办签注后恢复",
-                             "not endorsed by {endorsement_due_date}: suspended until endorsed"),
-                    "false": ("签注时间:{endorsement_timing},未中止", "timing: {endorsement_timing}: not "
-                              "suspended")})
-def permit_suspended(endorsement_timing: Column, endorsement_due_date: Column) -> Column:
-    return endorsement_timing == code("timing", "late")
+           because={"true": ("{permit_status}", "{permit_status}"), "false": ("{permit_status}", "{permit_status}")})
+def permit_suspended(permit_status: Column) -> Column:
+    return permit_status == code("permit_status", "suspended")
 
 
 @m.formula("residence_years_from", DATE, ("居住年限起算日", "residence years count from"),
            params={"restart": "permit.endorsement.restart_count_when_late"},
-           because={"*": ("逾期补办签注的自补办之日起连续计算(适用:{restart});签注时间{endorsement_timing},起算日{value}",
-                          "after a late endorsement years count again from it (rule applies: {restart}); "
-                          "timing {endorsement_timing}: counted from {value}")})
-def residence_years_from(endorsement_timing: Column, permit_anchor_date: Column, endorsement_date: Column,
+           because={"*": ("逾期补办签注的,居住年限自补办之日起连续计算(适用:{restart});状态{permit_status}",
+                          "after a late endorsement years count again from it (rule applies: {restart}); status "
+                          "{permit_status}")})
+def residence_years_from(permit_status: Column, permit_anchor_date: Column, endorsement_date: Column,
                          restart: bool) -> Column:
-    late = endorsement_timing == code("timing", "late")
-    return where(late & restart, endorsement_date, permit_anchor_date)
+    restored = permit_status == code("permit_status", "restored")
+    return where(restored & restart, endorsement_date, permit_anchor_date)
 
 
 # ==== change (rule 11) =================================================================================
@@ -491,12 +595,9 @@ def change_due_date(change_date: Column, limit: int) -> Column:
 
 
 @m.formula("change_late", BOOL, ("逾期办理变更", "change reported late"),
-           because={"true": ("{change_reported_date}办理,晚于{change_due_date}", "reported on "
-                             "{change_reported_date}, after {change_due_date}: late"),
-                    "false": ("{change_reported_date}办理,未超过{change_due_date}", "reported on "
-                              "{change_reported_date}, by {change_due_date}: on time")})
-def change_late(change_reported_date: Column, change_due_date: Column) -> Column:
-    return change_reported_date > change_due_date
+           because=_late_because("change_reported_date", "change_due_date", ("办理", "reported")))
+def change_late(change_reported_date: Column, change_due_date: Column, as_of: Column) -> Column:
+    return or_as_of(change_reported_date, as_of) > change_due_date
 
 
 # ==== fees (rule 12) ===================================================================================
@@ -526,14 +627,14 @@ MODEL.check()
 OUTPUT_GROUPS: dict[str, tuple[str, ...]] = {
     "eligibility": ("eligible", "eligibility_basis", "continuous_days", "continuity_met",
                     "continuity_shortfall_days", "register_only", "employment_met", "employment_shortfall_months",
-                    "residence_met", "study_met", "direct_scheme", "missing_materials"),
+                    "residence_met", "study_met", "direct_scheme", "missing_materials", "blocking_reason"),
     "declaration": ("declaration_due", "declaration_late"),
     "employment_report": ("employment_report_due", "employment_report_late"),
     "applicant": ("applicant_accepted",),
     "acceptance": ("point_may_accept", "fee_yuan"),
-    "issue": ("issue_due_date", "issue_late"),
+    "issue": ("issue_due_date", "issue_status", "issue_late"),
     "endorsement": ("endorsement_due_date", "endorsement_window_start", "endorsement_timing",
-                    "endorsement_allowed", "permit_suspended", "residence_years_from"),
+                    "endorsement_allowed", "permit_status", "permit_suspended", "residence_years_from"),
     "change": ("change_due_date", "change_late"),
     "dormancy": ("permit_dormant",),
 }

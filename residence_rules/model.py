@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import ENUMS, Zone
+from .catalogue import ENUMS, LocalArea, Zone
 from .errors import RulesError
 
 INT, BOOL, ENUM, DATE, DATETIME, SET, OBJECT, INTERVALS = (
@@ -50,8 +50,39 @@ ENUM_ZH: dict[str, str] = {
     "county": "县级", "prefecture": "地级", "province": "省级", "school_roll": "在校登记",
     "social_insurance": "社保缴纳", "scheme": "直接申领政策", "employment": "合法稳定就业",
     "residence": "合法稳定住所", "study": "连续就读", "early": "未到签注期", "in_window": "在签注期内",
-    "late": "逾期",
+    "late": "逾期", "not_endorsed": "未办理签注", "active": "有效", "suspended": "使用功能中止",
+    "restored": "补办签注后恢复", "pending": "制作中(未逾期)", "on_time": "按期发放", "overdue": "逾期未发放",
 }
+
+
+class Words(str):
+    """A sentence in plain words: the Chinese text (what the value compares as), with its English beside it."""
+
+    __slots__ = ("en",)
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Words:
+        self = super().__new__(cls, zh)
+        self.en = en
+        return self
+
+    def describe(self, lang: str) -> str:
+        return str(self) if lang == "zh" else self.en
+
+
+# An optional date input not given: None for one situation, NaT in a column.
+def given(dates: Any) -> Any:
+    """Whether each date was given."""
+    if isinstance(dates, np.ndarray):
+        return ~np.isnat(dates)
+    return dates is not None
+
+
+def or_as_of(dates: Any, as_of: Any) -> Any:
+    """Each date, or the as-of date where none was given (the status as of that day)."""
+    if isinstance(dates, np.ndarray):
+        return np.where(np.isnat(dates), as_of, dates)
+    return as_of if dates is None else dates
 
 
 class ObjectColumn:
@@ -72,6 +103,50 @@ class ObjectColumn:
         raise NotImplementedError
 
 
+class LazyColumn(ObjectColumn):
+    """A column whose rows are built by ``func`` from other columns only when someone reads one (texts for an
+    explanation), so that a batch pays nothing for rows nobody reads."""
+
+    __slots__ = ("columns", "func")
+
+    def __init__(self, func: Callable[..., Any], columns: tuple[Any, ...]) -> None:
+        self.func, self.columns = func, columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: int) -> Any:
+        return self.func(*(c[i] for c in self.columns))
+
+
+def lazy(func: Callable[..., Any], *columns: Any) -> Any:
+    """``func`` of each row of ``columns``, built row by row on demand for a batch; at once for one situation."""
+    if any(isinstance(c, np.ndarray) for c in columns):
+        return LazyColumn(func, columns)
+    return func(*columns)
+
+
+class _NotGiven:
+    """The default of an optional date input: not given (None for one situation, NaT in a column)."""
+
+    def __repr__(self) -> str:
+        return "not given"
+
+
+NOT_GIVEN: Any = _NotGiven()
+# Formula arguments that are not variables: the as-of date and the division-code table.
+SPECIAL_ARGS = ("as_of", "divisions")
+
+
+@dataclass(frozen=True)
+class DateOrder:
+    """Two date inputs of one situation that must come in this order (``earlier`` <= ``later``)."""
+
+    earlier: str
+    later: str
+    why: Text
+
+
 @dataclass
 class Variable:
     name: str
@@ -82,9 +157,10 @@ class Variable:
     deps: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
     uses_as_of: bool = False
+    uses_divisions: bool = False
     because: dict[str, Text] = field(default_factory=dict)
     because_key: str | None = None  # the variable whose value picks the template (default: this one)
-    default: Any = None  # inputs only: the value when a situation leaves it out (None: required)
+    default: Any = None  # inputs only: the value when a situation leaves it out (None: required; NOT_GIVEN: optional)
     minimum: int | None = None  # int inputs: smallest allowed value
     output: bool = True
 
@@ -99,10 +175,28 @@ class Model:
     def __init__(self) -> None:
         self.variables: dict[str, Variable] = {}
         self._plans: dict[tuple[tuple[str, ...], frozenset[str]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self.date_orders: list[DateOrder] = []
+        self.not_after_as_of: list[str] = []  # inputs that record something done, so never after the as-of date
+        # input → check(value or column, parameter set, as-of date, division table) -> (situation, problem) | None
+        self.input_checks: dict[str, Callable[..., tuple[int, str] | None]] = {}
 
     def input(self, name: str, kind: str, label: Text, *, enum: str | None = None, default: Any = None,
-              minimum: int | None = None) -> None:
+              minimum: int | None = None, optional: bool = False, done: bool = False) -> None:
+        """An input; ``optional`` (dates): may be left out, the rules then answer as of the as-of date; ``done``
+        (dates): the day something was done, which cannot be after the as-of date."""
+        if optional:
+            default = NOT_GIVEN
         self._add(Variable(name, kind, label, enum=enum, default=default, minimum=minimum, output=False))
+        if done:
+            self.not_after_as_of.append(name)
+
+    def validate_input(self, name: str, check: Callable[..., tuple[int, str] | None]) -> None:
+        """Check an input against the locality before anything is evaluated (e.g. area codes)."""
+        self.input_checks[name] = check
+
+    def order(self, earlier: str, later: str, why: Text) -> None:
+        """Refuse a situation whose ``later`` date input comes before its ``earlier`` one."""
+        self.date_orders.append(DateOrder(earlier, later, why))
 
     def formula(self, name: str, kind: str, label: Text, *, enum: str | None = None,
                 params: Mapping[str, str] | None = None, because: Mapping[str, Text] | None = None,
@@ -114,9 +208,10 @@ class Model:
 
         def register(func: Callable[..., Col]) -> Callable[..., Col]:
             args = list(inspect.signature(func).parameters)
-            deps = tuple(a for a in args if a not in params and a != "as_of")
+            deps = tuple(a for a in args if a not in params and a not in SPECIAL_ARGS)
             self._add(Variable(name, kind, label, enum=enum, formula=func, deps=deps, params=params,
-                               uses_as_of="as_of" in args, because=dict(because or {}),
+                               uses_as_of="as_of" in args, uses_divisions="divisions" in args,
+                               because=dict(because or {}),
                                because_key=because_key, output=output))
             return func
 
@@ -310,7 +405,7 @@ def decode(var: Variable, raw: Any) -> Any:
         assert var.enum is not None
         return ENUMS[var.enum][int(raw)]
     if kind == DATE:
-        if isinstance(raw, dt.date):
+        if raw is None or isinstance(raw, dt.date):
             return raw
         return np.datetime64(raw, "D").astype(object)
     if kind == DATETIME:
@@ -344,8 +439,22 @@ def show(value: Any, lang: str) -> str:
     return _show(value, lang)
 
 
+def _area_words(code: str) -> str:
+    """An area code with its GB/T 2260 name (a locality's own codes are named in its continuity explanation)."""
+    from .divisions import county_part, load_divisions
+
+    name = load_divisions().name(county_part(code) or code)
+    return f"{name} ({code})" if name else code
+
+
 def _show(value: Any, lang: str) -> str:
     zh = lang == "zh"
+    if value is None:
+        return "未给出" if zh else "not given"
+    if isinstance(value, Words):
+        return value.describe(lang) or ("无" if zh else "none")
+    if isinstance(value, LocalArea):
+        return f"{value.name} ({value.code})"
     if isinstance(value, bool | np.bool_):
         return ("是" if value else "否") if zh else ("yes" if value else "no")
     if isinstance(value, dt.datetime):
@@ -364,8 +473,8 @@ def _show(value: Any, lang: str) -> str:
             return "无" if zh else "none"
         if isinstance(value[0], dict) and "area" in value[0]:
             return ("、" if zh else "; ").join(
-                f"{v['from']}–{v['to'] or '…'} {v['area']}" + ("" if v["kind"] == "registration" else f" ({v['kind']})")
-                for v in value)
+                f"{v['from']}–{v['to'] or '…'} {_area_words(v['area'])}"
+                + ("" if v["kind"] == "registration" else f" ({v['kind']})") for v in value)
         return ("、" if zh else ", ").join(show(v, lang) for v in value)
     if isinstance(value, dict):
         return ("；" if zh else "; ").join(f"{show(k, lang)}: {show(v, lang)}" for k, v in value.items())

@@ -85,6 +85,13 @@ class LocalityFile:
     inherits: str | None
     file: str
     timelines: dict[str, list[ParamValue]]
+    raw: LineDict | None = None  # the parameters as read (each a list of entries), to derive variants in memory
+
+    def with_timeline(self, key: str, entries: LineList) -> LocalityFile:
+        """This locality with ``key``'s entries replaced (read and checked as from a file)."""
+        timelines = dict(self.timelines)
+        timelines[key] = parse_timeline(key, entries, locality=self.locality, file=self.file, line=entries.line)
+        return LocalityFile(self.locality, self.name_zh, self.name_en, self.inherits, self.file, timelines, self.raw)
 
 
 def _require_mapping(value: Any, *, file: str, line: int | None, key: str) -> LineDict:
@@ -131,7 +138,7 @@ def _parse_date(value: Any, *, file: str, line: int, key: str) -> dt.date:
     return day
 
 
-def _parse_timeline(pkey: str, raw: Any, *, locality: str, file: str, line: int) -> list[ParamValue]:
+def parse_timeline(pkey: str, raw: Any, *, locality: str, file: str, line: int) -> list[ParamValue]:
     spec = PARAMETERS[pkey]
     if not isinstance(raw, LineList) or not raw:
         raise WrongTypeError("expected a list of dated values (- from: …, value: …, source: …)", file=file,
@@ -191,8 +198,8 @@ def parse_locality_file(path: Path) -> LocalityFile:
         if pkey not in PARAMETERS:
             raise UnknownKeyError("unknown parameter (see residence_rules/catalogue.py)", file=file,
                                   line=pline, key=pkey)
-        timelines[pkey] = _parse_timeline(pkey, value, locality=locality, file=file, line=pline)
-    return LocalityFile(locality, name_zh, name_en, inherits, file, timelines)
+        timelines[pkey] = parse_timeline(pkey, value, locality=locality, file=file, line=pline)
+    return LocalityFile(locality, name_zh, name_en, inherits, file, timelines, params_raw)
 
 
 def _hash_files(paths: list[Path]) -> str:
@@ -219,6 +226,10 @@ class ParameterLibrary:
             known = ", ".join(sorted(self.localities))
             raise UnknownLocalityError(f"unknown locality {locality!r}; known: {known}", key=locality)
         return ParameterSet(self, locality)
+
+    def replaced(self, locality: LocalityFile, version: str) -> ParameterLibrary:
+        """This library with one locality replaced (a variant built in memory, e.g. a parameter moved by one)."""
+        return ParameterLibrary(self.directory, {**self.localities, locality.locality: locality}, version, self.files)
 
     def with_variant(self, path: Path) -> tuple[ParameterLibrary, str]:
         """This library plus one more locality file (a policy variant); returns it and the variant's id."""
@@ -329,7 +340,7 @@ class ParameterSet:
             hint = ""
             if starts:
                 first = min(starts, key=lambda e: e.start)
-                hint = f"; the first value starts {first.start.isoformat()} ({first.file}:{first.line})"
+                hint = f"; the first value starts {first.start.isoformat()} ({Path(first.file).name}:{first.line})"
             raise NoValueInForceError(f"no value in force on {day.isoformat()} for locality {self.locality!r}{hint}",
                                       key=key)
         return value

@@ -5,12 +5,10 @@ Source and pitfalls: `data/README.md`. The table is loaded once, lazily.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-DATA_FILE = Path(__file__).parent / "data" / "division-codes.csv"
+from residence_rules.divisions import DATA_FILE, read_rows
 
 # Not in the dataset but valid in ID numbers issued to Taiwan residents (see data/README.md).
 _EXTRA = {"830000": ("台湾居民", "省级")}
@@ -30,20 +28,11 @@ class DivisionName:
 @cache
 def _table() -> dict[str, tuple[DivisionName, ...]]:
     rows: dict[str, list[DivisionName]] = {}
-    with DATA_FILE.open(encoding="utf-8-sig", newline="") as fh:
-        for r in csv.DictReader(fh):
-            end = r["变更/弃用时间"].strip()
-            rows.setdefault(r["代码"], []).append(
-                DivisionName(
-                    code=r["代码"],
-                    name=r["名称"],
-                    level=r["级别"],
-                    first_year=int(r["启用时间"]),
-                    end_year=int(end) if end else None,
-                    province=r["一级行政区"],
-                    prefecture=r["二级行政区"],
-                )
-            )
+    for r in read_rows(DATA_FILE):  # the one reader of the dataset's format, shared with the rules engine
+        rows.setdefault(r.code, []).append(
+            DivisionName(code=r.code, name=r.name, level=r.level, first_year=r.first_year, end_year=r.end_year,
+                         province=r.province, prefecture=r.prefecture)
+        )
     for code, (name, level) in _EXTRA.items():
         rows.setdefault(code, []).append(DivisionName(code, name, level, 1981, None, name, ""))
     return {code: tuple(sorted(v, key=lambda d: d.first_year)) for code, v in rows.items()}

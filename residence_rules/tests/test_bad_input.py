@@ -6,18 +6,22 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from residence_rules.cases import load_case_file
 from residence_rules.engine import evaluate
 from residence_rules.errors import (
     CaseFileError,
+    ContradictoryDatesError,
     InputTypeError,
     MissingInputError,
     MissingSourceError,
     NoValueInForceError,
+    OutputGivenError,
     OverlapError,
     ParameterFileError,
+    UnknownAreaError,
     UnknownInputError,
     UnknownKeyError,
     UnknownLocalityError,
@@ -109,12 +113,12 @@ def test_value_out_of_range(tmp_path: Path) -> None:
 
 
 def test_overlapping_date_ranges(tmp_path: Path) -> None:
-    entry = ("      source: {ref: seed 002 (TZ) 二(二)1, text: 连续居住并申报居住登记180天以上}\n"
+    entry = ("      source: {ref: 台政办发〔2016〕112号 二(二)1, text: 连续居住并申报居住登记180天以上}\n"
              "    - from: 2020-01-01\n      value: 150\n      source: {ref: test, text: test}\n")
     new = TZ_180.replace("value: 180\n", "to: 2020-06-30\n      value: 180\n")
     params, file = _params_with(tmp_path, TZ_180, new)
     text = Path(file).read_text(encoding="utf-8")
-    marker = "      source:\n        ref: seed 002 (TZ) 二(二)1\n        text: 是指"
+    marker = "      source:\n        ref: 台政办发〔2016〕112号 二(二)1\n        text: 是指"
     start = text.index(marker, text.index("permit.continuity.min_days"))
     end = text.index("\n  permit.continuity.area_level")
     Path(file).write_text(text[:start] + entry.rstrip("\n") + text[end:], encoding="utf-8")
@@ -175,9 +179,17 @@ def test_evaluation_before_any_value_is_in_force() -> None:
     with pytest.raises(NoValueInForceError) as exc:
         evaluate("eligible", [{"registration_intervals": [], "social_insurance_months": 3}], dt.date(2015, 12, 31),
                  "taizhou")
-    assert exc.value.key == "permit.direct_schemes"
-    assert "no value in force on 2015-12-31 for locality 'taizhou'" in str(exc.value)
-    assert "the first value starts 2016-01-01" in str(exc.value)
+    assert str(exc.value).startswith("no value in force on 2015-12-31 for locality 'taizhou': permit.direct_schemes, "
+                                      "permit.continuity.area_level, ")  # every parameter the answer lacks
+    assert str(exc.value).endswith(", permit.study.accepted_levels, permit.study.full_time_required")
+    with pytest.raises(NoValueInForceError) as one:
+        evaluate("fee_yuan", [{"service": "reissue"}], dt.date(2015, 12, 31), "taizhou", trace=False)
+    assert str(one.value) == ("no value in force on 2015-12-31 for locality 'taizhou': fees.card_fee_yuan, "
+                              "fees.charged_services")
+    with pytest.raises(NoValueInForceError) as single:
+        evaluate("change_due_date", [{"change_date": dt.date(2015, 12, 1)}], dt.date(2015, 12, 31), "taizhou")
+    assert str(single.value) == ("permit.change.limit_days: no value in force on 2015-12-31 for locality 'taizhou'; "
+                                 "the first value starts 2016-01-01 (national.yaml:268)")
 
 
 def test_situation_missing_an_input() -> None:
@@ -244,3 +256,79 @@ def test_malformed_case_file(tmp_path: Path) -> None:
         load_case_file(path)
     assert exc.value.file == str(path)
     assert exc.value.line == 4
+
+
+def test_an_output_given_as_an_input_is_refused_unless_marked() -> None:
+    sit = {"continuous_days": 200, "social_insurance_months": 3}
+    with pytest.raises(OutputGivenError) as exc:
+        evaluate("eligible", [sit], "2024-06-29", "taizhou")
+    assert str(exc.value) == ("situation #1: continuous_days: is computed by the rules, not an input; give it only "
+                              "as a deliberate override (overrides=['continuous_days'])")
+    with pytest.raises(OutputGivenError):
+        evaluate("eligible", {"continuous_days": np.array([200], dtype=np.int32)}, "2024-06-29", "taizhou")
+    assert evaluate("eligible", [sit], "2024-06-29", "taizhou", overrides=["continuous_days"]).records() == [
+        {"eligible": True}]
+    with pytest.raises(UnknownInputError) as bad:
+        evaluate("eligible", [sit], "2024-06-29", "taizhou", overrides=["social_insurance_months"])
+    assert str(bad.value) == "overrides: social_insurance_months: only a computed value can be overridden"
+
+
+def _one_case(tmp_path: Path, name: str, situation: str, expect: str = "{eligible: true}") -> Path:
+    path = tmp_path / "cases.yaml"
+    path.write_text(f"locality: taizhou\ncases:\n  - name: {name}\n    as_of: 2024-06-29\n    situation:\n{situation}"
+                    f"    expect: {expect}\n", encoding="utf-8")
+    return path
+
+
+def test_a_case_file_giving_an_output_names_file_line_and_key(tmp_path: Path) -> None:
+    for key, why in (("eligible", "is computed by the rules, not an input; list it under 'overrides:' to give it on "
+                                  "purpose"),
+                     ("eligble", "unknown input (see docs/rules.md, section 6)")):
+        path = _one_case(tmp_path, "偷渡", f"      social_insurance_months: 3\n      {key}: true\n")
+        with pytest.raises(CaseFileError) as exc:
+            load_case_file(path)
+        assert str(exc.value) == f"{path}:7: case '偷渡': {key}: {why}"
+
+
+def test_a_bad_value_in_a_case_names_the_line_of_the_input(tmp_path: Path) -> None:
+    from residence_rules.cases import case_library, run_case
+
+    path = _one_case(tmp_path, "错码", "      social_insurance_months: 3\n"
+                     "      registration_intervals: [{from: 2024-01-01, area: \"3310\"}]\n")
+    [case] = load_case_file(path)
+    [failure] = run_case(case, case_library([path])).failures
+    assert failure == (f"{path}:7: case '错码': error: situation '错码': registration_intervals[0] (2024-01-01 – …, "
+                       "area '3310'): area code '3310' is not a code: 6 digits (GB/T 2260), or 9, 12 or 15 (township, "
+                       "village, grid)")
+
+
+def test_contradictory_dates_are_refused() -> None:
+    base = {"permit_anchor_date": dt.date(2023, 7, 15), "registration_intervals": [
+        {"from": dt.date(2023, 1, 1), "area": "331002"}]}
+    with pytest.raises(ContradictoryDatesError) as after:
+        evaluate("permit_status", [{**base, "endorsement_date": dt.date(2024, 7, 2)}], "2024-07-01", "taizhou")
+    assert str(after.value) == "situation #1: endorsement_date: 2024-07-02 is after the as-of date 2024-07-01"
+    with pytest.raises(ContradictoryDatesError) as before:
+        evaluate("permit_status", [{**base, "endorsement_date": dt.date(2023, 7, 1)}], "2024-07-01", "taizhou")
+    assert str(before.value) == ("situation #1: endorsement_date: 2023-07-01 is before permit_anchor_date "
+                                 "2023-07-15: endorsement asked for before residence years count from")
+    batch = [{"place_class": "instant", "event": "arrival", "event_time": "2024-03-01 10:00",
+              "declared_time": t} for t in ("2024-03-01 10:30", "2024-03-01 09:59")]
+    with pytest.raises(ContradictoryDatesError) as declared:
+        evaluate("declaration_late", batch, "2024-03-01")
+    assert str(declared.value) == ("situation #2: declared_time: 2024-03-01 09:59 is before event_time 2024-03-01 "
+                                   "10:00: declared before the arrival or departure")
+
+
+def test_unknown_area_codes_name_the_interval() -> None:
+    sits = [{"registration_intervals": [{"from": dt.date(2024, 1, 1), "area": "331002001"}]},
+            {"registration_intervals": [{"from": dt.date(2023, 1, 1), "to": dt.date(2023, 12, 31), "area": "331002"},
+                                        {"from": dt.date(2024, 1, 1), "area": "330000"}]}]
+    with pytest.raises(UnknownAreaError) as exc:
+        evaluate("continuous_days", sits, "2024-06-29", "taizhou", names=["甲", "乙"])
+    assert str(exc.value) == ("situation '乙': registration_intervals[1] (2024-01-01 – …, area '330000'): area code "
+                              "'330000' is a province (浙江省), not an area one lives in")
+    with pytest.raises(UnknownAreaError) as alone:
+        evaluate("continuous_days", [{"registration_intervals": [{"from": dt.date(2024, 1, 1), "area": "331071"}]}],
+                 "2024-06-29", "national")
+    assert "unknown area code '331071': neither GB/T 2260 nor declared by the locality" in str(alone.value)

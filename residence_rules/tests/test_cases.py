@@ -7,21 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from residence_rules.cases import load_case_file, run_case, run_case_files, shipped_case_files
+from residence_rules.cases import case_library, load_case_file, run_case, run_case_files, shipped_case_files
 from residence_rules.parameters import PARAMETERS_DIR, load_library
 
 CASES = [case for path in shipped_case_files() for case in load_case_file(path)]
+LIBRARY = case_library(list(shipped_case_files()))
 
 
 def test_every_case_file_is_shipped() -> None:
     names = sorted(p.name for p in shipped_case_files())
-    assert names == ["continuity.yaml", "declarations.yaml", "eligibility_taizhou.yaml", "permit_procedures.yaml"]
-    assert len(CASES) == 94
+    assert names == ["continuity.yaml", "declarations.yaml", "eligibility_taizhou.yaml", "local_dates.yaml",
+                     "national_defaults.yaml", "permit_procedures.yaml"]
+    assert len(CASES) == 169
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{Path(c.file).stem}:{c.name}" for c in CASES])
 def test_case(case: object) -> None:
-    result = run_case(case, load_library())  # type: ignore[arg-type]
+    result = run_case(case, LIBRARY)  # type: ignore[arg-type]
     assert result.failures == []
 
 
@@ -40,21 +42,9 @@ def test_altered_continuity_threshold_fails_the_matching_cases(tmp_path: Path) -
     params = _altered_parameters(tmp_path, "taizhou.yaml", old, old.replace("180", "181"))
     results = run_case_files(list(shipped_case_files()), params)
     failed = sorted(r.case.name for r in results if not r.passed)
-    assert failed == sorted([
-        "经济开发区与台州湾产业集聚区之间迁移视为同一区域 / a move between the merged zones keeps continuity",
-        "连续居住179天,差1天,只登记不发证 / 179 days is one short",
-        "连续居住180天且社保3个月,符合条件 / 180 days and 3 months of insurance",
-        "工商执照3个月 / business licence held 3 months",
-        "劳动合同6个月 / labour contract of 6 months",
-        "农业承包合同6个月 / agricultural contract of 6 months",
-        "其他合法稳定就业 / other lawful stable employment",
-        "自购房屋 / own home",
-        "符合安全规定的单位集体宿舍 / compliant employer dormitory",
-        "合规出租屋并签订租赁合同 / compliant rental with a lease",
-        "其他合法稳定住所 / other stable residence",
-        "全日制小学 / full-time primary school",
-        "一次性告知全部缺少的材料 / every missing material listed at once",
-    ])
+    assert failed == _failing_in_memory("taizhou", "permit.continuity.min_days", value=181)
+    assert "连续居住179天,差1天,只登记不发证 / 179 days is one short" in failed
+    assert "全国默认 连续居住180天,符合条件 / national, 180 days" not in failed  # the national default is its own
     by_name = {r.case.name: r for r in results}
     failures = by_name["连续居住180天且社保3个月,符合条件 / 180 days and 3 months of insurance"].failures
     assert [f.split(": output ")[1].split(" — ")[0] for f in failures] == [
@@ -73,9 +63,17 @@ def test_altered_insurance_threshold_fails_the_insurance_cases(tmp_path: Path) -
     params = _altered_parameters(tmp_path, "taizhou.yaml", old, old.replace("value: 3", "value: 4"))
     results = run_case_files(list(shipped_case_files()), params)
     failed = sorted(r.case.name for r in results if not r.passed)
-    assert failed == sorted([
-        "连续居住180天且社保3个月,符合条件 / 180 days and 3 months of insurance",
-        "社保2个月,不符合就业条件 / 2 months of insurance",
-        "最接近的就业条件:社保差2个月 / nearest miss is insurance, 2 months short",
-        "一次性告知全部缺少的材料 / every missing material listed at once",
-    ])
+    assert failed == _failing_in_memory("taizhou", "permit.employment.min_social_insurance_months", value=4)
+    assert "社保2个月,不符合就业条件 / 2 months of insurance" in failed
+
+
+def _failing_in_memory(locality: str, key: str, **changes: object) -> list[str]:
+    """The cases that fail when the first entry of ``key`` is changed in memory (as the mutation test does):
+    the same as when the file is rewritten."""
+    from residence_rules.tests.test_mutation import _with
+
+    base = case_library(list(shipped_case_files()))
+    loc = base.localities[locality]
+    assert loc.raw is not None
+    mutant = base.replaced(loc.with_timeline(key, _with(loc.raw[key], 0, **changes)), "mutant")
+    return sorted(c.name for c in CASES if not run_case(c, mutant, explain=False).passed)

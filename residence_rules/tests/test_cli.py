@@ -14,7 +14,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def test_test_runs_every_shipped_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test"]) == 0
-    assert capsys.readouterr().out == "94 passed, 0 failed (4 files)\n"
+    assert capsys.readouterr().out == "169 passed, 0 failed (6 files)\n"
 
 
 def test_test_reports_a_failing_case_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -46,8 +46,9 @@ def test_explain_prints_the_tree(capsys: pytest.CaptureFixture[str]) -> None:
     assert out[1] == "  - eligible = yes  (eligible for a residence permit)"
     assert "      - continuity_met = yes  (continuity met)" in out
     assert "          parameter permit.continuity.min_days = 180 [taizhou, in force 2016-12-08 – …]" in out
-    assert ("              because: 180 days of continuous registration in 331002 since 2024-01-01 (as of "
-            "2024-06-29); a move from 331003 to 331002 on 2024-01-01 (another area) broke it") in out
+    assert ("              because: 180 days of continuous registration in 椒江区 (331002) since 2024-01-01 (as of "
+            "2024-06-29); a move from 黄岩区 (331003) to 椒江区 (331002) on 2024-01-01 (another area) broke it") in out
+    assert "              - continuity  (continuity worked out)" in out  # stated once, in the because above
     assert "  - missing_materials = address_proof, housing_proof  (materials still missing (told all at once))" in out
     assert "  - eligibility_basis = residence  (basis of eligibility)" in out
 
@@ -67,8 +68,8 @@ def test_params_lists_values_in_force_with_sources(capsys: pytest.CaptureFixture
     after = capsys.readouterr().out
     assert "\npermit.continuity.area_level = prefecture  [area level]\n" in before
     assert "\npermit.continuity.area_level = county  [area level]\n" in after
-    assert "    source: seed 002 (TZ) 二(二)1: “在各县(市、区)连续居住并申报居住登记180天以上”\n" in after
-    assert after.count("\n    source: ") == 41
+    assert "    source: 台政办发〔2016〕112号 二(二)1: “在各县(市、区)连续居住并申报居住登记180天以上”\n" in after
+    assert after.count("\n    source: ") == 42
 
 
 def test_params_reports_no_value_in_force(capsys: pytest.CaptureFixture[str]) -> None:
@@ -97,7 +98,10 @@ def test_compare_with_columns(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     np.savez(path, continuous_days=np.array([100, 130, 200], dtype=np.int32),
              social_insurance_months=np.array([3, 3, 0], dtype=np.int32))
     assert main(["compare", "--variant", str(EXAMPLES / "variant_120_days.yaml"), "--situations", str(path),
-                 "--as-of", "2024-06-29"]) == 0
+                 "--as-of", "2024-06-29"]) == 2
+    assert "continuous_days: is computed by the rules, not an input" in capsys.readouterr().out
+    assert main(["compare", "--variant", str(EXAMPLES / "variant_120_days.yaml"), "--situations", str(path),
+                 "--as-of", "2024-06-29", "--override", "continuous_days"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[2:] == ["situations: 3", "changed: 1 (33.3%)", "  false -> true: 1", "    e.g. #2"]
 

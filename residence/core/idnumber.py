@@ -49,10 +49,6 @@ class IdNumber:
     def origin_name(self) -> str:
         return divisions.name_of(self.division_code, self.birth_date.year)
 
-    @property
-    def masked(self) -> str:
-        return mask_id_number(self.value)
-
     def __str__(self) -> str:
         return self.value
 
@@ -62,11 +58,6 @@ def normalise(text: str) -> str:
     letters to ASCII), white space, hyphens and dashes removed, upper case (a trailing x to X).
     `"４４０３０８ １９９０-０１０１ ００１ｘ"` → `"44030819900101001X"`. Any text, not only a valid number."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
-
-
-def mask_id_number(value: str) -> str:
-    """`440305199001011234` → `440305**********34` (division code and last two characters shown)."""
-    return value[:6] + "*" * (len(value) - 8) + value[-2:]
 
 
 def parse_id_number(raw: object, *, today: dt.date | None = None) -> IdNumber:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from residence.core import divisions
 from residence.core.errors import ValidationError
-from residence.core.idnumber import check_character, mask_id_number, normalise, parse_id_number
+from residence.core.idnumber import check_character, normalise, parse_id_number
 
 
 def make(prefix17: str) -> str:
@@ -22,7 +22,6 @@ def test_example_from_the_standard_is_valid_and_carries_its_facts() -> None:
     assert idn.sex == "F"  # 17th digit 2 is even
     assert idn.division_code == "110105"
     assert idn.origin_name == "北京市朝阳区"
-    assert idn.masked == "110105**********2X"
 
 
 def test_lowercase_x_is_accepted_and_stored_upper() -> None:
@@ -96,10 +95,6 @@ def test_summary_codes_of_a_known_prefecture_are_accepted() -> None:
 
 def test_taiwan_residents_code_is_accepted() -> None:
     assert parse_id_number(make("83000019800101001")).division_code == "830000"
-
-
-def test_mask() -> None:
-    assert mask_id_number("44030519900101123X") == "440305**********3X"
 
 
 @given(

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from residence.bench import measure
+from residence.core.keys import keys_init
 from residence.bench.measure import Figure
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/residence_bench"
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         out += [Figure("raw: single-row INSERT (autocommit)", single, "rows/s"),
                 Figure("raw: COPY (person-wide rows)", copy, "rows/s")]
 
+        keys_init(demo=True)  # synthetic data, like the demo: development keys in var/keys when none are set
         call_command("migrate", verbosity=0, interactive=False)
         from residence.demo.services import demo_city_generate, demo_exists, demo_users_create
         from residence.people.models import Person

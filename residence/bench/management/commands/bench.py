@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
 from residence.bench import measure
-from residence.core.keys import keys_init
 from residence.bench.measure import Figure
+from residence.core.keys import keys_init
 
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/residence_bench"
 

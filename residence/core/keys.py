@@ -169,16 +169,6 @@ def key_replace(kind: str, key: bytes) -> KeyRing:
     return keyring(kind)
 
 
-def key_retire(kind: str, kid: str) -> KeyRing:
-    """Drop an old key from a file ring (after the data it protected was re-encrypted)."""
-    ring = keyring(kind)
-    if kid == ring.active_id:
-        raise ImproperlyConfigured("the active key cannot be retired")
-    keys = {k: v for k, v in ring.keys.items() if k != kid}
-    _write(kind, ring.active, keys, demo=ring.demo)
-    return keyring(kind)
-
-
 def secret_key_problem(secret: str) -> str:
     """Why `secret` is not fit to serve real data (Django's W009 rule: at least 50 characters, at least 5 distinct,
     not Django's generated insecure prefix), or "" when it is. Where every key ring is the demo's own (synthetic data

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client
+from playwright.sync_api import Browser, sync_playwright
 
 from residence.accounts.models import User
 from residence.accounts.services import user_create
@@ -17,6 +19,17 @@ from residence.demo.services import demo_city_generate
 from residence.places.models import Jurisdiction
 
 PASSWORD = "Test-pass#2026"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Real Chromium (Debian's /usr/bin/chromium), headless, driven by Playwright; one per test module."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(autouse=True, scope="session")

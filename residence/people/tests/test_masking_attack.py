@@ -1,4 +1,4 @@
-"""The masking attack (issue 11), as `/work/shared/tools/checks/security` makes it, by every account that may not
+"""The masking attack (issue 11), as an outside acceptance check makes it, by every account that may not
 unmask: take everything it is shown about a person (search results, the person's page, API answers, the audit trail),
 enumerate the ID numbers consistent with it and with the check character, and try them by exact search.
 

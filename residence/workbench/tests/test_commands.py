@@ -47,15 +47,16 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
     import subprocess
     import sys
     import time
+    import urllib.error
     import urllib.request
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3", "RESIDENCE_VAR_DIR": str(tmp_path),
-           "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl"),
-           "RESIDENCE_DEBUG": "1"}
+           "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl")}
     env.pop("RESIDENCE_SECRET_KEY", None)
+    env.pop("RESIDENCE_DEBUG", None)  # served as the README's demo serves: debug off
     demo = subprocess.Popen([sys.executable, "-m", "residence.cli", "demo", "--persons", "60", "--port", str(port)],
                             env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -70,6 +71,16 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
             except (OSError, sqlite3.Error):
                 continue
         assert blocks > 0, "no audit block was sealed while the demo served"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/no-such-page/", timeout=5)
+        page = missing.value.read().decode()
+        assert missing.value.code == 404
+        assert "页面不存在" in page  # the Chinese page,
+        assert "Using the URLconf" not in page  # not the debug page
+        for asset in ("/static/css/app.css", "/favicon.ico"):  # served with debug off too
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{asset}", timeout=5) as r:
+                assert r.status == 200, asset
+                assert len(r.read()) > 100, asset
         assert (tmp_path / "witness.jsonl").read_text().count("\n") == blocks
         workers = subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True, text=True)
         assert workers.stdout.strip(), "the worker is not running beside the server"

@@ -146,6 +146,9 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [  # at least 12 characters (ASVS 2.1.1), messages in Chinese
     {"NAME": "residence.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "display_name")}},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "workbench:home"

@@ -59,3 +59,22 @@ def test_the_page_has_an_icon_and_the_phone_header_shows_who_is_logged_in(live_s
     assert r.body().startswith(b"<svg")
     page.screenshot(path=str(ARTIFACTS / "header-phone.png"))
     page.close()
+
+
+def test_a_refused_page_is_the_chinese_404_in_the_sites_layout(live_server, browser: Browser) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    Jurisdiction.objects.create(code="440308", name="盐田区", level="district", path="/440308/", official=True)
+    user_create(actor=None, username="clerk_404", password=PASSWORD, role="clerk", jurisdiction_code="440308",
+                check_password=False)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    log_in(page, live_server.url, "clerk_404")
+    response = page.goto(f"{live_server.url}/audit/")  # a clerk may not read the audit trail
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("页面不存在")
+    expect(page.locator(".topbar .who")).to_be_visible()  # in the site's frame, still logged in
+    page.click("text=返回工作台")
+    expect(page.locator("h1")).to_have_text("工作台")
+    page.goto(f"{live_server.url}/audit/")
+    page.screenshot(path=str(ARTIFACTS / "refused-404-phone.png"))
+    page.close()

@@ -16,8 +16,12 @@ GRID = "440308001001001"
 HEADER = "网格代码,地址编码,道路,门牌号,楼栋名称,房屋编码,房号,房屋类型,是否出租屋,治安等级\n"
 
 
+def addr(i: int) -> str:
+    return f"{GRID}9{i:05d}"
+
+
 def good(i: int) -> str:
-    return f"{GRID},ADDR{i:04d},海景路,{i}号,A栋,UNIT{i:04d},101,住宅,是,A\n"
+    return f"{GRID},{addr(i)},海景路,{i}号,A栋,UNIT{i:04d},101,住宅,是,A\n"
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def test_utf8_csv_imports_all_rows(admin) -> None:
     before = Unit.objects.count()
     address_import_commit(actor=admin, filename="a.csv", data=data, mode="all")
     assert Unit.objects.count() == before + 2
-    assert Building.objects.get(address_code="ADDR0001").grid.code == GRID
+    assert Building.objects.get(address_code=addr(1)).grid.code == GRID
     assert Unit.objects.get(code="UNIT0002").is_rental is True
     e = Event.objects.get(action="place.addresses.imported")
     assert e.data == {"mode": "all", "units": 2, "buildings": 2, "rows_with_errors": 0}
@@ -48,12 +52,12 @@ def test_gbk_and_bom_csv_are_read(admin, encode, label: str) -> None:
 
 def test_row_errors_name_row_and_column_and_all_mode_writes_nothing(admin) -> None:
     bad = (HEADER + good(1)
-           + f"{GRID},ADDR0002,<script>alert(1)</script>,2号,,UNIT0002,101,住宅,是,A\n"
+           + f"{GRID},{addr(2)},<script>alert(1)</script>,2号,,UNIT0002,101,住宅,是,A\n"
            + "\n"
-           + "999999999999999,ADDR0003,海景路,3号,,UNIT0003,101,住宅,否,\n"
-           + f"{GRID},ADDR0004,=HYPERLINK(\"x\"),4号,,UNIT0004,101,住宅,否,\n"
-           + f"{GRID},ADDR0005,海景路,5号,,UNIT0001,101,住宅,否,\n"
-           + f"{GRID},ADDR0006,海景路,6号,,UNIT0006,101,别墅,也许,Z\n")
+           + f"999999999999999,{addr(3)},海景路,3号,,UNIT0003,101,住宅,否,\n"
+           + f"{GRID},{addr(4)},=HYPERLINK(\"x\"),4号,,UNIT0004,101,住宅,否,\n"
+           + f"{GRID},{addr(5)},海景路,5号,,UNIT0001,101,住宅,否,\n"
+           + f"{GRID},{addr(6)},海景路,6号,,UNIT0006,101,别墅,也许,Z\n")
     data = bad.encode()
     preview = address_import_preview(actor=admin, filename="b.csv", data=data)
     assert [(e.row, e.column) for e in preview.errors] == [
@@ -130,7 +134,7 @@ def test_import_page_previews_then_imports_valid_rows(client, admin) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client.force_login(admin)
-    data = (HEADER + good(1) + f"{GRID},ADDR0002,海景路,2号,,UNIT0002,101,住宅,也许,\n").encode("gbk")
+    data = (HEADER + good(1) + f"{GRID},{addr(2)},海景路,2号,,UNIT0002,101,住宅,也许,\n").encode("gbk")
     r = client.post("/places/import/", {"file": SimpleUploadedFile("地址.csv", data)})
     body = r.content.decode()
     assert r.status_code == 200

@@ -289,7 +289,7 @@ def template_xlsx(columns: Sequence[Column], example: Mapping[str, str] | None =
     notes = wb.create_sheet(_("How to fill"))
     notes.append([_("Column"), _("Required"), _("Format"), _("Example")])
     for c in columns:
-        notes.append([c.label, _("yes") if c.required else "", c.kind.describe(), row[c.name]])
+        notes.append([c.label, _("Required") if c.required else "", c.kind.describe(), row[c.name]])
     for sheet, widths in ((codes, (14, 8, 22, 40)), (notes, (14, 8, 70, 24))):
         for i, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width

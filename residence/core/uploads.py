@@ -103,6 +103,8 @@ class ShownRow:
     cells: list[ShownCell]
     errors: list[str]  # errors not of one of the columns
 
+    columns: list[str]  # the labels of the cells with errors, named where the row starts (a phone shows no more)
+
     @property
     def ok(self) -> bool:
         return not self.errors and not any(c.errors for c in self.cells)
@@ -120,7 +122,8 @@ def preview_rows(preview: Preview[Any], columns: Sequence[Column]) -> tuple[list
         errors = by_row.pop(n, [])
         cells = [ShownCell(c.show(raw.get(c.name, "")), [e.message for e in errors if e.column == c.label])
                  for c in columns]
-        shown.append(ShownRow(n, cells, [e.text for e in errors if e.column not in labels]))
+        shown.append(ShownRow(n, cells, [e.text for e in errors if e.column not in labels],
+                              [c.label for c, cell in zip(columns, cells, strict=True) if cell.errors]))
     later = [e for n in sorted(by_row) for e in by_row[n]]
     return shown, later
 

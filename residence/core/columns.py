@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from residence.core import divisions
 from residence.core.errors import ValidationError
-from residence.core.tabular import RowError, Table, looks_like_formula, read_table_with_columns
+from residence.core.tabular import RowError, Table, cell_problem, looks_like_formula, read_table_with_columns
 
 _UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
 _CODE = re.compile(r"[0-9A-Za-z-]+")
@@ -109,13 +109,11 @@ def row_check(n: int, raw: Mapping[str, str], columns: Sequence[Column]) -> Chec
     checked = Checked(n)
     for c in columns:
         value = raw.get(c.name, "")
-        if looks_like_formula(value):
-            checked.errors.append(RowError(n, c.label, _("Looks like a formula; enter plain text.")))
+        problem = cell_problem(value, required=c.required)
+        if problem:
+            checked.errors.append(RowError(n, c.label, problem))
         elif not value:
-            if c.required:
-                checked.errors.append(RowError(n, c.label, _("Required.")))
-            else:
-                checked.values[c.name] = c.default
+            checked.values[c.name] = c.default
         else:
             try:
                 checked.values[c.name] = c.kind.parse(value)

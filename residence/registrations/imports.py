@@ -26,7 +26,9 @@ from residence.places.models import Unit
 from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import PlaceClass, Registration
 
-_EXAMPLE_ID_FIRST = "11010519900307"  # the template's example person: Beijing, Chaoyang; born 1990-03-07
+# The template's example person: Beijing, Chaoyang, born 1 January 1900, so that the number, though valid, is
+# unlikely to be a living person's.
+_EXAMPLE_ID_FIRST = "11010519000101"
 
 
 def _example_id(seq: int) -> str:

@@ -273,3 +273,13 @@ def test_education_and_ethnicity_typed_as_people_type_them_are_stored_as_codes(a
            for p in Person.objects.filter(name__in=["王小明", "李华", "张伟"])}
     assert got == {"王小明": ("30", "01", "20"), "李华": ("10", "03", "10"), "张伟": ("60", "01", "")}
     assert Registration.objects.get(person__name="张伟").started_on.isoformat() == "2025-06-01"
+
+
+def test_a_gb18030_file_with_names_outside_gbk_is_read_as_written(admin, unit_code) -> None:
+    names = ["王小明", "李华", "张伟", "刘洋", "王䶮", "陈𠀾"]  # 䶮 (two bytes) and 𠀾 (four bytes): GB18030, not GBK
+    data = (HEADER + "".join(row(i + 1, unit_code, name=n) for i, n in enumerate(names))).encode("gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        "王䶮".encode("gbk")
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert (preview.encoding, preview.errors, preview.encoding_warning) == ("GBK/GB18030", [], "")
+    assert [r.name for r in preview.valid] == names

@@ -41,6 +41,8 @@ _CODE = re.compile(r"[0-9A-Za-z-]+")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?")
 LISTED_CODES = 12  # a coded column with more codes names the first few in its error and points to the code sheet
 ECHO_MAX = 30  # a value is repeated in its error only when it is plain text this short
+LIST_MAX = 255  # the longest list a spreadsheet drop-down holds (Excel's limit)
+TEMPLATE_ROWS = 1000  # the template's rows that offer a coded column's names in a drop-down
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,7 @@ def template_xlsx(columns: Sequence[Column], example: Mapping[str, str] | None =
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     row = {c.name: (example or {}).get(c.name, c.example) for c in columns}
     checked = row_check(2, row, columns)
@@ -279,6 +282,13 @@ def template_xlsx(columns: Sequence[Column], example: Mapping[str, str] | None =
         head.comment = Comment(_required_word(c) + c.kind.describe(), "residence")
         ws.cell(row=2, column=i).number_format = "@"
     ws.freeze_panes = "A2"
+    for i, c in enumerate(columns, start=1):  # a drop-down of the names, which still lets codes and aliases through
+        names = ",".join(item.name for item in c.kind.codes)
+        if names and len(names) < LIST_MAX:
+            letter = get_column_letter(i)
+            choice = DataValidation(type="list", formula1=f'"{names}"', allow_blank=True, showErrorMessage=False)
+            choice.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
+            ws.add_data_validation(choice)
     codes = wb.create_sheet(_("Code lists"))
     codes.append([_("Column"), _("Code"), _("Standard name"), _("Also accepted")])
     for c in columns:

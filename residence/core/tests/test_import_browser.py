@@ -4,10 +4,12 @@ inside its own box, never the page."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from residence.accounts.services import user_create
@@ -87,4 +89,35 @@ def test_template_round_trip_and_a_preview_with_errors_readable_on_desktop_and_p
     page.click("button:has-text('仅导入 58 条有效行')")
     expect(page.locator(".msg.success")).to_have_text("已导入 58 名居住人员。")
     assert not Person.objects.filter(id_number_index__in=[id_index(idn(2)), id_index(idn(5))]).exists()
+    page.close()
+
+
+def test_the_address_import_offers_its_template_and_previews_its_rows_on_a_phone(
+        live_server, browser: Browser, settings, tmp_path: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    private_storages(settings, tmp_path)
+    demo_city_generate(persons=60, seed=23)
+    user_create(actor=None, username="yt-admin", password=PASSWORD, role="admin", jurisdiction_code="440308",
+                check_password=False)
+    base = live_server.url
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", accept_downloads=True)
+    log_in(page, base, "yt-admin")
+    page.goto(f"{base}/places/import/")
+    with page.expect_download() as info:
+        page.click("#template-link")
+    template = Path(info.value.path()).read_bytes()
+    assert info.value.suggested_filename == "地址导入模板.xlsx"
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb.worksheets[0]
+    ws.append([ws.cell(2, 1).value, "12345", "海景路", "9号", "", "UNIT-X1", "102", "别墅", "是", "A"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    check(page, "地址.xlsx", buf.getvalue(), XLSX)
+    expect(page.locator("#preview-summary")).to_contain_text("共读取 2 行（XLSX）：有效 1 行，有错误 1 行。")
+    expect(page.locator("#row-3 td").nth(1)).to_have_text("有错误：地址编码、房屋类型")
+    expect(page.locator("#row-3 td.cell-error .error")).to_have_text([
+        "应以 6 位 GB/T 2260 行政区划代码开头（如 440308），“12345”不是有效的区划代码。",
+        "无法识别“别墅”，可填：住宅、房间、集体宿舍、旅馆。"])
+    page.screenshot(path=str(ARTIFACTS / "address-import-preview-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()

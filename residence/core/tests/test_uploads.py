@@ -18,6 +18,7 @@ import requests
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from residence.audit.models import Event
 from residence.core.columns import Column
@@ -177,6 +178,10 @@ def test_the_template_downloads_and_uploaded_back_untouched_its_example_row_impo
     data, codes, notes = wb.worksheets
     assert [c.value for c in data[1]] == [c.label for c in columns]
     assert data.max_row == 2  # the header and the example row
+    drop_downs = {str(v.sqref): v.formula1 for v in data.data_validations.dataValidation}
+    assert drop_downs == {f"{get_column_letter(i)}2:{get_column_letter(i)}1001":
+                          '"' + ",".join(code.name for code in c.kind.codes) + '"'
+                          for i, c in enumerate(columns, start=1) if c.kind.codes}
     assert list(codes.iter_rows(min_row=1, max_row=1, values_only=True)) == [("列", "代码", "名称", "也可填写")]
     assert [tuple(v or "" for v in r) for r in codes.iter_rows(min_row=2, values_only=True)] == coded_rows(columns)
     assert [r[0] for r in notes.iter_rows(min_row=2, values_only=True)] == [c.label for c in columns]

@@ -47,8 +47,15 @@ class RowError:
     column: str
     message: str
 
+    @property
+    def text(self) -> str:
+        """The error as one sentence naming row and column: 第 3 行「文化程度」：…"""
+        return _("Row %(row)d, %(column)s: %(message)s") % {"row": self.row, "column": self.column,
+                                                            "message": self.message}
+
 
 R = TypeVar("R")
+SAMPLE_ROWS = 50  # the rows a preview shows, with their errors
 
 
 @dataclass
@@ -61,12 +68,13 @@ class Preview(Generic[R]):
     encoding: str = ""
     total: int = 0
     encoding_warning: str = ""
+    sample: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # the first rows as read, to show
 
     @classmethod
     def of(cls, table: Table) -> Preview[R]:
         """An empty preview of `table`: what was read, before any row is checked."""
         return cls(skipped_empty=table.skipped_empty, encoding=table.encoding, total=len(table.rows),
-                   encoding_warning=table.encoding_warning)
+                   encoding_warning=table.encoding_warning, sample=table.rows[:SAMPLE_ROWS])
 
     @property
     def error_rows(self) -> int:
@@ -83,9 +91,12 @@ def read_table(*, filename: str, data: bytes, aliases: dict[str, str], max_bytes
         table = _read_xlsx(data)
     else:
         raise ValidationError(_("Upload a .csv or .xlsx file."), code="file_type", field="file")
-    canonical = []
+    canonical: list[str] = []
     for h in table.headers:
         key = aliases.get(h.strip()) or aliases.get(h.strip().lower())
+        if key and key in canonical:
+            raise ValidationError(_("The column %(col)s appears twice in the header (row 1).") % {"col": h.strip()},
+                                  code="columns", field="file")
         canonical.append(key or "")
     table.rows = [(n, {canonical[i]: v for i, v in enumerate(vals) if i < len(canonical) and canonical[i]})
                   for n, vals in table.rows]  # type: ignore[misc]
@@ -99,6 +110,9 @@ def read_table_with_columns(*, filename: str, data: bytes, labels: dict[str, str
     aliases = {**{label: name for name, label in labels.items()}, **{name: name for name in labels}}
     table = read_table(filename=filename, data=data, aliases=aliases)
     missing = [labels[c] for c in required if c not in table.headers]
+    if not any(table.headers):
+        raise ValidationError(_("Row 1 must be the header, with the column names (%(cols)s); none was found in it.")
+                              % {"cols": "、".join(labels.values())}, code="header", field="file")
     if missing:
         raise ValidationError(_("Missing columns: %(cols)s.") % {"cols": "、".join(missing)}, code="columns",
                               field="file")
@@ -238,13 +252,18 @@ def looks_like_formula(value: str) -> bool:
     return value.startswith(_FORMULA_START)
 
 
+def cell_problem(value: str, *, required: bool) -> str:
+    """The first check of every import cell, whatever its kind: not a formula (CSV injection), set when required.
+    The problem's words, or "" when there is none."""
+    if looks_like_formula(value):
+        return _("Looks like a formula; enter plain text.")
+    if required and not value:
+        return _("Required.")
+    return ""
+
+
 def plain_and_present(n: int, raw: dict[str, str], *, labels: dict[str, str], required: list[str]) -> list[RowError]:
-    """The first checks of every import row: no cell looks like a formula (CSV injection), required cells are set."""
-    errors = []
-    for col, label in labels.items():
-        value = raw.get(col, "")
-        if looks_like_formula(value):
-            errors.append(RowError(n, label, _("Looks like a formula; enter plain text.")))
-        elif col in required and not value:
-            errors.append(RowError(n, label, _("Required.")))
-    return errors
+    """`cell_problem` for every column of a row given as labels (imports written before core/columns.py; one that
+    declares its columns gets this and the kinds' checks from `columns.row_check`)."""
+    return [RowError(n, label, problem) for col, label in labels.items()
+            if (problem := cell_problem(raw.get(col, ""), required=col in required))]

@@ -5,13 +5,19 @@ The uploaded bytes wait in the import store (`storages["imports"]`, var/imports/
 see core/storage.py) between the two steps. They are deleted once imported, and after UPLOAD_TTL_MINUTES whether
 or not they were: a confirm after that answers that the upload has expired, and `upload_purge_expired` (run by the
 worker) removes what is left.
+
+An import that declares its columns (core/columns.py) passes them as `columns=`; its page then offers the template
+(下载模板: `?template=xlsx` on the page's own URL, behind the page's own permission check, the example row completed
+by `example()`) and shows the first rows of the preview with each cell's errors beside it. Without `columns` the
+page lists the errors only, as before.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -23,14 +29,18 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from residence.audit.services import event_record
+from residence.core.columns import Column, template_xlsx
 from residence.core.errors import DomainError
-from residence.core.tabular import MAX_BYTES, Preview, check_size
+from residence.core.tabular import MAX_BYTES, Preview, RowError, check_size
 
 ALL, VALID_ROWS = "all", "valid_rows"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ERRORS_LISTED = 500  # errors of rows beyond the shown ones, listed below the table
 
 
 class UploadForm(forms.Form):
@@ -81,13 +91,62 @@ def upload_purge_expired(*, now: dt.datetime | None = None) -> int:
     return removed
 
 
+@dataclass
+class ShownCell:
+    value: str
+    errors: list[str]
+
+
+@dataclass
+class ShownRow:
+    row: int
+    cells: list[ShownCell]
+    errors: list[str]  # errors not of one of the columns
+
+    columns: list[str]  # the labels of the cells with errors, named where the row starts (a phone shows no more)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not any(c.errors for c in self.cells)
+
+
+def preview_rows(preview: Preview[Any], columns: Sequence[Column]) -> tuple[list[ShownRow], list[RowError]]:
+    """The preview's first rows as the page shows them (each cell masked as its column's kind says, its errors
+    beside it), and the errors of the rows after them."""
+    by_row: dict[int, list[RowError]] = {}
+    for e in preview.errors:
+        by_row.setdefault(e.row, []).append(e)
+    labels = {c.label for c in columns}
+    shown = []
+    for n, raw in preview.sample:
+        errors = by_row.pop(n, [])
+        cells = [ShownCell(c.show(raw.get(c.name, "")), [e.message for e in errors if e.column == c.label])
+                 for c in columns]
+        shown.append(ShownRow(n, cells, [e.text for e in errors if e.column not in labels],
+                              [c.label for c, cell in zip(columns, cells, strict=True) if cell.errors]))
+    later = [e for n in sorted(by_row) for e in by_row[n]]
+    return shown, later
+
+
+def _template(title: str, columns: Sequence[Column], example: Mapping[str, str]) -> HttpResponse:
+    filename = _("%(title)s template") % {"title": title} + ".xlsx"
+    return HttpResponse(template_xlsx(columns, example), content_type=XLSX, headers={
+        "Content-Disposition": content_disposition_header(as_attachment=True, filename=filename),
+        "Cache-Control": "no-store"})
+
+
 def table_import_page(
-    request: HttpRequest, *, title: str, columns_help: str, again: str,
+    request: HttpRequest, *, title: str, columns_help: str = "", again: str,
     check: Callable[[str, bytes], Preview[Any]], commit: Callable[[str, bytes, str], Preview[Any]],
-    done: Callable[[Preview[Any]], str],
+    done: Callable[[Preview[Any]], str], columns: Sequence[Column] | None = None,
+    example: Callable[[], Mapping[str, str]] | None = None,
 ) -> HttpResponse:
     """Render and run one import page. `check(filename, data)` previews; `commit(filename, data, mode)` writes;
-    both raise DomainError for a file-level problem. `again` is the page's URL name; `done` words the result."""
+    both raise DomainError for a file-level problem. `again` is the page's URL name; `done` words the result.
+    `columns` (optional) gives the page its template download and the preview table; `example()` completes the
+    template's example row for this user; `columns_help` defaults to the list of columns."""
+    if columns and request.method == "GET" and request.GET.get("template") == "xlsx":
+        return _template(title, columns, example() if example else {})
     if request.method == "POST" and "token" in request.POST:
         confirm = ConfirmForm(request.POST)
         if not confirm.is_valid():
@@ -107,7 +166,7 @@ def table_import_page(
         messages.success(request, done(result))
         return redirect(again)
     form = UploadForm(request.POST or None, request.FILES or None)
-    form.fields["file"].help_text = columns_help
+    form.fields["file"].help_text = columns_help or (_columns_help(columns) if columns else "")
     preview = token = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -121,5 +180,13 @@ def table_import_page(
             token = uuid.uuid4().hex
             suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
             _store().save(f"{token}{suffix}", ContentFile(data))
-    return render(request, "core/import.html", {"title": title, "form": form, "preview": preview, "token": token,
-                                                "again": again})
+    shown, later = preview_rows(preview, columns) if preview is not None and columns else ([], [])
+    return render(request, "core/import.html", {
+        "title": title, "form": form, "preview": preview, "token": token, "again": again, "columns": columns,
+        "shown": shown, "later": later[:ERRORS_LISTED], "later_more": max(0, len(later) - ERRORS_LISTED)})
+
+
+def _columns_help(columns: Sequence[Column]) -> str:
+    return _("Columns: %(cols)s (required: %(required)s). UTF-8 or GBK CSV, or XLSX; at most %(mb)d MB.") % {
+        "cols": "、".join(c.label for c in columns), "required": "、".join(c.label for c in columns if c.required),
+        "mb": MAX_BYTES // (1024 * 1024)}

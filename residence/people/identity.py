@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from residence.core import crypto
+from residence.core.columns import Kind
 from residence.core.errors import ValidationError
-from residence.core.idnumber import IdNumber, parse_id_number
+from residence.core.idnumber import IdNumber, normalise, parse_id_number
 
 ID_CONTEXT = "person.id_number"
 PHONE_CONTEXT = "person.phone"
@@ -118,3 +119,13 @@ def reveal_id_number(enc: bytes) -> str:
 
 def reveal_phone(enc: bytes | None) -> str:
     return crypto.decrypt(enc, context=PHONE_CONTEXT) if enc else ""
+
+
+# The kinds of import column for these fields (core/columns.py): the same checks as one person's form, and the
+# preview shows the numbers masked as every other screen does.
+ID_NUMBER = Kind(lambda v: parse_id_number(v).value,
+                 lambda: _("18 characters per GB 11643, the last a digit or X (spaces and hyphens are ignored)."),
+                 shown=lambda v: mask_id(normalise(v)) if len(normalise(v)) > 6 else "*" * len(v))
+PHONE = Kind(clean_phone, lambda: _("An 11-digit mobile number, or a landline with its area code (0755-12345678)."),
+             shown=lambda v: mask_phone(re.sub(r"\s", "", v)) if len(v) > 4 else "*" * len(v))
+PERSON_NAME = Kind(clean_name, lambda: _("1–30 Chinese characters; a middle dot (·) may separate parts."))

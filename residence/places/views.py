@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from residence.accounts.roles import Capability, can
 from residence.core.errors import NotFound
 from residence.core.uploads import table_import_page
-from residence.places.imports import address_import_commit, address_import_preview
+from residence.places.imports import COLUMNS, address_import_commit, address_import_example, address_import_preview
 from residence.places.selectors import (
     building_get_for_user,
     building_list,
@@ -68,10 +68,8 @@ def address_import(request: HttpRequest) -> HttpResponse:
         raise Http404
     user = request.user
     return table_import_page(
-        request, title=_("Import addresses"), columns_help=_(
-            "Columns: 网格代码, 地址编码, 道路, 门牌号, 楼栋名称, 房屋编码, 房号, 房屋类型, 是否出租屋, 治安等级. "
-            "UTF-8 or GBK; at most 20 MB."),
-        again="places:import",
+        request, title=_("Import addresses"), again="places:import", columns=COLUMNS,
+        example=lambda: address_import_example(actor=user),  # type: ignore[arg-type]
         check=lambda name, data: address_import_preview(actor=user, filename=name, data=data),  # type: ignore[arg-type]
         commit=lambda name, data, mode: address_import_commit(actor=user, filename=name, data=data,  # type: ignore[arg-type]
                                                               mode=mode),  # type: ignore[arg-type]

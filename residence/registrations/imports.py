@@ -9,35 +9,47 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
+from residence.core.columns import Column, code, columns_read, date, errors_sort, rows_check, text
 from residence.core.errors import PermissionDenied, ValidationError
-from residence.core.tabular import Preview, RowError, plain_and_present, read_table_with_columns
-from residence.people.choices import Education, Ethnicity, MaritalStatus
-from residence.people.identity import ProtectedIdentity, clean_name, clean_phone, protect
+from residence.core.idnumber import check_character
+from residence.core.tabular import Preview, RowError
+from residence.people.choices import EDUCATION, ETHNICITY, MARITAL_STATUS
+from residence.people.identity import ID_NUMBER, PERSON_NAME, PHONE, ProtectedIdentity, id_index, protect
 from residence.people.models import Person
 from residence.people.services import person_build
 from residence.places.models import Unit
 from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import PlaceClass, Registration
 
-REQUIRED = ["id_number", "name", "unit_code", "started_on"]
-LABELS = {"id_number": "身份证号", "name": "姓名", "phone": "手机号", "ethnicity": "民族", "education": "文化程度",
-          "marital_status": "婚姻状况", "occupation": "职业", "hukou_address": "户籍地址", "unit_code": "房屋编码",
-          "started_on": "居住起始日期"}
+# The template's example person: Beijing, Chaoyang, born 1 January 1900, so that the number, though valid, is
+# unlikely to be a living person's.
+_EXAMPLE_ID_FIRST = "11010519000101"
 
 
-def _coded(choices: type) -> dict[str, str]:
-    """Accept a coded value by its code or by its standard Chinese name."""
-    return {**{v: v for v in choices.values}, **{str(label): v for v, label in choices.choices}}  # type: ignore[attr-defined]
+def _example_id(seq: int) -> str:
+    first = f"{_EXAMPLE_ID_FIRST}{seq:03d}"
+    return first + check_character(first)
 
 
-_ETHNICITY, _EDUCATION, _MARITAL = _coded(Ethnicity), _coded(Education), _coded(MaritalStatus)
-_FREE_TEXT_MAX = {"occupation": 60, "hukou_address": 200}
+COLUMNS = [
+    Column("id_number", "身份证号", ID_NUMBER, required=True, unique=True, example=_example_id(123)),
+    Column("name", "姓名", PERSON_NAME, required=True, example="张三"),
+    Column("phone", "手机号", PHONE, example="13800001111"),
+    Column("ethnicity", "民族", ETHNICITY, default="01", example="汉族"),
+    Column("education", "文化程度", EDUCATION, example="大学本科"),
+    Column("marital_status", "婚姻状况", MARITAL_STATUS, example="已婚"),
+    Column("occupation", "职业", text(60), example="厨师"),
+    Column("hukou_address", "户籍地址", text(200), example="北京市朝阳区"),
+    Column("unit_code", "房屋编码", code(4, 40), required=True, example="44030800100100100000010001"),
+    Column("started_on", "居住起始日期", date(), required=True, example="2025-06-01"),
+]
+REQUIRED = [c.name for c in COLUMNS if c.required]
+LABELS = {c.name: c.label for c in COLUMNS}
 
 
 @dataclass
@@ -54,88 +66,61 @@ class ResidentRow:
     started_on: dt.date
 
 
+def resident_import_example(*, actor: User) -> dict[str, str]:
+    """The template's example row for `actor`: a unit in their area and an ID number not on record, so that the
+    row imports as it stands."""
+    path = jurisdiction_path_for_user(actor) or "\x00"
+    unit = (Unit.objects.filter(building__grid__path__startswith=path).order_by("pk")
+            .values_list("code", flat=True).first())
+    candidates = {id_index(_example_id(seq)): _example_id(seq) for seq in range(100, 200)}
+    taken = set(Person.objects.filter(id_number_index__in=list(candidates)).values_list("id_number_index", flat=True))
+    free = next((v for k, v in candidates.items() if k not in taken), _example_id(123))
+    return {"id_number": free, **({"unit_code": unit} if unit else {})}
+
+
 def resident_import_preview(*, actor: User, filename: str, data: bytes) -> Preview[ResidentRow]:
     """Read and check every row (ID number per GB 11643, name, phone, codes, a unit in the importer's area, the
     date); nothing is written."""
     if not can(actor, Capability.RESIDENT_IMPORT):
         raise PermissionDenied(_("You may not import residents."))
-    table = read_table_with_columns(filename=filename, data=data, labels=LABELS, required=REQUIRED)
+    table = columns_read(filename=filename, data=data, columns=COLUMNS)
+    checked_rows = list(rows_check(table, COLUMNS))
     path = jurisdiction_path_for_user(actor) or "\x00"
-    codes = {raw.get("unit_code", "") for _n, raw in table.rows}
+    codes = {str(c.values["unit_code"]) for c in checked_rows if c.values.get("unit_code")}
     units = dict(Unit.objects.filter(code__in=codes, building__grid__path__startswith=path).values_list("code", "id"))
     preview: Preview[ResidentRow] = Preview.of(table)
     candidates: list[ResidentRow] = []
-    for n, raw in table.rows:
-        row, errors = _check(n, raw, units)
-        preview.errors.extend(errors)
+    for checked in checked_rows:
+        row = _row(checked.row, checked.values, checked.errors, units)
+        preview.errors.extend(checked.errors)
         if row is not None:
             candidates.append(row)
     existing = set(Person.objects.filter(id_number_index__in=[r.ident.id_number_index for r in candidates])
                    .values_list("id_number_index", flat=True))
-    seen: dict[str, int] = {}
     for r in candidates:
-        key = r.ident.id_number_index
-        if key in seen:
-            preview.errors.append(RowError(r.row, LABELS["id_number"],
-                                           _("Same ID number as row %(n)d.") % {"n": seen[key]}))
-        elif key in existing:
+        if r.ident.id_number_index in existing:
             preview.errors.append(RowError(r.row, LABELS["id_number"], _("This person is already on record.")))
         else:
-            seen[key] = r.row
             preview.valid.append(r)
-    preview.errors.sort(key=lambda e: e.row)
+    errors_sort(preview.errors, COLUMNS)
     return preview
 
 
-def _check(n: int, raw: dict[str, str], units: dict[str, int]) -> tuple[ResidentRow | None, list[RowError]]:
-    errs = plain_and_present(n, raw, labels=LABELS, required=REQUIRED)
-    if errs:
-        return None, errs
-    ident = name = None
-    phone = raw.get("phone", "")
-    try:
-        phone = clean_phone(phone) if phone else ""
-    except ValidationError as exc:
-        errs.append(RowError(n, LABELS["phone"], exc.message))
-    try:
-        ident = protect(id_number=raw["id_number"], phone=phone if not errs else "")
-    except ValidationError as exc:
-        errs.append(RowError(n, LABELS["id_number"], exc.message))
-    try:
-        name = clean_name(raw["name"])
-    except ValidationError as exc:
-        errs.append(RowError(n, LABELS["name"], exc.message))
-    coded = {}
-    for col, table, hint in [("ethnicity", _ETHNICITY, _("A name such as 汉族, or its two-digit code.")),
-                             ("education", _EDUCATION, _("A GB/T 4658 name such as 大学本科, or its code.")),
-                             ("marital_status", _MARITAL, _("未婚, 已婚, 丧偶, 离婚 or 未说明, or its code."))]:
-        value = raw.get(col, "")
-        coded[col] = table.get(value, "") if value else ("01" if col == "ethnicity" else "")
-        if value and value not in table:
-            errs.append(RowError(n, LABELS[col], hint))
-    for col, limit in _FREE_TEXT_MAX.items():
-        value = raw.get(col, "")
-        if len(value) > limit or any(c in value for c in "<>") or any(ord(c) < 32 for c in value):
-            errs.append(RowError(n, LABELS[col], _("At most %(n)d characters, without < > or control characters.")
-                                 % {"n": limit}))
-    unit_id = units.get(raw["unit_code"])
-    if unit_id is None:
+def _row(n: int, v: dict[str, object], errs: list[RowError], units: dict[str, int]) -> ResidentRow | None:
+    """The checks that need more than one cell or the database, appended to `errs`; the row when there is none."""
+    unit_id = units.get(str(v.get("unit_code", "")))
+    if "unit_code" in v and unit_id is None:
         errs.append(RowError(n, LABELS["unit_code"], _("Unknown unit, or outside your area.")))
-    started = None
-    try:
-        started = dt.date.fromisoformat(raw["started_on"][:10])
-    except ValueError:
-        errs.append(RowError(n, LABELS["started_on"], _("A date as YYYY-MM-DD.")))
-    else:
-        if started > timezone.localdate():
-            errs.append(RowError(n, LABELS["started_on"], _("A date in the future.")))
-        elif ident is not None and started < ident.id_number.birth_date:
-            errs.append(RowError(n, LABELS["started_on"], _("Before the person's birth date.")))
-    if errs or ident is None or name is None or unit_id is None or started is None:
-        return None, errs
-    return ResidentRow(row=n, ident=ident, name=name, ethnicity=coded["ethnicity"], education=coded["education"],
-                       marital_status=coded["marital_status"], occupation=raw.get("occupation", ""),
-                       hukou_address=raw.get("hukou_address", ""), unit_id=unit_id, started_on=started), []
+    ident = protect(id_number=str(v["id_number"]), phone=str(v.get("phone", ""))) if "id_number" in v else None
+    started = v.get("started_on")
+    if ident is not None and isinstance(started, dt.date) and started < ident.id_number.birth_date:
+        errs.append(RowError(n, LABELS["started_on"], _("Before the person's birth date.")))
+    if errs or ident is None or unit_id is None or not isinstance(started, dt.date):
+        return None
+    return ResidentRow(row=n, ident=ident, name=str(v["name"]), ethnicity=str(v["ethnicity"]),
+                       education=str(v["education"]), marital_status=str(v["marital_status"]),
+                       occupation=str(v["occupation"]), hukou_address=str(v["hukou_address"]), unit_id=unit_id,
+                       started_on=started)
 
 
 def resident_import_commit(*, actor: User, filename: str, data: bytes,

@@ -6,7 +6,12 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.roles import Capability, can
 from residence.core.uploads import table_import_page
-from residence.registrations.imports import LABELS, resident_import_commit, resident_import_preview
+from residence.registrations.imports import (
+    COLUMNS,
+    resident_import_commit,
+    resident_import_example,
+    resident_import_preview,
+)
 
 
 @login_required
@@ -16,10 +21,8 @@ def resident_import(request: HttpRequest) -> HttpResponse:
         raise Http404
     user = request.user
     return table_import_page(
-        request, title=_("Import residents"),
-        columns_help=_("Columns: %(cols)s (身份证号, 姓名, 房屋编码 and 居住起始日期 are required). UTF-8 or GBK; at "
-                       "most 20 MB.") % {"cols": ", ".join(LABELS.values())},
-        again="registrations:import",
+        request, title=_("Import residents"), again="registrations:import", columns=COLUMNS,
+        example=lambda: resident_import_example(actor=user),  # type: ignore[arg-type]
         check=lambda name, data: resident_import_preview(actor=user, filename=name, data=data),  # type: ignore[arg-type]
         commit=lambda name, data, mode: resident_import_commit(actor=user, filename=name,  # type: ignore[arg-type]
                                                                data=data, mode=mode),  # type: ignore[arg-type]

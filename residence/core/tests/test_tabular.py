@@ -103,3 +103,12 @@ def test_text_mostly_outside_gb2312_is_flagged_and_chinese_is_not() -> None:
         "%(rare)d of the %(han)d Chinese characters (for example %(sample)s) are outside the 6,763 of GB 2312: the "
         "file is probably not GBK text but another encoding (such as Shift-JIS or Big5), and its names would be "
         "stored garbled. Save the file as UTF-8 and upload it again.") % {"rare": 2, "han": 5, "sample": "張偉"}
+
+
+def test_rows_checked_by_labels_get_the_same_first_checks_as_declared_columns() -> None:
+    from residence.core.tabular import plain_and_present
+
+    labels = {"road": "道路", "door": "门牌号", "name": "楼栋名称"}
+    errors = plain_and_present(3, {"road": "=cmd|' /C calc'!A0", "door": ""}, labels=labels, required=["road", "door"])
+    assert [e.text for e in errors] == ["第 3 行「道路」：疑似公式，请填写纯文本。", "第 3 行「门牌号」：必填。"]
+    assert plain_and_present(4, {"road": "海景路", "door": "1号"}, labels=labels, required=["road", "door"]) == []

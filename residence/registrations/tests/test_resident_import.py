@@ -106,7 +106,7 @@ def test_hostile_and_malformed_fields_each_named(admin, unit_code, luohu_unit) -
 def test_every_problem_of_a_row_is_listed_at_once(admin, unit_code) -> None:
     bad = row(1, unit_code, id="42010619921304001X", name="<b>", phone="138", eth="火星族", date="tomorrow")
     preview = resident_import_preview(actor=admin, filename="r.csv", data=(HEADER + bad).encode())
-    assert [e.column for e in preview.errors] == ["手机号", "身份证号", "姓名", "民族", "居住起始日期"]
+    assert [e.column for e in preview.errors] == ["身份证号", "姓名", "手机号", "民族", "居住起始日期"]
 
 
 def test_gbk_and_bom_files_are_read(admin, unit_code) -> None:
@@ -170,7 +170,7 @@ def test_id_numbers_typed_full_width_or_grouped_are_normalised_before_checking(a
             + row(3, unit_code, id=hyphens, name="张伟") + row(4, unit_code, id=again, name="刘洋")).encode()
     preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
     assert [(e.row, e.column, e.message) for e in preview.errors] == [
-        (5, "身份证号", _("Same ID number as row %(n)d.") % {"n": 2})]
+        (5, "身份证号", "与第 2 行重复。")]
     assert [r.ident.id_number.value for r in preview.valid] == [idn(1), idn(2), idn(3)]
     resident_import_commit(actor=admin, filename="r.csv", data=data, mode="valid_rows")
     assert [p.name for p in person_search(user=admin, query=idn(1))] == ["王小明"]
@@ -215,3 +215,71 @@ def test_shift_jis_read_as_gbk_is_flagged_in_the_preview(admin, unit_code) -> No
     # the same names in GBK, as Chinese, are not flagged
     gbk = ("身份证号,姓名,房屋编码,居住起始日期\n" + f"{idn(1)},王小明,{unit_code},2025-06-01\n").encode("gbk")
     assert resident_import_preview(actor=admin, filename="cn.csv", data=gbk).encoding_warning == ""
+
+
+def test_bad_rows_each_get_an_exact_message_naming_row_and_column_and_nothing_is_written(admin, unit_code) -> None:
+    rows = [
+        row(1, unit_code),
+        row(2, unit_code, occ="=cmd|' /C calc'!A0"),
+        row(3, unit_code, name="<script>alert(1)</script>"),
+        row(4, unit_code, edu="高级中学学历", mar="单身"),
+        row(5, unit_code, phone="12345", eth="火星族"),
+        row(1, unit_code),  # row 2 again
+        row(7, unit_code, date="1980-01-01"),  # before the person was born (1992)
+        row(8, "NO-SUCH-UNIT"),
+    ]
+    data = (HEADER + "".join(rows)).encode("gb18030")
+    preview = resident_import_preview(actor=admin, filename="居民.csv", data=data)
+    assert [e.text for e in preview.errors] == [
+        "第 3 行「职业」：疑似公式，请填写纯文本。",
+        "第 4 行「姓名」：姓名应为1至30个汉字，可用间隔号（·）分隔。",
+        "第 5 行「文化程度」：无法识别“高级中学学历”，可填：10 研究生、20 大学本科、30 大学专科、40 中等职业教育、"
+        "60 普通高级中学、70 初级中学、80 小学、90 其他，或其名称。",
+        "第 5 行「婚姻状况」：无法识别“单身”，可填：10 未婚、20 已婚、30 丧偶、40 离婚、90 未说明，或其名称。",
+        "第 6 行「手机号」：电话应为11位手机号或带区号的固定电话。",
+        "第 6 行「民族」：无法识别“火星族”，可填：01 汉族、02 蒙古族、03 回族、04 藏族、05 维吾尔族、06 苗族、07 彝族、"
+        "08 壮族 等共 58 项（见模板的“代码表”），或其名称。",
+        "第 7 行「身份证号」：与第 2 行重复。",
+        "第 8 行「居住起始日期」：早于本人出生日期。",
+        "第 9 行「房屋编码」：房屋不存在或不在您的辖区内。",
+    ]
+    assert [r.row for r in preview.valid] == [2]
+    with pytest.raises(ValidationError) as err:
+        resident_import_commit(actor=admin, filename="居民.csv", data=data, mode="all")
+    assert err.value.message == "7 行有错误，未导入任何数据。"
+    assert not Person.objects.filter(name="王小明").exists()
+    assert not Event.objects.filter(action="registration.residents.imported").exists()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("身份证号,姓名,居住起始日期\n".encode(), "缺少列：房屋编码。"),
+    ((row(1, "U") + row(2, "U")).encode(),
+     "第 1 行应为表头，写列名（身份证号、姓名、手机号、民族、文化程度、婚姻状况、职业、户籍地址、房屋编码、"
+     "居住起始日期），但其中没有任何可识别的列名。"),
+    ("身份证号,姓名,id_number,房屋编码,居住起始日期\n".encode(), "表头（第 1 行）中“id_number”列出现了两次。"),
+])
+def test_header_problems_are_refused_with_an_exact_message(admin, data: bytes, message: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert (err.value.message, err.value.code) == (message, "header" if "第 1 行应为" in message else "columns")
+
+
+def test_education_and_ethnicity_typed_as_people_type_them_are_stored_as_codes(admin, unit_code) -> None:
+    data = (HEADER + row(1, unit_code, edu="大专", eth="汉", mar="初婚")
+            + row(2, unit_code, name="李华", edu="硕士", eth="回", mar="10")
+            + row(3, unit_code, name="张伟", edu="高中", eth="", mar="", date="2025/6/1")).encode()
+    resident_import_commit(actor=admin, filename="r.csv", data=data, mode="all")
+    got = {p.name: (p.education, p.ethnicity, p.marital_status)
+           for p in Person.objects.filter(name__in=["王小明", "李华", "张伟"])}
+    assert got == {"王小明": ("30", "01", "20"), "李华": ("10", "03", "10"), "张伟": ("60", "01", "")}
+    assert Registration.objects.get(person__name="张伟").started_on.isoformat() == "2025-06-01"
+
+
+def test_a_gb18030_file_with_names_outside_gbk_is_read_as_written(admin, unit_code) -> None:
+    names = ["王小明", "李华", "张伟", "刘洋", "王䶮", "陈𠀾"]  # 䶮 (two bytes) and 𠀾 (four bytes): GB18030, not GBK
+    data = (HEADER + "".join(row(i + 1, unit_code, name=n) for i, n in enumerate(names))).encode("gb18030")
+    with pytest.raises(UnicodeEncodeError):
+        "王䶮".encode("gbk")
+    preview = resident_import_preview(actor=admin, filename="r.csv", data=data)
+    assert (preview.encoding, preview.errors, preview.encoding_warning) == ("GBK/GB18030", [], "")
+    assert [r.name for r in preview.valid] == names

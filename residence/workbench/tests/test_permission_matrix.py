@@ -56,6 +56,8 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("audit", "get", "/audit/", AUDIT, None),
         ("import", "get", "/places/import/", IMPORT, None),
         ("resident-import", "get", "/registrations/import/", IMPORT, None),
+        ("import-template", "get", "/places/import/?template=xlsx", IMPORT, None),
+        ("resident-import-template", "get", "/registrations/import/?template=xlsx", IMPORT, None),
         ("api-search", "json", "/api/people/search", SEARCH, {"q": ID}),
         ("api-detail", "get", f"/api/people/{p.pk}", VIEW, None),
     ]
@@ -63,7 +65,8 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
 
 def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
-    return name not in {"home", "audit", "browse", "import", "resident-import", "premises", "own-record", "otp"}
+    return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
+                        "resident-import-template", "premises", "own-record", "otp"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -112,6 +115,8 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert target["person"].name not in response.content.decode()  # type: ignore[attr-defined]
             assert Event.objects.filter(action="person.record.viewed", actor_id=user.pk,
                                         subject_id=str(user.person_id)).exists()
+        if name.endswith("template") and ok:  # the XLSX itself, not the page
+            assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         if name == "unmask":
             after = Event.objects.filter(action="person.identity.unmasked").count()
             assert after == unmasked_before + (1 if ok else 0), (role, district)
@@ -121,7 +126,9 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
 @pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/", "post"), ("/people/1/", "get"),
                                              ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post"),
                                              ("/places/mine/", "get"), ("/me/", "get"),
-                                             ("/registrations/import/", "get")])
+                                             ("/registrations/import/", "get"),
+                                             ("/registrations/import/?template=xlsx", "get"),
+                                             ("/places/import/?template=xlsx", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

@@ -19,11 +19,10 @@ from residence.people.identity import id_index
 from residence.people.models import Person
 from residence.places.models import Unit
 from residence.registrations.tests.test_resident_import import HEADER, idn, row
-from residence.workbench.tests.test_browser import ARTIFACTS, PASSWORD, browser, log_in
+from residence.workbench.tests.test_browser import ARTIFACTS, PASSWORD, log_in
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["browser"]  # the fixture, shared with the workbench's browser tests
 PAGE = "/registrations/import/"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -296,3 +296,31 @@ def test_only_a_hotels_or_hourly_rentals_key_declares_stays(live_server, premise
                          timeout=10)
         assert r.status_code == 403
     assert not Stay.objects.exists()
+
+
+def test_the_documented_example_client_declares_a_check_in_and_its_check_out(live_server, premises) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    client = Path(__file__).resolve().parents[3] / "docs" / "examples" / "pms_client.py"
+    base = ["--base", live_server.url, "--key", premises["key_a"]]
+
+    def run(*args: str) -> Any:
+        done = subprocess.run([sys.executable, str(client), *base, *args], capture_output=True, text=True,
+                              timeout=60, check=True)
+        return json.loads(done.stdout)
+
+    units = run("units")
+    assert [u["code"] for u in units] == sorted(premises["units_a"])
+    args = ("check-in", "--id-number", ident(81), "--name", "赵六", "--unit", units[0]["code"],
+            "--idempotency-key", "pms-81")
+    first = run(*args)
+    assert first["results"][0]["status"] == "accepted"
+    assert run(*args)["results"][0]["status"] == "duplicate"  # a retry with the same key
+    stay = first["results"][0]["stay_id"]
+    out = run("check-out", "--stay-id", str(stay))
+    assert out["results"][0]["status"] == "accepted"
+    day = run("reconcile", "--date", timezone.localdate().isoformat())
+    assert [(r["stay_id"], r["event"]) for r in day] == [(stay, "check_in"), (stay, "check_out")]

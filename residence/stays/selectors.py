@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from residence.places.models import Obligor, Unit
-from residence.stays.models import Stay
+from residence.stays.models import Stay, StayEvent
 
 
 def premises_units(*, obligor: Obligor) -> list[Unit]:
@@ -27,3 +27,11 @@ def stays_declared_on(*, obligor: Obligor, day: dt.date) -> list[dict[str, Any]]
              "arrived_at": timezone.localtime(r.arrived_at).isoformat(),
              "departed_at": timezone.localtime(r.departed_at).isoformat() if r.departed_at else None,
              "declared_at": timezone.localtime(r.declared_at).isoformat(), "on_time": not r.late} for r in rows]
+
+
+def stays_open(*, obligor: Obligor, limit: int = 200) -> list[Stay]:
+    """The premises' guests checked in now, latest first, with their unit and (masked) person."""
+    closed = Stay.objects.filter(obligor=obligor, event__in=[StayEvent.CHECK_OUT, StayEvent.DEPARTURE_MISSING])
+    return list(Stay.objects.filter(obligor=obligor, event=StayEvent.CHECK_IN)
+                .exclude(stay_id__in=closed.values("stay_id"))
+                .select_related("unit", "person").order_by("-arrived_at", "-id")[:limit])

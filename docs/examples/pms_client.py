@@ -30,8 +30,9 @@ def call(base: str, key: str, method: str, path: str, body: Any = None, tries: i
         sys.exit("--base must be an http:// or https:// address")
     data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
     for attempt in range(1, tries + 1):
-        request = urllib.request.Request(base.rstrip("/") + path,  # noqa: S310 (the scheme is checked above) data=data, method=method, headers={
-            "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        # the scheme is checked above
+        request = urllib.request.Request(base.rstrip("/") + path, data=data, method=method, headers=headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
                 return json.load(answer)

@@ -20,6 +20,8 @@ Environment variables:
     RESIDENCE_API_TOKEN_DAYS    days a new API token is valid (default 365)
     RESIDENCE_API_TOKEN_RATE    API requests per minute per client (default 600)
     RESIDENCE_RESIDENT_CODE_TRIES  resident sign-up/reset tries an hour per address and per ID number (default 10)
+    RESIDENCE_LOCALITY          whose rules apply: national (default), yantian, taizhou, hubei (the demo: yantian)
+    RESIDENCE_STAY_KEY_DAYS     days an integrator's idempotency keys are kept (default 30)
     RESIDENCE_UPLOAD_TTL_MINUTES minutes an import upload waits for its confirm before it is removed (default 60)
 """
 
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "residence.accounts",
     "residence.places",
     "residence.people",
+    "residence.stays",
     "residence.registrations",
     "residence.demo",
     "residence.workbench",
@@ -228,6 +231,13 @@ API_TOKEN_DAYS = int(os.environ.get("RESIDENCE_API_TOKEN_DAYS", "365"))
 API_TOKEN_RATE_PER_MINUTE = int(os.environ.get("RESIDENCE_API_TOKEN_RATE", "600"))
 # Residents' sign-up and password reset: tries an hour per client address and per ID number.
 RESIDENT_CODE_TRIES_PER_HOUR = int(os.environ.get("RESIDENCE_RESIDENT_CODE_TRIES", "10"))
+
+# The locality whose rules apply (a parameter file of residence_rules: national, yantian, taizhou, hubei).
+LOCALITY = os.environ.get("RESIDENCE_LOCALITY", "national")
+# Stays (hotels' and hourly rentals' declarations): idempotency keys are kept this many days; a batch holds at most
+# this many items.
+STAY_KEY_DAYS = int(os.environ.get("RESIDENCE_STAY_KEY_DAYS", "30"))
+STAY_BATCH_MAX = 1000
 
 # Scope: staff keep seeing a person for this long after the last registration in their area ended.
 SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730"))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", include(resident_urlpatterns)),
     path("places/", include("residence.places.urls")),
     path("registrations/", include("residence.registrations.urls")),
+    path("stays/", include("residence.stays.urls")),
     path("audit/", include("residence.audit.urls")),
     path("", include("residence.core.urls")),
     path("", include("residence.workbench.urls")),

@@ -53,10 +53,11 @@ class Capability(StrEnum):
     AUDIT_BROWSE = "audit.browse"
     PREMISES_OWN = "premises.own"
     RECORD_OWN = "record.own"
+    STAY_DECLARE = "stay.declare"  # hotels and hourly rentals: check-ins and check-outs through the API
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
-    Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN},
+    Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                            Capability.PLACE_BROWSE}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
@@ -67,6 +68,8 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                              Capability.AUDIT_BROWSE}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
+    Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
+    Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.RESIDENT: frozenset({Capability.RECORD_OWN}),
     # the most a department client may hold; each client's token narrows it to its scopes
     Role.DEPARTMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),

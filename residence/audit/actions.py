@@ -34,6 +34,9 @@ ACTIONS = {
     "place.obligor.bound": _("Bound a declaration obligor to its account"),
     "registration.residents.imported": _("Imported residents"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
+    # stays at hotels and hourly rentals
+    "stay.checked_in": _("Declared check-ins"),
+    "stay.checked_out": _("Declared check-outs"),
     "demo.city.generated": _("Generated the demo city"),
 }
 

@@ -209,7 +209,9 @@ DEMO_USERS = [
     ("enforcement", Role.ENFORCEMENT, "440308", "盐田区执法员"),
     ("manager", Role.MANAGER, "440300", "市局管理员"),
     ("landlord", Role.LANDLORD, "", "房东(演示)"),
+    ("employer", Role.EMPLOYER, "", "用工单位宿舍(演示)"),
     ("hotel", Role.HOTEL, "", "酒店前台(演示)"),
+    ("hourly", Role.HOURLY_RENTAL, "", "钟点房(演示)"),
 ]
 
 

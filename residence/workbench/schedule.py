@@ -17,6 +17,8 @@ from django.core.management import call_command
 from residence.audit.services import audit_seal, event_record
 from residence.core.ratelimit import ratelimit_purge_expired
 from residence.core.uploads import upload_purge_expired
+from residence.stays.partitions import stay_partitions_ahead
+from residence.stays.services import stay_keys_purge
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ def jobs() -> list[Job]:
         Job("audit.seal", 0, _seal),
         Job("ratelimit.purge", 3600, ratelimit_purge_expired),
         Job("uploads.purge", 300, upload_purge_expired),
+        Job("stays.partitions", 24 * 3600, stay_partitions_ahead),
+        Job("stays.keys.purge", 3600, stay_keys_purge),
     ]
 
 

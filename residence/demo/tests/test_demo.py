@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 
 from residence.accounts.models import User
+from residence.accounts.services import api_token_authenticate
 from residence.audit.models import Event
 from residence.core.idnumber import parse_id_number
 from residence.demo.services import DEMO_PASSWORD, demo_city_generate
@@ -63,8 +64,14 @@ def test_demo_command_prints_logins_for_every_role(capsys) -> None:
     call_command("demo", persons=50, seed=1, no_serve=True)
     out = capsys.readouterr().out
     for username in ["admin", "clerk", "clerk_luohu", "reviewer", "production", "gridworker", "enforcement",
-                     "manager", "landlord", "hotel"]:
+                     "manager", "landlord", "employer", "hotel", "hourly"]:
         assert f"  {username} " in out
+    for username, kind in [("landlord", "landlord"), ("employer", "employer"), ("hotel", "hotel"),
+                           ("hourly", "hourly_rental")]:
+        assert User.objects.get(username=username).obligor.kind == kind
+    key = re.search(r"Hotel API key[^\n]*\n\s+(res_\S+)", out)
+    assert key is not None
+    assert api_token_authenticate(key.group(1)).username == "hotel"  # type: ignore[union-attr]
     printed = re.search(r"(?:password for all|密码)[^:：]*[:：]\s*([^\s)）]+)", out)  # as tools read it
     assert printed is not None
     assert printed.group(1) == DEMO_PASSWORD

@@ -139,6 +139,8 @@ def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> N
 def test_anonymous_api_is_401(client: Client) -> None:
     assert client.post("/api/people/search", {"q": "x"}, content_type="application/json").status_code == 401
     assert client.get("/api/people/1").status_code == 401
+    assert client.post("/api/v1/stays/check-ins", {"items": []}, content_type="application/json").status_code == 401
+    assert client.get("/api/v1/stays/units").status_code == 401
 
 
 RESIDENT_CSV = "身份证号,姓名,房屋编码,居住起始日期\n{id},矩阵测,{unit},2025-01-01\n"

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from residence.core.keys import key_dir, keys_init
 from residence.demo.services import DEMO_PASSWORD, demo_city_generate, demo_exists, demo_users_create
+from residence.places.models import Obligor
+from residence.stays.services import stay_key_issue
 
 
 class Command(BaseCommand):
@@ -44,6 +46,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for username, role, area in users:
             self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}")
+        hotel = Obligor.objects.filter(account__username="hotel").first()
+        if hotel is not None:  # a fresh key at each start: the one before it is revoked
+            _token, key = stay_key_issue(actor=None, obligor_id=hotel.pk)
+            self.stdout.write("")
+            self.stdout.write(f"Hotel API key (obligor {hotel.pk}, {hotel.name}; docs/integrators.md):")
+            self.stdout.write(f"  {key}")
         self.stdout.write("")
         if not opts["no_serve"]:
             # the worker seals the audit trail while the demo serves, and leaves when the server (this process,

@@ -1,0 +1,36 @@
+"""The rules engine (`residence_rules`) as the Django side asks it: the deployment's locality (RESIDENCE_LOCALITY)
+and the deadlines of declarations, computed for a whole batch at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.utils import timezone
+
+from residence_rules import evaluate
+
+
+def locality() -> str:
+    return str(settings.LOCALITY)
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    return timezone.localtime(moment).replace(tzinfo=None)  # the engine counts days in local time
+
+
+def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.datetime, dt.datetime]]
+                     ) -> list[tuple[dt.datetime, bool]]:
+    """For each (arrival or departure time, time declared): when the declaration was due and whether it came late,
+    under the locality's rules for the place class (`instant`, `long_term`, `rental`) and event (`arrival`,
+    `departure`)."""
+    if not moments:
+        return []
+    situations = [{"place_class": place_class, "event": event, "event_time": _local(happened),
+                   "declared_time": _local(declared)} for happened, declared in moments]
+    as_of = max(timezone.localtime(declared).date() for _, declared in moments)
+    result = evaluate(["declaration_due", "declaration_late"], situations, as_of, locality())
+    zone = timezone.get_current_timezone()
+    return [(timezone.make_aware(result.value("declaration_due", i), zone), bool(result.value("declaration_late", i)))
+            for i in range(len(moments))]

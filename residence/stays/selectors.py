@@ -1,0 +1,37 @@
+"""Reads of stays for the premises that declared them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from residence.places.models import Obligor, Unit
+from residence.stays.models import Stay, StayEvent
+
+
+def premises_units(*, obligor: Obligor) -> list[Unit]:
+    """The premises' code table: every unit the obligor holds."""
+    return list(Unit.objects.filter(obligor=obligor).select_related("building").order_by("code"))
+
+
+def stays_declared_on(*, obligor: Obligor, day: dt.date) -> list[dict[str, Any]]:
+    """What the premises declared on a (Beijing-time) day, oldest first, with stay numbers and keys, to reconcile
+    against the property-management system's own log. No personal data: the integrator has it already."""
+    zone = timezone.get_current_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    rows = (Stay.objects.filter(obligor=obligor, declared_at__gte=start, declared_at__lt=start + dt.timedelta(days=1))
+            .select_related("unit").order_by("declared_at", "id"))
+    return [{"stay_id": r.stay_id, "event": r.event, "unit_code": r.unit.code, "idempotency_key": r.idempotency_key,
+             "arrived_at": timezone.localtime(r.arrived_at).isoformat(),
+             "departed_at": timezone.localtime(r.departed_at).isoformat() if r.departed_at else None,
+             "declared_at": timezone.localtime(r.declared_at).isoformat(), "on_time": not r.late} for r in rows]
+
+
+def stays_open(*, obligor: Obligor, limit: int = 200) -> list[Stay]:
+    """The premises' guests checked in now, latest first, with their unit and (masked) person."""
+    closed = Stay.objects.filter(obligor=obligor, event__in=[StayEvent.CHECK_OUT, StayEvent.DEPARTURE_MISSING])
+    return list(Stay.objects.filter(obligor=obligor, event=StayEvent.CHECK_IN)
+                .exclude(stay_id__in=closed.values("stay_id"))
+                .select_related("unit", "person").order_by("-arrived_at", "-id")[:limit])

@@ -116,7 +116,9 @@ def bulk_set(model: type[models.Model], column: str, pairs: Sequence[tuple[int, 
         for start in range(0, len(pairs), batch):
             chunk = pairs[start:start + batch]
             values = ", ".join(["(%s, %s)"] * len(chunk))
-            cur.execute(f"UPDATE {table} SET {col} = v.val FROM (VALUES {values}) AS v(key, val) "
-                        f"WHERE {table}.{pk} = v.key{extra}", [x for pair in chunk for x in pair])
+            # VALUES names its columns column1, column2 on both databases (SQLite takes no column aliases)
+            cur.execute(f"UPDATE {table} SET {col} = v.val FROM (SELECT column1 AS k, column2 AS val FROM "
+                        f"(VALUES {values}) AS t) AS v WHERE {table}.{pk} = v.k{extra}",
+                        [x for pair in chunk for x in pair])
             n += cur.rowcount
     return n

@@ -409,7 +409,9 @@ def account_unlock(*, actor: User | None, username: str, reason: str) -> User:
         if user.locked_at is not None:
             User.objects.filter(pk=user.pk).update(is_active=True, locked_at=None, locked_reason="")
         ratelimit.clear(FAILED_LOOKUPS, _lookup_key(user))
-        failed_logins = axes_reset(username=username)
+        failed_logins = sum(AccessAttempt.objects.filter(username=username).values_list(
+            "failures_since_start", flat=True))
+        axes_reset(username=username)
         event_record(actor=actor, action="account.unlocked", subject_type="user", subject_id=user.pk,
                      data={"was": user.locked_reason or "failed_logins", "failed_logins": failed_logins,
                            "reason": reason[:200]})

@@ -89,7 +89,8 @@ def test_a_luohu_manager_cannot_reach_or_take_over_a_yantian_obligor(city, make_
     yantian = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
     owner = user_create(actor=None, username="yt_landlord", password=PASSWORD, role=yantian.kind)
     Obligor.objects.filter(pk=yantian.pk).update(account=owner)
-    mine = Obligor.objects.create(name="罗湖房东", kind=yantian.kind, jurisdiction=Jurisdiction.objects.get(code="440303"))
+    mine = Obligor.objects.create(name="罗湖房东", kind=yantian.kind,
+                                  jurisdiction=Jurisdiction.objects.get(code="440303"))
     client.force_login(make_user("mgr_lh", "manager", "440303"))
     assert client.get(f"/manage/obligors/{yantian.pk}/").status_code == 404
     assert client.post(f"/manage/obligors/{yantian.pk}/", {"action": "bind",

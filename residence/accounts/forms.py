@@ -120,7 +120,7 @@ class ClientCreateForm(forms.Form):
     name = forms.CharField(label=_("Department"), max_length=100)
     scopes = forms.MultipleChoiceField(label=_("May"), widget=forms.CheckboxSelectMultiple,
                                        choices=[("person.search", _("search persons")),
-                                                ("person.view", _("open a person's record"))])
+                                                ("person.view", _("open a person's record"))])  # as SCOPE_LABELS
     jurisdiction_code = forms.CharField(label=_("Jurisdiction code"), max_length=32,
                                         help_text=_("The area whose persons the client sees: yours or one below it."))
     days = forms.IntegerField(label=_("Token valid for (days)"), min_value=1, max_value=1095, initial=365)

@@ -8,6 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from residence.accounts.models import ApiClient, ApiToken, User
@@ -74,6 +75,13 @@ class ClientRow:
     client: ApiClient
     area_name: str
     token: ApiToken | None  # the live one
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(SCOPE_LABELS.get(s, s)) for s in (self.token.scopes if self.token else [])]
+
+
+SCOPE_LABELS = {"person.search": _("search persons"), "person.view": _("open a person's record")}
 
 
 def api_clients_for(*, actor: User) -> list[ClientRow]:

@@ -186,7 +186,7 @@ def manage_account(request: HttpRequest, username: str) -> HttpResponse:
         raise Http404 from None
     return render(request, "accounts/manage/account.html", {
         "row": row, "target": row.user, "form": ReasonForm(), "devices": otp_devices_count(user=row.user),
-        "is_self": row.user.pk == actor.pk})
+        "is_self": row.user.pk == actor.pk, "code_hours": settings.PASSWORD_CODE_HOURS})
 
 
 _ACCOUNT_ACTIONS: dict[str, tuple[Any, Any]] = {

@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from residence.accounts.models import User
-from residence.accounts.services import user_create
+from residence.accounts.services import api_client_create, user_create
 from residence.audit.models import Event
-from residence.places.models import Jurisdiction
+from residence.places.models import Jurisdiction, Obligor
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop runs in this thread
 
@@ -121,6 +121,17 @@ def test_admin_creates_a_clerk_who_locks_themselves_out_and_is_unlocked(live_ser
     shot(admin_phone, "password-code-phone")
     admin_phone.goto(f"{base}/manage/accounts/new/")
     shot(admin_phone, "account-new-phone")
+    api_client_create(actor=None, name="盐田区教育局", scopes=["person.search", "person.view"],
+                      jurisdiction_code="440308")
+    Obligor.objects.create(name="海景旅馆", kind="hotel", code="HT-0001", jurisdiction_id=city.pk)
+    for name in ("clients", "obligors", "obligors/new", "obligors/import"):
+        admin_phone.goto(f"{base}/manage/{name}/")
+        expect(admin_phone.locator("h1")).to_have_text(
+            {"clients": "部门客户端", "obligors": "申报义务人", "obligors/new": "新建申报义务人",
+             "obligors/import": "导入申报义务人"}[name])
+        shot(admin_phone, f"manage-{name.replace('/', '-')}-phone")
+    admin.goto(f"{base}/manage/clients/")
+    shot(admin, "manage-clients-desktop")
 
     # the code sets a new password on the page linked from the log-in page
     phone.context.clear_cookies()

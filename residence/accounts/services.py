@@ -413,8 +413,8 @@ def account_unlock(*, actor: User | None, username: str, reason: str) -> User:
             "failures_since_start", flat=True))
         axes_reset(username=username)
         event_record(actor=actor, action="account.unlocked", subject_type="user", subject_id=user.pk,
-                     data={"was": user.locked_reason or "failed_logins", "failed_logins": failed_logins,
-                           "reason": reason[:200]})
+                     data={"was": user.locked_reason or "failed_logins", "reason": reason[:200],
+                           **({"failed_logins": failed_logins} if failed_logins else {})})
     user.refresh_from_db()
     return user
 

@@ -14,6 +14,7 @@ Environment variables:
     RESIDENCE_SMS_BACKEND  where text messages go: console (default) or memory
     RESIDENCE_STAFF_REQUIRE_OTP 1/0: staff log in with an authenticator app's code
     RESIDENCE_OTP_ENROL_HOURS   hours a new staff account may log in without a code to set one up (default 72)
+    RESIDENCE_PASSWORD_CODE_HOURS  hours an administrator's one-time code for a new password is valid (default 24)
     RESIDENCE_TRUSTED_PROXIES   comma-separated addresses/networks of reverse proxies whose X-Forwarded-* are believed
     RESIDENCE_TRUSTED_ORIGINS   comma-separated origins (https://rk.example.gov.cn) trusted for CSRF
     RESIDENCE_HSTS_SECONDS      Strict-Transport-Security max-age over HTTPS (default one year; 0 turns it off)
@@ -175,6 +176,8 @@ SMS_BACKEND = os.environ.get("RESIDENCE_SMS_BACKEND", "console")
 # Hours a new staff account (or one whose lost phone an administrator removed) may log in without a code, to set
 # up its authenticator app, when STAFF_REQUIRE_OTP is on.
 OTP_ENROL_HOURS = int(os.environ.get("RESIDENCE_OTP_ENROL_HOURS", "72"))
+# Hours a one-time code for setting a new password (issued by an administrator at /manage/accounts/) is valid.
+PASSWORD_CODE_HOURS = int(os.environ.get("RESIDENCE_PASSWORD_CODE_HOURS", "24"))
 OTP_TOTP_ISSUER = "居住登记与居住证信息系统"  # the name authenticator apps show beside the user name
 
 # Internationalisation: Simplified Chinese first.

@@ -1,8 +1,10 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from residence.accounts.urls import manage_urlpatterns as accounts_manage
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
+from residence.places.urls import manage_urlpatterns as places_manage
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -14,6 +16,7 @@ urlpatterns = [
     path("registrations/", include("residence.registrations.urls")),
     path("stays/", include("residence.stays.urls")),
     path("audit/", include("residence.audit.urls")),
+    path("manage/", include((accounts_manage + places_manage, "manage"))),
     path("", include("residence.core.urls")),
     path("", include("residence.workbench.urls")),
 ]

@@ -67,3 +67,60 @@ class OtpRemoveForm(forms.Form):
 
     token = forms.CharField(label=_("Current code from the app"), max_length=16,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+
+# Administration (/manage/): the forms take the input; the services check it and word the refusals.
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=200,
+                             help_text=_("Kept in the audit trail."))
+
+
+class _NewPassword(forms.Form):
+    """A form with a new password typed twice (password1, password2)."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        return cleaned
+
+
+class StaffCreateForm(_NewPassword):
+    username = forms.CharField(label=_("User name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}))
+    display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("Role"))
+    jurisdiction_code = forms.CharField(label=_("Jurisdiction code"), max_length=32,
+                                        help_text=_("The area the account is bound to: yours or one below it."))
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args: Any, roles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = roles  # type: ignore[attr-defined]
+
+
+class PasswordCodeForm(_NewPassword):
+    """A staff member sets a new password with the one-time code an administrator gave them."""
+
+    username = forms.CharField(label=_("User name"), max_length=150,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}))
+    code = forms.CharField(label=_("One-time code from your administrator"), max_length=20,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}))
+    password1 = forms.CharField(label=_("New password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("New password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class ClientCreateForm(forms.Form):
+    name = forms.CharField(label=_("Department"), max_length=100)
+    scopes = forms.MultipleChoiceField(label=_("May"), widget=forms.CheckboxSelectMultiple,
+                                       choices=[("person.search", _("search persons")),
+                                                ("person.view", _("open a person's record"))])  # as SCOPE_LABELS
+    jurisdiction_code = forms.CharField(label=_("Jurisdiction code"), max_length=32,
+                                        help_text=_("The area whose persons the client sees: yours or one below it."))
+    days = forms.IntegerField(label=_("Token valid for (days)"), min_value=1, max_value=1095, initial=365)

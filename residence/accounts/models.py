@@ -62,3 +62,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return self.prefix
+
+
+class PasswordCode(models.Model):
+    """A one-time code with which a staff member sets a new password (an administrator issued it and told it to
+    them). Only the code's SHA-256 is kept; it is valid until `expires_at` and for one use. Issuing a new one ends
+    the earlier ones."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"code for {self.user_id}"

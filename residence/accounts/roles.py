@@ -54,6 +54,9 @@ class Capability(StrEnum):
     PREMISES_OWN = "premises.own"
     RECORD_OWN = "record.own"
     STAY_DECLARE = "stay.declare"  # hotels and hourly rentals: check-ins and check-outs through the API
+    ACCOUNT_MANAGE = "account.manage"  # staff accounts inside one's area (/manage/accounts/)
+    OBLIGOR_MANAGE = "obligor.manage"  # declaration obligors inside one's area (/manage/obligors/)
+    CLIENT_MANAGE = "client.manage"  # department API clients inside one's area (/manage/clients/)
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
@@ -65,8 +68,10 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
     Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
     Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
+    # a district manager administers the staff and the obligors of their district; department clients (systems
+    # that read personal data in bulk under a data-sharing agreement) are the administrator's alone
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
-                             Capability.AUDIT_BROWSE}),
+                             Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
     Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
@@ -74,6 +79,21 @@ GRANTS: dict[str, frozenset[Capability]] = {
     # the most a department client may hold; each client's token narrows it to its scopes
     Role.DEPARTMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
 }
+
+
+# Who may administer whom: an administrator any staff role, a manager any staff role but the administrator's.
+# Nobody grants, or acts on an account of, a role ranked above their own.
+ROLE_RANK: dict[str, int] = {Role.ADMIN: 2, Role.MANAGER: 1}
+
+
+def role_rank(role: str) -> int:
+    return ROLE_RANK.get(role, 0)
+
+
+def grantable_roles(actor: object) -> list[str]:
+    """The staff roles `actor` may give an account, in the order of Role."""
+    rank = role_rank(getattr(actor, "role", ""))
+    return [r for r in Role.values if r in STAFF_ROLES and role_rank(r) <= rank]
 
 
 def can(user: object, capability: Capability) -> bool:

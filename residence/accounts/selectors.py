@@ -1,11 +1,19 @@
-"""Reads of accounts for administrators' commands."""
+"""Reads of accounts for administrators: their commands and the administration pages (scoped to the actor)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-from django.utils import timezone
+from dataclasses import dataclass
+from typing import Any
 
-from residence.accounts.models import ApiToken
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from residence.accounts.models import ApiClient, ApiToken, User
+from residence.accounts.roles import ROLE_RANK, Capability, Kind, can, role_rank
+from residence.accounts.services import area_path, login_locked_out, staff_account_get
 
 
 def api_tokens_list(*, owner_username: str | None = None, include_dead: bool = False) -> QuerySet[ApiToken]:
@@ -16,3 +24,77 @@ def api_tokens_list(*, owner_username: str | None = None, include_dead: bool = F
     if not include_dead:
         tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
     return tokens
+
+
+def _within(path: str) -> QuerySet[Any]:
+    """The codes of the jurisdictions at and below `path` (a subquery; places sit above accounts)."""
+    return apps.get_model("places", "Jurisdiction").objects.filter(path__startswith=path).values("code")
+
+
+@dataclass
+class StaffRow:
+    user: User
+    area_name: str
+    locked: bool  # locked after failed look-ups, or held by the log-in lockout
+
+
+def staff_accounts_for(*, actor: User, q: str = "", limit: int = 200) -> tuple[list[StaffRow], int]:
+    """The staff accounts the actor administers (inside their area, not ranked above them), by user name; a
+    user-name or display-name prefix `q` narrows them. Returns the first `limit` rows and the count."""
+    path = area_path(actor) if can(actor, Capability.ACCOUNT_MANAGE) else None
+    if path is None:
+        return [], 0
+    users = (User.objects.filter(kind=Kind.STAFF, jurisdiction_code__in=_within(path))
+             .exclude(role__in=[r for r in ROLE_RANK if role_rank(r) > role_rank(actor.role)]))
+    q = q.strip()[:150]
+    if q:
+        users = users.filter(Q(username__istartswith=q) | Q(display_name__istartswith=q))
+    total = users.count()
+    shown = list(users.order_by("username")[:limit])
+    names = dict(apps.get_model("places", "Jurisdiction").objects.filter(
+        code__in={u.jurisdiction_code for u in shown}).values_list("code", "name"))
+    held = login_locked_out([u.username for u in shown])
+    return [StaffRow(u, names.get(u.jurisdiction_code, ""), u.locked_at is not None or u.username in held)
+            for u in shown], total
+
+
+def staff_account_facts(*, actor: User, username: str) -> StaffRow:
+    """One staff account the actor administers, with its area's name and whether it is locked (NotFound else)."""
+    user = staff_account_get(actor=actor, username=username)
+    name = apps.get_model("places", "Jurisdiction").objects.filter(code=user.jurisdiction_code).values_list(
+        "name", flat=True).first() or ""
+    return StaffRow(user, name, user.locked_at is not None or bool(login_locked_out([user.username])))
+
+
+def otp_devices_count(*, user: User) -> int:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).count()
+
+
+@dataclass
+class ClientRow:
+    client: ApiClient
+    area_name: str
+    token: ApiToken | None  # the live one
+
+    @property
+    def scope_labels(self) -> list[str]:
+        return [str(SCOPE_LABELS.get(s, s)) for s in (self.token.scopes if self.token else [])]
+
+
+SCOPE_LABELS = {"person.search": _("search persons"), "person.view": _("open a person's record")}
+
+
+def api_clients_for(*, actor: User) -> list[ClientRow]:
+    """The department clients bound inside the actor's area, by name, with their live token."""
+    path = area_path(actor) if can(actor, Capability.CLIENT_MANAGE) else None
+    if path is None:
+        return []
+    clients = list(ApiClient.objects.select_related("account").filter(
+        account__jurisdiction_code__in=_within(path)).order_by("name"))
+    live: dict[int, ApiToken] = {}
+    for token in (ApiToken.objects.filter(owner__in=[c.account_id for c in clients], revoked_at__isnull=True,
+                                          expires_at__gt=timezone.now()).order_by("created_at", "pk")):
+        live[token.owner_id] = token  # the newest wins
+    names = dict(apps.get_model("places", "Jurisdiction").objects.filter(
+        code__in={c.account.jurisdiction_code for c in clients}).values_list("code", "name"))
+    return [ClientRow(c, names.get(c.account.jurisdiction_code, ""), live.get(c.account_id)) for c in clients]

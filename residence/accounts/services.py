@@ -8,9 +8,13 @@ import logging
 import secrets
 import unicodedata
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from residence.accounts.models import ApiClient, ApiToken, User
-from residence.accounts.roles import GRANTS, OBLIGOR_ROLES, STAFF_ROLES, Kind, Role
+from residence.accounts.models import ApiClient, ApiToken, PasswordCode, User
+from residence.accounts.roles import (
+    AREA_KINDS,
+    GRANTS,
+    OBLIGOR_ROLES,
+    STAFF_ROLES,
+    Capability,
+    Kind,
+    Role,
+    can,
+    grantable_roles,
+    role_rank,
+)
 from residence.audit.services import event_record
 from residence.core import ratelimit
 from residence.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -312,6 +327,8 @@ def otp_device_reset(*, actor: User | None, username: str, reason: str) -> int:
     user = User.objects.filter(username=username, kind=Kind.STAFF).first()
     if user is None:
         raise NotFound(_("No staff account has this user name."))
+    if actor is not None:  # in the UI; the command line (actor None) stands outside any area
+        _require_administers(actor, user)
     with transaction.atomic():
         removed, _kinds = TOTPDevice.objects.filter(user=user).delete()
         User.objects.filter(pk=user.pk).update(otp_enrol_until=_enrol_window())
@@ -367,21 +384,278 @@ def account_lock(*, user: User, reason: str, data: dict[str, object] | None = No
     return bool(locked)
 
 
+def login_locked_out(usernames: list[str]) -> set[str]:
+    """Which of `usernames` the log-in lockout (django-axes: AXES_FAILURE_LIMIT wrong passwords) holds now."""
+    since = timezone.now() - dt.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    return set(AccessAttempt.objects.filter(username__in=usernames, attempt_time__gte=since,
+                                            failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+               .values_list("username", flat=True))
+
+
 def account_unlock(*, actor: User | None, username: str, reason: str) -> User:
-    """An administrator unlocks an account that a lock (not a deliberate deactivation) switched off, for a stated
-    reason; the day's count of failed look-ups starts again."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("State the reason for unlocking the account."), field="reason")
+    """An administrator unlocks an account that a lock switched off (too many searches that found nobody) or that
+    the log-in lockout holds (too many wrong passwords), for a stated reason; the day's count of failed look-ups
+    and the failed log-ins start again. A deliberate deactivation is undone by `staff_account_reactivate`."""
+    reason = _reason(reason, _("State the reason for unlocking the account."))
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound(_("No account has this user name."))
-    if user.locked_at is None:
+    if actor is not None:
+        _require_administers(actor, user)
+    held = bool(login_locked_out([username]))
+    if user.locked_at is None and not held:
         raise ValidationError(_("This account is not locked."), code="not_locked", field="username")
     with transaction.atomic():
-        User.objects.filter(pk=user.pk).update(is_active=True, locked_at=None, locked_reason="")
+        if user.locked_at is not None:
+            User.objects.filter(pk=user.pk).update(is_active=True, locked_at=None, locked_reason="")
         ratelimit.clear(FAILED_LOOKUPS, _lookup_key(user))
+        failed_logins = sum(AccessAttempt.objects.filter(username=username).values_list(
+            "failures_since_start", flat=True))
+        axes_reset(username=username)
         event_record(actor=actor, action="account.unlocked", subject_type="user", subject_id=user.pk,
-                     data={"was": user.locked_reason, "reason": reason[:200]})
+                     data={"was": user.locked_reason or "failed_logins", "reason": reason[:200],
+                           **({"failed_logins": failed_logins} if failed_logins else {})})
     user.refresh_from_db()
     return user
+
+
+def _reason(reason: str, missing: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(missing, field="reason")
+    return reason
+
+
+# Administration: what an administrator or a district manager does to the staff accounts of their area, in the UI
+# (/manage/accounts/). `_require_administers` holds the rules: the account lies inside the actor's area (its
+# jurisdiction's path starts with the actor's), and its role is not ranked above the actor's (roles.ROLE_RANK).
+# Anything else is answered as not found, as out of scope is everywhere.
+
+def _area_paths(codes: list[str]) -> dict[str, str]:
+    jurisdiction = apps.get_model("places", "Jurisdiction")
+    return dict(jurisdiction.objects.filter(code__in=codes).values_list("code", "path"))
+
+
+def area_path(actor: User) -> str | None:
+    """The materialised path of an area-bound account's jurisdiction (None for others, or an unknown code)."""
+    if actor.kind not in AREA_KINDS or not actor.jurisdiction_code:
+        return None
+    return _area_paths([actor.jurisdiction_code]).get(actor.jurisdiction_code)
+
+
+def area_contains(actor: User, jurisdiction_code: str) -> bool:
+    """Whether the jurisdiction of `jurisdiction_code` exists and lies inside the actor's own area."""
+    own = area_path(actor)
+    target = _area_paths([jurisdiction_code]).get(jurisdiction_code) if jurisdiction_code else None
+    return own is not None and target is not None and target.startswith(own)
+
+
+def _require_administers(actor: User, target: User, *, capability: Capability = Capability.ACCOUNT_MANAGE) -> None:
+    """Refuse, as not found, unless `actor` holds `capability`, `target` is bound inside the actor's area and
+    its role is not ranked above the actor's."""
+    if not (can(actor, capability) and area_contains(actor, target.jurisdiction_code)
+            and role_rank(target.role) <= role_rank(actor.role)):
+        raise NotFound(_("No account has this user name."))
+
+
+def _require_area(actor: User, jurisdiction_code: str, capability: Capability) -> None:
+    """For a new account or client: the area typed must lie inside the actor's (one answer for an unknown code
+    and one outside, so that the form does not tell which codes exist elsewhere)."""
+    if not can(actor, capability):
+        raise PermissionDenied(_("You may not do this."))
+    if not area_contains(actor, (jurisdiction_code or "").strip()):
+        raise ValidationError(_("No area inside yours has the code %(code)s.") % {"code": jurisdiction_code[:32]},
+                              field="jurisdiction_code")
+
+
+_USERNAME = UnicodeUsernameValidator()
+
+
+def account_fields_check(*, username: str, password: str, display_name: str = "") -> None:
+    """The checks of a new log-in account, with messages for the form: a user name of letters, digits and
+    @ . + - _ (at most 150) that nobody has, a display name without control characters, a password that passes
+    AUTH_PASSWORD_VALIDATORS (for this user name)."""
+    if not username:
+        raise ValidationError(_("Enter a user name."), field="username")
+    try:
+        _USERNAME(username)
+    except DjangoValidationError:
+        raise ValidationError(_("A user name has at most 150 letters, digits and @ . + - _ only."),
+                              field="username") from None
+    if len(username) > 150 or username.startswith("dept:"):
+        raise ValidationError(_("A user name has at most 150 letters, digits and @ . + - _ only."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(_("The user name %(name)s is taken.") % {"name": username}, field="username")
+    if any(unicodedata.category(ch).startswith("C") or ch in "<>" for ch in display_name) or len(display_name) > 100:
+        raise ValidationError(_("A name has at most 100 characters, without < > or control characters."),
+                              field="display_name")
+    try:
+        validate_password(password, user=User(username=username, display_name=display_name))
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(str(m) for m in exc.messages), field="password") from None
+
+
+def staff_account_create(*, actor: User, username: str, password: str, role: str, jurisdiction_code: str,
+                         display_name: str = "") -> User:
+    """A staff account bound to a jurisdiction inside the actor's area, with a role the actor may give."""
+    username, display_name = (username or "").strip(), " ".join((display_name or "").split())
+    jurisdiction_code = (jurisdiction_code or "").strip()
+    _require_area(actor, jurisdiction_code, Capability.ACCOUNT_MANAGE)
+    if role not in grantable_roles(actor):
+        raise ValidationError(_("You may not give this role."), field="role")
+    account_fields_check(username=username, password=password, display_name=display_name)
+    return user_create(actor=actor, username=username, password=password, role=role,
+                       jurisdiction_code=jurisdiction_code, display_name=display_name, check_password=False)
+
+
+def staff_account_get(*, actor: User, username: str) -> User:
+    """A staff account the actor administers; NotFound otherwise."""
+    user = User.objects.filter(username=username, kind=Kind.STAFF).first()
+    if user is None:
+        raise NotFound(_("No account has this user name."))
+    _require_administers(actor, user)
+    return user
+
+
+def staff_account_deactivate(*, actor: User, username: str, reason: str) -> User:
+    """Switch a staff account off (a member who left): it can no longer log in, and its sessions end."""
+    reason = _reason(reason, _("State the reason for deactivating the account."))
+    user = staff_account_get(actor=actor, username=username)
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate your own account."), field="username")
+    with transaction.atomic():
+        if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
+            raise ValidationError(_("This account is already deactivated."), field="username")
+        event_record(actor=actor, action="account.user.deactivated", subject_type="user", subject_id=user.pk,
+                     data={"reason": reason[:200]})
+    user.refresh_from_db()
+    return user
+
+
+def staff_account_reactivate(*, actor: User, username: str, reason: str) -> User:
+    """Switch a deactivated staff account on again (a locked one is unlocked instead, with `account_unlock`)."""
+    reason = _reason(reason, _("State the reason for reactivating the account."))
+    user = staff_account_get(actor=actor, username=username)
+    if user.locked_at is not None:
+        raise ValidationError(_("This account is locked: unlock it instead."), field="username")
+    with transaction.atomic():
+        if not User.objects.filter(pk=user.pk, is_active=False).update(is_active=True):
+            raise ValidationError(_("This account is active."), field="username")
+        event_record(actor=actor, action="account.user.reactivated", subject_type="user", subject_id=user.pk,
+                     data={"reason": reason[:200]})
+    user.refresh_from_db()
+    return user
+
+
+# A new password through a one-time code: the administrator issues it for a staff member (shown once, only its
+# SHA-256 kept), tells it to them, and they set a new password with it at /accounts/password/ within
+# PASSWORD_CODE_HOURS. A code is used once; issuing another ends the earlier ones.
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from a note
+RESET_TRIES_SCOPE = "account.password_code"  # the limiter's scope: tries an hour per user name
+PASSWORD_CODE_TRIES_PER_HOUR = 10
+
+
+def _password_code_digest(code: str) -> str:
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", code or "").upper() if ch not in " -\t")
+    return hashlib.sha256(f"password-code:{cleaned}".encode()).hexdigest()
+
+
+def password_code_issue(*, actor: User, username: str) -> tuple[str, dt.datetime]:
+    """A new one-time code for the staff member `username`; returns it (shown once) and when it expires."""
+    user = staff_account_get(actor=actor, username=username)
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _i in range(12))
+    code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    now = timezone.now()
+    expires = now + dt.timedelta(hours=settings.PASSWORD_CODE_HOURS)
+    with transaction.atomic():
+        ended = PasswordCode.objects.filter(user=user, used_at__isnull=True, expires_at__gt=now).update(
+            expires_at=now)
+        PasswordCode.objects.create(user=user, digest=_password_code_digest(code), issued_by=actor,
+                                    expires_at=expires)
+        event_record(actor=actor, action="account.password_code.issued", subject_type="user", subject_id=user.pk,
+                     data={"hours": settings.PASSWORD_CODE_HOURS, "ended_codes": ended})
+    return code, expires
+
+
+def password_code_use(*, username: str, code: str, password: str) -> User:
+    """Set a staff member's new password with the one-time code an administrator gave them. A wrong pair of user
+    name and code, a used code and an expired one are each refused with their own message (only the right code
+    tells used from expired); PASSWORD_CODE_TRIES_PER_HOUR tries an hour per user name."""
+    username = (username or "").strip()
+    ratelimit.hit(RESET_TRIES_SCOPE, username.lower()[:150], limit=PASSWORD_CODE_TRIES_PER_HOUR, per=3600)
+    found = (PasswordCode.objects.select_related("user")
+             .filter(digest=_password_code_digest(code), user__username=username, user__kind=Kind.STAFF).first())
+    now = timezone.now()
+    if found is None:
+        raise ValidationError(_("The user name or the code is wrong."), code="wrong_code", field="code")
+    if found.used_at is not None:
+        raise ValidationError(_("This code has already been used. Ask your administrator for a new one."),
+                              code="used", field="code")
+    if found.expires_at <= now:
+        raise ValidationError(_("This code has expired: a code is valid for %(hours)d hours. Ask your administrator "
+                                "for a new one.") % {"hours": settings.PASSWORD_CODE_HOURS},
+                              code="expired", field="code")
+    user = found.user
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(str(m) for m in exc.messages), field="password") from None
+    with transaction.atomic():
+        if not PasswordCode.objects.filter(pk=found.pk, used_at__isnull=True).update(used_at=now):
+            raise ValidationError(_("This code has already been used. Ask your administrator for a new one."),
+                                  code="used", field="code")
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        event_record(actor=user, action="account.password_code.used", subject_type="user", subject_id=user.pk,
+                     data={"issued_by": found.issued_by_id})
+    return user
+
+
+# Department clients in the UI (/manage/clients/): the administrator's, inside their area.
+
+def api_client_get(*, actor: User, client_id: int) -> ApiClient:
+    client = ApiClient.objects.select_related("account").filter(pk=client_id).first()
+    if client is None or not (can(actor, Capability.CLIENT_MANAGE)
+                              and area_contains(actor, client.account.jurisdiction_code)):
+        raise NotFound(_("No such department client."))
+    return client
+
+
+def api_client_create_for(*, actor: User, name: str, scopes: list[str], jurisdiction_code: str,
+                          days: int | None = None) -> str:
+    """`api_client_create` for a client inside the actor's area, with the checks worded for the form."""
+    name = " ".join((name or "").split())
+    if not name or len(name) > 100 or any(unicodedata.category(ch).startswith("C") or ch in "<>" for ch in name):
+        raise ValidationError(_("A name has at most 100 characters, without < > or control characters."),
+                              field="name")
+    _require_area(actor, jurisdiction_code, Capability.CLIENT_MANAGE)
+    if ApiClient.objects.filter(name=name).exists():
+        raise ValidationError(_("A department client named %(name)s exists already.") % {"name": name},
+                              field="name")
+    allowed = {str(c) for c in GRANTS[Role.DEPARTMENT]}
+    if not scopes or set(scopes) - allowed:
+        raise ValidationError(_("Choose what the client may do."), field="scopes")
+    return api_client_create(actor=actor, name=name, scopes=scopes, jurisdiction_code=jurisdiction_code.strip(),
+                             days=days)
+
+
+def _client_live_token(client: ApiClient) -> ApiToken:
+    token = (ApiToken.objects.filter(owner=client.account, revoked_at__isnull=True, expires_at__gt=timezone.now())
+             .order_by("-created_at", "-pk").first())
+    if token is None:
+        raise ValidationError(_("This client has no valid token."), field="token")
+    return token
+
+
+def api_client_token_rotate(*, actor: User, client_id: int) -> str:
+    """A new token for the client in place of its current one (revoked at once); returns it, shown once."""
+    client = api_client_get(actor=actor, client_id=client_id)
+    _token, secret = token_rotate(actor=actor, prefix=_client_live_token(client).prefix)
+    return secret
+
+
+def api_client_token_revoke(*, actor: User, client_id: int, reason: str) -> ApiToken:
+    client = api_client_get(actor=actor, client_id=client_id)
+    reason = _reason(reason, _("State the reason for revoking the token."))
+    return token_revoke(actor=actor, prefix=_client_live_token(client).prefix, reason=reason)

@@ -38,6 +38,13 @@ ACTIONS = {
     "stay.checked_in": _("Declared check-ins"),
     "stay.checked_out": _("Declared check-outs"),
     "demo.city.generated": _("Generated the demo city"),
+    # administration
+    "account.user.deactivated": _("Deactivated a staff account"),
+    "account.user.reactivated": _("Reactivated a staff account"),
+    "account.password_code.issued": _("Issued a one-time code for a new password"),
+    "account.password_code.used": _("Set a new password with a one-time code"),
+    "place.obligor.created": _("Created a declaration obligor"),
+    "place.obligors.imported": _("Imported declaration obligors with their units"),
 }
 
 

@@ -101,3 +101,24 @@ def deferred_indexes(*models_: type[models.Model]) -> Iterator[None]:
         for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
             cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         cur.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def bulk_set(model: type[models.Model], column: str, pairs: Sequence[tuple[int, Any]], *, only_null: bool = False,
+             batch: int = 5_000) -> int:
+    """Set `column` of the rows whose primary key is each pair's first item to its second, in one UPDATE … FROM
+    (VALUES …) a batch (PostgreSQL, SQLite ≥ 3.33); with `only_null`, rows whose column is already set are left
+    alone. Returns the number of rows changed. Call inside a transaction."""
+    q = connection.ops.quote_name
+    table, pk, col = q(model._meta.db_table), q(model._meta.pk.column), q(column)  # type: ignore[union-attr]
+    extra = f" AND {table}.{col} IS NULL" if only_null else ""
+    n = 0
+    with connection.cursor() as cur:
+        for start in range(0, len(pairs), batch):
+            chunk = pairs[start:start + batch]
+            values = ", ".join(["(%s, %s)"] * len(chunk))
+            # VALUES names its columns column1, column2 on both databases (SQLite takes no column aliases)
+            cur.execute(f"UPDATE {table} SET {col} = v.val FROM (SELECT column1 AS k, column2 AS val FROM "
+                        f"(VALUES {values}) AS t) AS v WHERE {table}.{pk} = v.k{extra}",
+                        [x for pair in chunk for x in pair])
+            n += cur.rowcount
+    return n

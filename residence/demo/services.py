@@ -28,7 +28,7 @@ from residence.people.identity import (
 )
 from residence.people.models import Person
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
-from residence.places.services import obligor_account_bind
+from residence.places.services import obligor_account_bind, obligor_jurisdictions_derive
 from residence.registrations.models import Registration
 
 DEMO_PASSWORD = "Demo-pass#2026"  # noqa: S105 - published demo password (12+ characters), printed by `residence demo`
@@ -87,6 +87,7 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
             progress(f"{n_units} units ({n_rental} rental)")
             n_regs = _persons_write(rng, persons, today, u0, n_units, progress)
             progress("building indexes")
+        obligor_jurisdictions_derive()  # each obligor administered where its units are
         event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
     return DemoResult(persons, n_buildings, n_units, n_obligors, n_regs, time.perf_counter() - t0)
 

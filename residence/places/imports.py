@@ -8,17 +8,19 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
+from residence.core.bulk import bulk_insert, bulk_set, next_id, reset_sequence
 from residence.core.columns import Code, Column, address_code, code, coded, columns_read, rows_check, text, yes_no
 from residence.core.errors import PermissionDenied, ValidationError
-from residence.core.tabular import Preview, RowError
-from residence.places.models import Building, Jurisdiction, Unit
+from residence.core.tabular import Preview, RowError, plain_and_present, read_table_with_columns
+from residence.places.models import Building, Jurisdiction, Obligor, ObligorKind, Unit
 from residence.places.selectors import jurisdiction_path_for_user
+from residence.places.services import OBLIGOR_CODE
 
 UNIT_KIND = coded([Code("flat", "住宅", ("成套住宅", "套房")), Code("room", "房间", ("单间",)),
                    Code("dormitory", "集体宿舍", ("宿舍",)), Code("hotel", "旅馆", ("酒店", "宾馆", "旅店"))],
@@ -145,4 +147,136 @@ def address_import_commit(*, actor: User, filename: str, data: bytes,
         event_record(actor=actor, action="place.addresses.imported", subject_type="import", subject_id=filename[:60],
                      data={"mode": mode, "units": len(preview.valid), "buildings": len(new_buildings),
                            "rows_with_errors": preview.error_rows})
+    return preview
+
+
+# Obligors with their units, from CSV or XLSX: one row per unit, the rows of one obligor sharing its code. The
+# units exist already (the address import); each must lie in the obligor's jurisdiction, inside the importer's
+# area, and have no obligor yet. All or nothing: a file with any error imports nothing. Set-based: the obligors by
+# core.bulk.bulk_insert, the units' obligor by core.bulk.bulk_set.
+
+OBLIGOR_REQUIRED = ["obligor_code", "obligor_name", "obligor_kind", "jurisdiction_code", "unit_code"]
+OBLIGOR_LABELS = {"obligor_code": "义务人编号", "obligor_name": "义务人名称", "obligor_kind": "义务人类型",
+                  "jurisdiction_code": "所属辖区代码", "unit_code": "房屋编码"}
+_OBLIGOR_KINDS = {"房东": "landlord", "出租人": "landlord", "用人单位": "employer",
+                  "有集体宿舍的用人单位": "employer", "旅馆": "hotel", "时租房": "hourly_rental",
+                  "时(日)租房": "hourly_rental", "日租房": "hourly_rental", **{k: k for k in ObligorKind.values}}
+_LOOKUP_BATCH = 5_000  # codes per IN (…) query: under SQLite's limit on bound variables
+
+
+@dataclass
+class ObligorRow:
+    row: int
+    code: str
+    name: str
+    kind: str
+    jurisdiction_code: str
+    unit_code: str
+    unit_id: int = 0
+
+
+def _chunks(items: list[str]) -> list[list[str]]:
+    return [items[i:i + _LOOKUP_BATCH] for i in range(0, len(items), _LOOKUP_BATCH)]
+
+
+def obligor_import_preview(*, actor: User, filename: str, data: bytes) -> Preview[ObligorRow]:
+    """Read and check every row; nothing is written. When any row has an error no row is valid (all or nothing)."""
+    if not can(actor, Capability.OBLIGOR_MANAGE):
+        raise PermissionDenied(_("You may not import obligors."))
+    table = read_table_with_columns(filename=filename, data=data, labels=OBLIGOR_LABELS, required=OBLIGOR_REQUIRED)
+    path = jurisdiction_path_for_user(actor) or "\x00"
+    areas = dict(Jurisdiction.objects.filter(path__startswith=path).values_list("code", "path"))
+    preview: Preview[ObligorRow] = Preview.of(table)
+    rows: list[ObligorRow] = []
+    for n, raw in table.rows:
+        errs = plain_and_present(n, raw, labels=OBLIGOR_LABELS, required=OBLIGOR_REQUIRED)
+        if not errs:
+            errs = _obligor_check(n, raw, areas)
+        if errs:
+            preview.errors.extend(errs)
+        else:
+            rows.append(ObligorRow(n, raw["obligor_code"], " ".join(raw["obligor_name"].split()),
+                                   _OBLIGOR_KINDS[raw["obligor_kind"]], raw["jurisdiction_code"], raw["unit_code"]))
+    codes = sorted({r.code for r in rows})
+    taken = {c for chunk in _chunks(codes)
+             for c in Obligor.objects.filter(code__in=chunk).values_list("code", flat=True)}
+    units: dict[str, tuple[int, str, int | None]] = {}
+    for chunk in _chunks(sorted({r.unit_code for r in rows})):
+        units.update((code, (pk, grid_path, obligor)) for code, pk, grid_path, obligor in Unit.objects.filter(
+            code__in=chunk).values_list("code", "pk", "building__grid__path", "obligor_id"))
+    first_of: dict[str, ObligorRow] = {}
+    unit_row: dict[str, int] = {}
+    for r in rows:
+        first = first_of.setdefault(r.code, r)
+        unit = units.get(r.unit_code)
+        if r.code in taken:
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["obligor_code"], _("This obligor code exists.")))
+        elif (first.name, first.kind, first.jurisdiction_code) != (r.name, r.kind, r.jurisdiction_code):
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["obligor_code"], _(
+                "Same obligor code as row %(n)d, with another name, kind or jurisdiction.") % {"n": first.row}))
+        elif r.unit_code in unit_row:
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["unit_code"],
+                                           _("Same unit code as row %(n)d.") % {"n": unit_row[r.unit_code]}))
+        elif unit is None or not unit[1].startswith(path):
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["unit_code"],
+                                           _("Unknown unit, or outside your area.")))
+        elif not unit[1].startswith(areas[r.jurisdiction_code]):
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["unit_code"],
+                                           _("This unit is not in the obligor's jurisdiction.")))
+        elif unit[2] is not None:
+            preview.errors.append(RowError(r.row, OBLIGOR_LABELS["unit_code"],
+                                           _("This unit already has an obligor.")))
+        else:
+            unit_row[r.unit_code] = r.row
+            r.unit_id = unit[0]
+            preview.valid.append(r)
+    preview.errors.sort(key=lambda e: e.row)
+    if preview.errors:
+        preview.valid = []  # all or nothing: the page offers no partial import
+    return preview
+
+
+def _obligor_check(n: int, raw: dict[str, str], areas: dict[str, str]) -> list[RowError]:
+    errs = []
+    if not OBLIGOR_CODE.fullmatch(raw["obligor_code"]):
+        errs.append(RowError(n, OBLIGOR_LABELS["obligor_code"], _("4–32 letters, digits or hyphens.")))
+    if not _TEXT.match(raw["obligor_name"]):
+        errs.append(RowError(n, OBLIGOR_LABELS["obligor_name"],
+                             _("At most 100 characters, without < > or control characters.")))
+    if raw["obligor_kind"] not in _OBLIGOR_KINDS:
+        errs.append(RowError(n, OBLIGOR_LABELS["obligor_kind"], _("One of: 房东, 用人单位, 旅馆, 时租房.")))
+    if raw["jurisdiction_code"] not in areas:
+        errs.append(RowError(n, OBLIGOR_LABELS["jurisdiction_code"], _("Unknown area, or outside your area.")))
+    if not _CODE.match(raw["unit_code"]):
+        errs.append(RowError(n, OBLIGOR_LABELS["unit_code"], _("4–40 letters, digits or hyphens.")))
+    return errs
+
+
+def obligor_import_commit(*, actor: User, filename: str, data: bytes, mode: Literal["all", "valid_rows"]
+                          ) -> Preview[ObligorRow]:
+    """Write the obligors and bind their units, in one transaction, only when no row has an error."""
+    preview = obligor_import_preview(actor=actor, filename=filename, data=data)
+    if mode != "all" or preview.errors:
+        raise ValidationError(_("%(n)d rows have errors; nothing was imported.") % {"n": preview.error_rows},
+                              code="row_errors", field="file")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":  # the ids are ours: no other writer of obligors meanwhile
+            with connection.cursor() as cur:
+                cur.execute(f"LOCK TABLE {Obligor._meta.db_table} IN EXCLUSIVE MODE")
+        areas = dict(Jurisdiction.objects.filter(code__in={r.jurisdiction_code for r in preview.valid})
+                     .values_list("code", "id"))
+        o0 = next_id(Obligor)
+        ids: dict[str, int] = {}
+        for r in preview.valid:
+            ids.setdefault(r.code, o0 + len(ids))
+        first = {r.code: r for r in reversed(preview.valid)}
+        bulk_insert(Obligor, ["id", "name", "kind", "code", "jurisdiction_id"],
+                    ((ids[c], first[c].name, first[c].kind, c, areas[first[c].jurisdiction_code]) for c in ids))
+        reset_sequence(Obligor)
+        bound = bulk_set(Unit, "obligor_id", [(r.unit_id, ids[r.code]) for r in preview.valid], only_null=True)
+        if bound != len(preview.valid):  # bound meanwhile by someone else: undo all
+            raise ValidationError(_("Some units got an obligor meanwhile; nothing was imported. Check the file "
+                                    "again."), code="conflict", field="file")
+        event_record(actor=actor, action="place.obligors.imported", subject_type="import", subject_id=filename[:60],
+                     data={"obligors": len(ids), "units": bound})
     return preview

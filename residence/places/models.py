@@ -71,6 +71,11 @@ class Obligor(models.Model):
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="obligor"
     )
+    # The register's own number for the obligor (an import's key: rows with the same code are one obligor), and
+    # the area that administers it (a district manager sees the obligors registered in their district).
+    code = models.CharField(_("obligor code"), max_length=32, null=True, blank=True, unique=True)
+    jurisdiction = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="obligors")
 
     def __str__(self) -> str:
         return self.name

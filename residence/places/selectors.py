@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -89,3 +91,23 @@ def premises_of(*, user: User) -> tuple[Obligor | None, QuerySet[Unit]]:
              .annotate(n_current=Count("registrations", filter=Q(registrations__ended_on__isnull=True)))
              .order_by("building__address_code", "label"))
     return obligor, units
+
+
+def obligors_for(*, actor: User, q: str = "", limit: int = 200) -> tuple[list[Obligor], int]:
+    """The obligors registered inside the actor's area (for those who administer obligors), by name, with how
+    many units each has; a name or code prefix `q` narrows them. The first `limit` and the count."""
+    path = jurisdiction_path_for_user(actor) if can(actor, Capability.OBLIGOR_MANAGE) else None
+    if path is None:
+        return [], 0
+    found = Obligor.objects.filter(jurisdiction__path__startswith=path)
+    q = q.strip()[:100]
+    if q:
+        found = found.filter(Q(name__startswith=q) | Q(code__startswith=q))
+    total = found.count()
+    shown: list[Any] = list(found.select_related("jurisdiction", "account").annotate(n_units=Count("units"))
+                 .order_by("name", "pk")[:limit])
+    return shown, total
+
+
+def obligor_units(*, obligor: Obligor) -> QuerySet[Unit]:
+    return obligor.units.select_related("building").order_by("building__address_code", "label")

@@ -10,3 +10,10 @@ urlpatterns = [
     path("area/<str:code>/", views.browse, name="area"),
     path("building/<str:address_code>/", views.building, name="building"),
 ]
+
+manage_urlpatterns = [
+    path("obligors/", views.manage_obligors, name="obligors"),
+    path("obligors/new/", views.manage_obligor_new, name="obligor_new"),
+    path("obligors/import/", views.manage_obligor_import, name="obligor_import"),
+    path("obligors/<int:obligor_id>/", views.manage_obligor, name="obligor"),
+]

@@ -22,4 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_search": can(request.user, Capability.PERSON_SEARCH),
         "can_browse": can(request.user, Capability.PLACE_BROWSE),
         "can_audit": can(request.user, Capability.AUDIT_BROWSE),
+        "can_accounts": can(request.user, Capability.ACCOUNT_MANAGE),
+        "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),
+        "can_clients": can(request.user, Capability.CLIENT_MANAGE),
     })

@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 from django.test import Client
 
+from residence.accounts.models import ApiClient
+from residence.accounts.services import api_client_create, user_create
 from residence.audit.models import Event
 from residence.core.idnumber import check_character
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.places.models import Building, Unit
+from residence.places.models import Building, Obligor, Unit
 from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -27,6 +29,10 @@ AUDIT = {"admin", "manager"}
 IMPORT = {"admin"}
 PREMISES = {"landlord"}
 OWN_RECORD = {"resident"}
+MANAGE_ACCOUNTS = {"admin", "manager"}
+MANAGE_OBLIGORS = {"admin", "manager"}
+MANAGE_CLIENTS = {"admin"}
+EVERYONE = set(ROLES)
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
 
@@ -36,7 +42,13 @@ def target(city) -> dict[str, object]:
     unit = Unit.objects.filter(building__grid__path__contains="/440308/").order_by("pk").first()
     assert unit is not None
     Registration.objects.create(person=person, unit=unit, started_on=dt.date(2025, 3, 1))
-    return {"person": person, "building": unit.building, "area": "440308001"}
+    staff = user_create(actor=None, username="matrix-target", password="x", role="clerk", jurisdiction_code="440308",
+                        check_password=False)
+    obligor = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
+    assert obligor is not None
+    api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
+    return {"person": person, "building": unit.building, "area": "440308001", "staff": staff.username,
+            "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -60,13 +72,27 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("resident-import-template", "get", "/registrations/import/?template=xlsx", IMPORT, None),
         ("api-search", "json", "/api/people/search", SEARCH, {"q": ID}),
         ("api-detail", "get", f"/api/people/{p.pk}", VIEW, None),
+        ("password-code-page", "get", "/accounts/password/", EVERYONE, None),
+        ("manage-accounts", "get", "/manage/accounts/", MANAGE_ACCOUNTS, None),
+        ("manage-account-new", "get", "/manage/accounts/new/", MANAGE_ACCOUNTS, None),
+        ("manage-account", "get", f"/manage/accounts/{t['staff']}/", MANAGE_ACCOUNTS, None),
+        ("manage-password-code", "post", f"/manage/accounts/{t['staff']}/password-code/", MANAGE_ACCOUNTS, {}),
+        ("manage-obligors", "get", "/manage/obligors/", MANAGE_OBLIGORS, None),
+        ("manage-obligor-new", "get", "/manage/obligors/new/", MANAGE_OBLIGORS, None),
+        ("manage-obligor-import", "get", "/manage/obligors/import/", MANAGE_OBLIGORS, None),
+        ("manage-obligor", "get", f"/manage/obligors/{t['obligor']}/", MANAGE_OBLIGORS, None),
+        ("manage-clients", "get", "/manage/clients/", MANAGE_CLIENTS, None),
+        ("manage-client-new", "get", "/manage/clients/new/", MANAGE_CLIENTS, None),
+        ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
     ]
 
 
 def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
-                        "resident-import-template", "premises", "own-record", "otp"}
+                        "resident-import-template", "premises", "own-record", "otp",
+                        "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
+                        "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -117,6 +143,17 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
                                         subject_id=str(user.person_id)).exists()
         if name.endswith("template") and ok:  # the XLSX itself, not the page
             assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        if name == "manage-password-code":  # a code is issued only where the page answers
+            issued = Event.objects.filter(action="account.password_code.issued", actor_id=user.pk).count()
+            assert issued == (1 if ok else 0), (role, district)
+        if name == "manage-client-rotate":
+            rotated = Event.objects.filter(action="account.token.rotated", actor_id=user.pk).count()
+            assert rotated == (1 if ok else 0), (role, district)
+        if name in {"manage-accounts", "manage-clients", "manage-obligors"} and ok:  # lists show only the area
+            shown = response.content.decode()
+            marker = {"manage-accounts": "matrix-target", "manage-clients": "矩阵局",
+                      "manage-obligors": f"/manage/obligors/{target['obligor']}/"}[name]
+            assert (marker in shown) is in_scope, (name, role, district)
         if name == "unmask":
             after = Event.objects.filter(action="person.identity.unmasked").count()
             assert after == unmasked_before + (1 if ok else 0), (role, district)
@@ -128,7 +165,10 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
                                              ("/places/mine/", "get"), ("/me/", "get"),
                                              ("/registrations/import/", "get"),
                                              ("/registrations/import/?template=xlsx", "get"),
-                                             ("/places/import/?template=xlsx", "get")])
+                                             ("/places/import/?template=xlsx", "get"),
+                                             ("/manage/accounts/", "get"), ("/manage/obligors/", "get"),
+                                             ("/manage/clients/", "get"),
+                                             ("/manage/accounts/matrix-target/unlock/", "post")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

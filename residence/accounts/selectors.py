@@ -21,14 +21,20 @@ def api_tokens_list(*, owner_username: str | None = None, include_dead: bool = F
 def accounts_named(viewer: object, ids: list[str]) -> dict[str, str]:
     """Accounts as the audit trail names them: role and name ("受理员 张三"). Staff names are not personal data
     kept from managers; any viewer of the trail may read them."""
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = subject_pks(ids)
     return {str(u.pk): f"{u.get_role_display()} {u.display_name or u.username}"
             for u in User.objects.filter(pk__in=pks).only("pk", "role", "display_name", "username")}
 
 
+def subject_pks(ids: list[str]) -> list[int]:
+    """The subject ids (from events or URLs) that can be a row's primary key (a bigint)."""
+    return [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+
+
 def row_exists(model: type[Model], sid: str) -> bool:
     """Whether `sid` (a subject id from a URL or an event) is the primary key of a row of `model`."""
-    return sid.isdigit() and len(sid) <= 18 and model._default_manager.filter(pk=int(sid)).exists()
+    pks = subject_pks([sid])
+    return bool(pks) and model._default_manager.filter(pk=pks[0]).exists()
 
 
 def account_exists(sid: str) -> bool:
@@ -36,7 +42,7 @@ def account_exists(sid: str) -> bool:
 
 
 def api_clients_named(viewer: object, ids: list[str]) -> dict[str, str]:
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = subject_pks(ids)
     return {str(pk): name for pk, name in ApiClient.objects.filter(pk__in=pks).values_list("pk", "name")}
 
 

@@ -32,6 +32,17 @@ class TrailFilterForm(forms.Form):
     action = forms.CharField(label=_("Action starts with"), required=False, max_length=100)
     before = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
+    MAIN = ("period", "date_from", "date_to", "kind", "actor")  # the rest folds away ("More filters")
+
+    def main_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MAIN]
+
+    def more_fields(self) -> list[forms.BoundField]:
+        return [f for f in self.visible_fields() if f.name not in self.MAIN]
+
+    def more_used(self) -> bool:
+        return any(f.value() or f.errors for f in self.more_fields())
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("date_from"), cleaned.get("date_to")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
-from residence.accounts.selectors import row_exists
+from residence.accounts.selectors import row_exists, subject_pks
 from residence.accounts.services import account_failed_lookup
 from residence.audit.services import event_record
 from residence.core import divisions
@@ -250,7 +250,7 @@ def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
 def persons_named(viewer: User, ids: list[str]) -> dict[str, str]:
     """Names of the persons `ids` whom `viewer` may see, for the audit trail's sentences (the trail shows a name
     where the person's page would; names are not masked)."""
-    pks = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    pks = subject_pks(ids)
     return {str(pk): name for pk, name in person_scope(user=viewer).filter(pk__in=pks).values_list("pk", "name")}
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
-from residence.accounts.selectors import row_exists
+from residence.accounts.selectors import row_exists, subject_pks
 from residence.core.errors import NotFound
 from residence.places.models import Building, Jurisdiction, Obligor, Unit
 
@@ -111,7 +111,7 @@ def building_exists(sid: str) -> bool:
 
 def units_named(viewer: User, ids: list[str]) -> dict[str, str]:
     path = _viewer_path(viewer)
-    pks = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    pks = subject_pks(ids)
     if path is None or not pks:
         return {}
     units = Unit.objects.select_related("building").filter(pk__in=pks, building__grid__path__startswith=path)
@@ -133,7 +133,7 @@ def area_exists(sid: str) -> bool:
 
 def obligors_named(viewer: User, ids: list[str]) -> dict[str, str]:
     path = _viewer_path(viewer)
-    pks = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+    pks = subject_pks(ids)
     if path is None or not pks:
         return {}
     return {str(pk): name for pk, name in Obligor.objects.filter(

@@ -184,7 +184,9 @@ def test_browsing_the_trail_is_recorded_with_its_filters_and_nothing_typed_that_
     s, _r = log_in(base, "manager")
     assert s.get(f"{base}/audit/?period=yesterday&kind=logins&actor=clerk").status_code == 200
     assert s.get(f"{base}/audit/?actor={ID}&subject_type=person&subject_id={ID}").status_code == 200
-    assert s.get(f"{base}/audit/?subject_type=person&subject_id={site['person'].pk}&before=99").status_code == 200
+    created = Event.objects.get(action="person.created").pk
+    older = f"{base}/audit/?subject_type=person&subject_id={site['person'].pk}&before={created + 1}"
+    assert s.get(older).status_code == 200
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     assert events("audit.trail.viewed") == [
         ("audit.trail.viewed", manager.pk, "", "",
@@ -208,3 +210,16 @@ def test_a_district_manager_sees_failed_log_ins_as_its_own_accounts_but_not_othe
     assert "受理员 张三" in page
     assert "钱七" not in page
     assert Event.objects.filter(action="audit.trail.viewed", actor_id=yt_manager.pk).get().data["shown"] == 1
+
+
+def test_malformed_trail_filters_get_a_chinese_error_naming_the_field(site) -> None:
+    s, _r = log_in(site["base"], "manager")
+    r = s.get(f"{site['base']}/audit/?date_from=2026-12-02&date_to=2026-12-01&actor={'x' * 151}")
+    assert r.status_code == 400
+    assert "结束日期早于开始日期。" in r.text
+    assert "确保该变量包含不超过 150 字符 (目前字符数 151)。" in r.text
+    r = s.get(f"{site['base']}/audit/?date_from=2026-13-45&kind=%3Cscript%3E")
+    assert r.status_code == 400
+    assert "<script>" not in r.text
+    assert "输入一个有效的日期。" in r.text
+    assert "选择一个有效的选项。 &lt;script&gt; 不在可用的选项中。" in r.text

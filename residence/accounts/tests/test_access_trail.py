@@ -8,10 +8,11 @@ import json
 from typing import Any
 
 import pytest
+import requests
 from django.utils import timezone
 
 from residence.accounts.models import User
-from residence.accounts.services import user_create
+from residence.accounts.services import api_client_create, user_create
 from residence.accounts.tests.http import form_token, post_form, session_from
 from residence.audit.models import Event
 from residence.core.idnumber import check_character
@@ -223,3 +224,13 @@ def test_malformed_trail_filters_get_a_chinese_error_naming_the_field(site) -> N
     assert "<script>" not in r.text
     assert "输入一个有效的日期。" in r.text
     assert "选择一个有效的选项。 &lt;script&gt; 不在可用的选项中。" in r.text
+
+
+def test_a_department_client_refused_a_person_over_the_api_is_recorded_too(site) -> None:
+    token = api_client_create(actor=None, name="罗湖区教育局", scopes=["person.view"], jurisdiction_code="440303")
+    r = requests.get(f"{site['base']}/api/people/{site['person'].pk}", headers={"Authorization": f"Bearer {token}"},
+                     timeout=10)
+    assert r.status_code == 404
+    account = User.objects.get(username="dept:罗湖区教育局")
+    assert events("access.refused") == [("access.refused", account.pk, "person", str(site["person"].pk),
+                                         {"page": "/api/people/<person_id>", "reason": "scope"})]

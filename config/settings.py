@@ -24,6 +24,8 @@ Environment variables:
     RESIDENCE_LOCALITY          whose rules apply: national (default), yantian, taizhou, hubei (the demo: yantian)
     RESIDENCE_STAY_KEY_DAYS     days an integrator's idempotency keys are kept (default 30)
     RESIDENCE_UPLOAD_TTL_MINUTES minutes an import upload waits for its confirm before it is removed (default 60)
+    RESIDENCE_LOGIN_FAILURE_EVENTS  failed log-ins recorded one by one on the audit trail per minute (default 120)
+    RESIDENCE_REFUSAL_EVENTS    refused pages recorded one by one per account per minute (default 60)
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "residence.accounts.middleware.OtpEnrolmentMiddleware",
+    "residence.accounts.middleware.RefusedAccessMiddleware",  # refused pages on the audit trail
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,6 +171,10 @@ AXES_CLIENT_IP_CALLABLE = "residence.core.proxy.client_address"
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Audit events of failed log-ins across the site per minute (the lockout bounds each address); refused pages per
+# account per minute. Past these, one event says the rest of the minute's are not recorded one by one.
+LOGIN_FAILURE_EVENTS_PER_MINUTE = int(os.environ.get("RESIDENCE_LOGIN_FAILURE_EVENTS", "120"))
+REFUSAL_EVENTS_PER_MINUTE = int(os.environ.get("RESIDENCE_REFUSAL_EVENTS", "60"))
 
 # Second factor for staff: when on, every staff account must have a confirmed TOTP device.
 STAFF_REQUIRE_OTP = _flag("RESIDENCE_STAFF_REQUIRE_OTP", False)

@@ -28,7 +28,7 @@ class LoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user: Any) -> None:
         super().confirm_login_allowed(user)
         if user.kind not in self.allowed_kinds:
-            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username(), "reason": "door"},
                                    request=self.request)
             self.user_cache = None
             raise self.get_invalid_login_error()
@@ -44,7 +44,7 @@ class LoginForm(AuthenticationForm):
             # An empty code is a request for the code, not a wrong guess: it does not feed the device's throttle.
             device = match_token(user, token) if token else None
             if device is None:
-                user_login_failed.send(sender=__name__, credentials={"username": user.get_username()},
+                user_login_failed.send(sender=__name__, credentials={"username": user.get_username(), "reason": "otp"},
                                        request=self.request)
                 raise forms.ValidationError(_("The one-time code is missing or wrong."), code="otp")
             self.otp_device = device

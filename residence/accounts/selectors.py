@@ -1,4 +1,5 @@
-"""Reads of accounts for administrators: their commands and the administration pages (scoped to the actor)."""
+"""Reads of accounts: for administrators' commands and pages (scoped to the actor), and names for the audit
+trail."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -98,3 +99,33 @@ def api_clients_for(*, actor: User) -> list[ClientRow]:
     names = dict(apps.get_model("places", "Jurisdiction").objects.filter(
         code__in={c.account.jurisdiction_code for c in clients}).values_list("code", "name"))
     return [ClientRow(c, names.get(c.account.jurisdiction_code, ""), live.get(c.account_id)) for c in clients]
+def accounts_named(viewer: object, ids: list[str]) -> dict[str, str]:
+    """Accounts as the audit trail names them: role and name ("受理员 张三"). Staff names are not personal data
+    kept from managers; any viewer of the trail may read them."""
+    pks = subject_pks(ids)
+    return {str(u.pk): f"{u.get_role_display()} {u.display_name or u.username}"
+            for u in User.objects.filter(pk__in=pks).only("pk", "role", "display_name", "username")}
+
+
+def subject_pks(ids: list[str]) -> list[int]:
+    """The subject ids (from events or URLs) that can be a row's primary key (a bigint)."""
+    return [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+
+
+def row_exists(model: type[Model], sid: str) -> bool:
+    """Whether `sid` (a subject id from a URL or an event) is the primary key of a row of `model`."""
+    pks = subject_pks([sid])
+    return bool(pks) and model._default_manager.filter(pk=pks[0]).exists()
+
+
+def account_exists(sid: str) -> bool:
+    return row_exists(User, sid)
+
+
+def api_clients_named(viewer: object, ids: list[str]) -> dict[str, str]:
+    pks = subject_pks(ids)
+    return {str(pk): name for pk, name in ApiClient.objects.filter(pk__in=pks).values_list("pk", "name")}
+
+
+def api_client_exists(sid: str) -> bool:
+    return row_exists(ApiClient, sid)

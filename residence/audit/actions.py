@@ -7,6 +7,7 @@ the code is listed here, so that no event shows up on the trail as a bare code.
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 ACTIONS = {
     "account.user.created": _("Created an account"),
@@ -45,6 +46,143 @@ ACTIONS = {
     "account.password_code.used": _("Set a new password with a one-time code"),
     "place.obligor.created": _("Created a declaration obligor"),
     "place.obligors.imported": _("Imported declaration obligors with their units"),
+    # log-ins and refused reads
+    "account.login.succeeded": _("Logged in"),
+    "account.login.failed": _("A log-in failed"),
+    "account.login.locked_out": _("Log-ins locked out after repeated failures"),
+    "account.login.failures_unrecorded": _("Too many failed log-ins to record each one"),
+    "account.logged_out": _("Logged out"),
+    "access.refused": _("Was refused a page"),
+    "access.refusals_unrecorded": _("Too many refused pages to record each one"),
+    "audit.trail.viewed": _("Browsed the audit trail"),
+}
+
+# Kinds of event a manager filters the trail by: each a set of actions.
+KINDS = {
+    "logins": (_("Log-ins and log-outs"), ("account.login.succeeded", "account.login.failed",
+                                           "account.login.locked_out", "account.login.failures_unrecorded",
+                                           "account.logged_out")),
+    "failed_logins": (_("Failed log-ins and lockouts"), ("account.login.failed", "account.login.locked_out",
+                                                         "account.login.failures_unrecorded")),
+    "refused": (_("Refused pages"), ("access.refused", "access.refusals_unrecorded")),
+    "person_reads": (_("Reads of persons"), ("person.record.viewed", "person.identity.unmasked", "person.searched")),
+    "accounts": (_("Account changes"), ("account.user.created", "account.locked", "account.unlocked",
+                                        "account.otp.reset", "account.token.issued", "account.token.rotated",
+                                        "account.token.revoked", "account.api_client.created",
+                                        "account.user.deactivated", "account.user.reactivated",
+                                        "account.password_code.issued", "account.password_code.used")),
+    "trail": (_("Browsing of the trail"), ("audit.trail.viewed",)),
+}
+
+# How each event reads on the trail page: %(actor)s is the actor's role and name ("Counter clerk Zhang San"),
+# %(subject)s what the event is about by name, the other keys the event's data in words (sentences.py). A key
+# "action:variant" is the sentence for a variant that sentences.py picks (a subject that is unknown, say).
+SENTENCES = {
+    "account.user.created": _("%(actor)s created the account %(subject)s"),
+    "key.rotated": _("%(actor)s rotated the %(kind)s key"),
+    "job.failed": _("The scheduled job %(subject)s failed (%(error)s)"),
+    "account.api_client.created": _("%(actor)s created the department client %(subject)s"),
+    "account.token.issued": ngettext_lazy(
+        "%(actor)s issued the API token %(token)s to %(subject)s, valid for %(days)d day",
+        "%(actor)s issued the API token %(token)s to %(subject)s, valid for %(days)d days", "days"),
+    "account.token.rotated": _("%(actor)s replaced the API token %(token)s of %(subject)s by %(replaced_by)s"),
+    "account.token.revoked": _("%(actor)s revoked the API token %(token)s of %(subject)s, reason: %(reason)s"),
+    "account.resident.code_sent": _("A code was texted to the phone on the record of %(subject)s (%(purpose)s)"),
+    "account.resident.code_withheld": _("No code was texted (%(purpose)s): %(reason)s"),
+    "account.resident.opened": _("%(actor)s opened a resident account"),
+    "account.resident.password_reset": _("%(actor)s set a new password"),
+    "account.otp.enrolment_started": _("%(actor)s started setting up an authenticator app"),
+    "account.otp.enrolled": _("%(actor)s set up an authenticator app"),
+    "account.otp.removed": _("%(actor)s removed their authenticator app"),
+    "account.otp.reset": _("%(actor)s removed the authenticator app of %(subject)s, reason: %(reason)s"),
+    "account.locked": _("Alert: the account %(subject)s was locked: %(reason)s"),
+    "account.unlocked": _("%(actor)s unlocked the account %(subject)s, reason: %(reason)s"),
+    "person.created": _("%(actor)s created the record of %(subject)s"),
+    "person.searched": ngettext_lazy("%(actor)s searched for persons (%(by)s) and found %(results)d",
+                                     "%(actor)s searched for persons (%(by)s) and found %(results)d", "results"),
+    "person.record.viewed": _("%(actor)s opened the record of %(subject)s, purpose: %(purpose)s"),
+    "person.identity.unmasked": _("%(actor)s revealed the full ID and phone numbers of %(subject)s, purpose: "
+                                  "%(purpose)s"),
+    "person.identity.unmasked:bulk": ngettext_lazy(
+        "%(actor)s revealed the full ID numbers of %(persons)d person, purpose: %(purpose)s",
+        "%(actor)s revealed the full ID numbers of %(persons)d persons, purpose: %(purpose)s", "persons"),
+    "place.addresses.imported": ngettext_lazy(
+        "%(actor)s imported %(units)d unit from the file %(subject)s (%(mode)s), %(rows_with_errors)d rows with "
+        "errors",
+        "%(actor)s imported %(units)d units from the file %(subject)s (%(mode)s), %(rows_with_errors)d rows with "
+        "errors", "units"),
+    "place.obligor.bound": _("%(actor)s bound the declaration obligor %(subject)s to the account %(account)s"),
+    "registration.residents.imported": ngettext_lazy(
+        "%(actor)s imported %(persons)d resident from the file %(subject)s (%(mode)s), %(rows_with_errors)d rows "
+        "with errors",
+        "%(actor)s imported %(persons)d residents from the file %(subject)s (%(mode)s), %(rows_with_errors)d rows "
+        "with errors", "persons"),
+    "import.uploads.purged": ngettext_lazy(
+        "%(actor)s removed %(removed)d upload that was never imported",
+        "%(actor)s removed %(removed)d uploads that were never imported", "removed"),
+    "demo.city.generated": ngettext_lazy("%(actor)s generated the demo city with %(persons)d person",
+                                         "%(actor)s generated the demo city with %(persons)d persons", "persons"),
+    # stays at hotels and hourly rentals
+    "stay.checked_in": ngettext_lazy("%(actor)s declared %(count)d check-in (%(channel)s), %(rejected)d refused",
+                                     "%(actor)s declared %(count)d check-ins (%(channel)s), %(rejected)d refused",
+                                     "count"),
+    "stay.checked_out": ngettext_lazy("%(actor)s declared %(count)d check-out (%(channel)s), %(rejected)d refused",
+                                      "%(actor)s declared %(count)d check-outs (%(channel)s), %(rejected)d refused",
+                                      "count"),
+    # administration
+    "account.user.deactivated": _("%(actor)s deactivated the account %(subject)s, reason: %(reason)s"),
+    "account.user.reactivated": _("%(actor)s reactivated the account %(subject)s, reason: %(reason)s"),
+    "account.password_code.issued": ngettext_lazy(
+        "%(actor)s issued a one-time code for a new password of %(subject)s, valid for %(hours)d hour",
+        "%(actor)s issued a one-time code for a new password of %(subject)s, valid for %(hours)d hours", "hours"),
+    "account.password_code.used": _("%(actor)s set a new password with a one-time code"),
+    "place.obligor.created": _("%(actor)s created the declaration obligor %(subject)s"),
+    "place.obligors.imported": ngettext_lazy(
+        "%(actor)s imported %(obligors)d declaration obligor with %(units)d units",
+        "%(actor)s imported %(obligors)d declaration obligors with %(units)d units", "obligors"),
+    # log-ins and refused reads
+    "account.login.succeeded": _("%(actor)s logged in from %(address)s"),
+    "account.login.failed": _("A log-in as %(subject)s from %(address)s failed: %(reason)s"),
+    "account.login.failed:unknown": _("A log-in from %(address)s failed: no account has the user name typed"),
+    "account.login.locked_out": ngettext_lazy(
+        "Log-ins from %(address)s were locked out after %(failures)d failure, the last as %(subject)s",
+        "Log-ins from %(address)s were locked out after %(failures)d failures, the last as %(subject)s",
+        "failures"),
+    "account.login.locked_out:unknown": ngettext_lazy(
+        "Log-ins from %(address)s were locked out after %(failures)d failure",
+        "Log-ins from %(address)s were locked out after %(failures)d failures", "failures"),
+    "account.login.failures_unrecorded": _("More than %(limit)d failed log-ins in a minute: the rest of that minute's "
+                                           "are not recorded one by one (the lockout still counts them)"),
+    "account.logged_out": _("%(actor)s logged out"),
+    "access.refused": _("%(actor)s tried to open %(subject)s and was refused: not in their area (page %(page)s)"),
+    "access.refused:missing": _("%(actor)s tried to open %(kind)s that does not exist (page %(page)s)"),
+    "access.refused:role": _("%(actor)s tried to open a page that their role may not see (page %(page)s)"),
+    "access.refusals_unrecorded": _("%(actor)s was refused more than %(limit)d pages in a minute: the rest of that "
+                                    "minute's are not recorded one by one"),
+    "audit.trail.viewed": ngettext_lazy("%(actor)s browsed the audit trail (%(filters)s), %(shown)d event shown",
+                                        "%(actor)s browsed the audit trail (%(filters)s), %(shown)d events shown",
+                                        "shown"),
+}
+
+# The words for values that events record as codes.
+VALUES = {
+    "by": {"id_number": _("by ID number"), "phone": _("by phone"), "name": _("by name"),
+           "initials": _("by pinyin initials")},
+    "purpose": {"record.opened": _("viewing on the workbench"), "api.read": _("read by a department system"),
+                "self-service": _("their own record"), "signup": _("opening an account"),
+                "reset": _("resetting the password")},
+    "mode": {"all": _("all rows"), "valid_rows": _("valid rows only")},
+    "channel": {"api": _("through the API"), "web": _("on the web"), "upload": _("by bulk upload"),
+                "counter": _("at the counter"), "phone": _("on a phone")},
+    "kind": {"field": _("field encryption"), "index": _("blind index"), "audit": _("audit")},
+    "code_withheld": {"no_match": _("the ID number and phone matched no one"),
+                      "exists": _("an account is already open"), "no_account": _("no account is open yet"),
+                      "too_soon": _("a code was sent less than a minute ago"),
+                      "too_many": _("too many codes sent today")},
+    "locked": {"failed_lookups": _("too many searches by ID number or phone that found nobody today")},
+    "login_failed": {"password": _("wrong user name or password"), "otp": _("wrong or missing one-time code"),
+                     "door": _("this kind of account logs in elsewhere"),
+                     "inactive": _("the account is locked or switched off")},
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 from dataclasses import dataclass
@@ -12,27 +13,31 @@ from cryptography.exceptions import InvalidSignature
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from residence.audit.actions import ACTIONS, KINDS
 from residence.audit.models import Block, Event
 from residence.audit.services import (
     GENESIS,
     block_hash,
     block_header,
     event_digest,
+    event_record,
     event_tag,
     verifying_key,
     witness_path,
 )
+from residence.audit.subjects import subject_type as subject_type_of
 from residence.core.keys import keyring
 
 
 def trail_scope(*, viewer: object) -> QuerySet[Event]:
     """The events a manager or administrator may browse: everything for an account at the top of the
-    jurisdiction tree; otherwise the actions of accounts bound inside the viewer's own area (system events and
-    residents' own actions are for the top). Places and accounts sit above audit, so their models are looked up
-    by name."""
+    jurisdiction tree; otherwise the actions of accounts bound inside the viewer's own area, and what happened to
+    those accounts (a failed log-in as one of them, a lockout): system events and residents' own actions are for
+    the top. Places and accounts sit above audit, so their models are looked up by name."""
     jurisdiction = apps.get_model("places", "Jurisdiction")
     own = jurisdiction.objects.filter(code=getattr(viewer, "jurisdiction_code", "")).values("path", "parent_id").first()
     if own is None:
@@ -40,8 +45,10 @@ def trail_scope(*, viewer: object) -> QuerySet[Event]:
     if own["parent_id"] is None:
         return Event.objects.all()
     codes = jurisdiction.objects.filter(path__startswith=own["path"]).values("code")
-    actors = apps.get_model("accounts", "User").objects.filter(jurisdiction_code__in=codes).values("pk")
-    return Event.objects.filter(actor_id__in=actors)
+    accounts = apps.get_model("accounts", "User").objects.filter(jurisdiction_code__in=codes)
+    as_subject = accounts.annotate(sid=Cast("pk", output_field=CharField())).values("sid")
+    return Event.objects.filter(Q(actor_id__in=accounts.values("pk")) | Q(subject_type="user",
+                                                                          subject_id__in=as_subject))
 
 
 def event_list(
@@ -61,6 +68,59 @@ def event_list(
     if before_id is not None:
         qs = qs.filter(id__lt=before_id)
     return mark_sealed(list(qs.order_by("-id")[:limit]))
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """What a manager narrows the trail to. Dates are local calendar days, both included."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kind: str = ""  # a key of actions.KINDS
+    actor: str = ""  # a user name or an account's display name, as typed
+    subject_type: str = ""
+    subject_id: str = ""
+    action: str = ""  # an action's prefix
+    before_id: int | None = None
+
+
+def _actor_ids(typed: str) -> list[int]:
+    user = apps.get_model("accounts", "User")
+    return list(user.objects.filter(Q(username=typed) | Q(display_name=typed)).values_list("pk", flat=True)[:20])
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def trail_read(*, viewer: Any, filters: TrailFilters, limit: int = 50) -> list[Event]:
+    """A page of the trail as `viewer` may browse it (trail_scope), newest first, keyset-paginated by id; the
+    browsing is itself recorded, with the filters used: an actor typed is kept as the account it named (nothing
+    when it named none), a subject only when it exists (a number typed there is never kept)."""
+    qs = trail_scope(viewer=viewer)
+    actors = _actor_ids(filters.actor) if filters.actor else []
+    if filters.actor:
+        qs = qs.filter(actor_id__in=actors)
+    if filters.date_from:
+        qs = qs.filter(occurred_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(occurred_at__lt=_day_start(filters.date_to + dt.timedelta(days=1)))
+    if filters.kind in KINDS:
+        qs = qs.filter(action__in=KINDS[filters.kind][1])
+    events = event_list(scope=qs, subject_type=filters.subject_type, subject_id=filters.subject_id,
+                        action=filters.action, before_id=filters.before_id, limit=limit)
+    known = subject_type_of(filters.subject_type)
+    recorded: dict[str, Any] = {
+        "from": filters.date_from.isoformat() if filters.date_from else "",
+        "to": filters.date_to.isoformat() if filters.date_to else "",
+        "kind": filters.kind, "actor": actors[0] if len(actors) == 1 else "",
+        "actor_unknown": bool(filters.actor and not actors), "subject_type": filters.subject_type,
+        "subject_id": filters.subject_id if known and filters.subject_id and known.exists(filters.subject_id) else "",
+        "action": filters.action if filters.action in ACTIONS else "", "older": filters.before_id is not None,
+    }
+    event_record(actor=viewer, action="audit.trail.viewed",
+                 data={"filters": {k: v for k, v in recorded.items() if v}, "shown": len(events)})
+    return events
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from residence.accounts.roles import Capability, can
-from residence.audit.actions import action_label
 from residence.audit.forms import TrailFilterForm
-from residence.audit.selectors import event_list, trail_scope
+from residence.audit.selectors import TrailFilters, trail_read
+from residence.audit.sentences import event_sentences
+
+PAGE = 50
 
 
 @login_required
@@ -15,17 +17,12 @@ def trail(request: HttpRequest) -> HttpResponse:
     if not can(request.user, Capability.AUDIT_BROWSE):
         raise Http404
     form = TrailFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    events = event_list(
-        scope=trail_scope(viewer=request.user), subject_type=filters.get("subject_type") or "",
-        subject_id=filters.get("subject_id") or "", actor_label=filters.get("actor") or "",
-        action=filters.get("action") or "", before_id=filters.get("before"),
-    )
-    for event in events:
-        event.label = action_label(event.action)  # type: ignore[attr-defined]
+    filters = form.filters() if form.is_valid() else TrailFilters()
+    events = event_sentences(viewer=request.user, events=trail_read(viewer=request.user, filters=filters,
+                                                                    limit=PAGE))
     query = request.GET.copy()
     query.pop("before", None)
     return render(request, "audit/trail.html", {
         "form": form, "events": events, "query": query.urlencode(),
-        "next_before": events[-1].pk if len(events) == 50 else None,
-    })
+        "next_before": events[-1].pk if len(events) == PAGE else None,
+    }, status=400 if form.errors else 200)

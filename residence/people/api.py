@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from residence.accounts.access import access_refused_record
 from residence.accounts.api_auth import API_AUTH
 from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
@@ -42,5 +43,6 @@ def detail(request: HttpRequest, person_id: int, purpose: str = "api.read") -> P
     try:
         person = person_view(user=user, person_id=person_id, purpose=purpose)
     except NotFound as exc:
+        access_refused_record(request=request, out_of_scope=True)  # as the web pages' are (accounts.middleware)
         return Status(404, ErrorOut(code=exc.code, message=exc.message))
     return PersonOut.model_validate(person_shown(user=user, person=person), from_attributes=True)

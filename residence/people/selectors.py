@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
+from residence.accounts.selectors import row_exists, subject_pks
 from residence.accounts.services import account_failed_lookup
 from residence.audit.services import event_record
 from residence.core import divisions
@@ -244,3 +245,14 @@ def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
     if by in {"id_number", "phone"} and not found:
         account_failed_lookup(user=user)
     return found
+
+
+def persons_named(viewer: User, ids: list[str]) -> dict[str, str]:
+    """Names of the persons `ids` whom `viewer` may see, for the audit trail's sentences (the trail shows a name
+    where the person's page would; names are not masked)."""
+    pks = subject_pks(ids)
+    return {str(pk): name for pk, name in person_scope(user=viewer).filter(pk__in=pks).values_list("pk", "name")}
+
+
+def person_exists(sid: str) -> bool:
+    return row_exists(Person, sid)

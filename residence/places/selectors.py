@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
+from residence.accounts.selectors import row_exists, subject_pks
 from residence.core.errors import NotFound
 from residence.places.models import Building, Jurisdiction, Obligor, Unit
 
@@ -111,3 +112,53 @@ def obligors_for(*, actor: User, q: str = "", limit: int = 200) -> tuple[list[Ob
 
 def obligor_units(*, obligor: Obligor) -> QuerySet[Unit]:
     return obligor.units.select_related("building").order_by("building__address_code", "label")
+# Names for the audit trail's sentences (audit.subjects): what lies inside the viewer's area, by name.
+
+def _viewer_path(viewer: User) -> str | None:
+    return jurisdiction_path_for_user(viewer) if isinstance(viewer, User) else None
+
+
+def buildings_named(viewer: User, ids: list[str]) -> dict[str, str]:
+    path = _viewer_path(viewer)
+    if path is None:
+        return {}
+    return {b.address_code: str(b) for b in Building.objects.filter(address_code__in=ids, grid__path__startswith=path)}
+
+
+def building_exists(sid: str) -> bool:
+    return len(sid) <= 32 and Building.objects.filter(address_code=sid).exists()
+
+
+def units_named(viewer: User, ids: list[str]) -> dict[str, str]:
+    path = _viewer_path(viewer)
+    pks = subject_pks(ids)
+    if path is None or not pks:
+        return {}
+    units = Unit.objects.select_related("building").filter(pk__in=pks, building__grid__path__startswith=path)
+    return {str(u.pk): f"{u.building} {u.label}" for u in units}
+
+
+def unit_exists(sid: str) -> bool:
+    return row_exists(Unit, sid)
+
+
+def areas_named(viewer: User, ids: list[str]) -> dict[str, str]:
+    """Areas by name, for any viewer: the names of jurisdictions are no secret."""
+    return dict(Jurisdiction.objects.filter(code__in=ids).values_list("code", "name"))
+
+
+def area_exists(sid: str) -> bool:
+    return len(sid) <= 32 and Jurisdiction.objects.filter(code=sid).exists()
+
+
+def obligors_named(viewer: User, ids: list[str]) -> dict[str, str]:
+    path = _viewer_path(viewer)
+    pks = subject_pks(ids)
+    if path is None or not pks:
+        return {}
+    return {str(pk): name for pk, name in Obligor.objects.filter(
+        pk__in=pks, units__building__grid__path__startswith=path).distinct().values_list("pk", "name")}
+
+
+def obligor_exists(sid: str) -> bool:
+    return row_exists(Obligor, sid)

@@ -276,7 +276,7 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
         _store_results(obligor, valid, outcomes, dry_run)
         if written and not dry_run:
             event_record(actor=actor, action="stay.checked_in", subject_type="obligor", subject_id=obligor.pk,
-                         data={"stays": written, "channel": channel,
+                         data={"stays": written, "count": len(written), "channel": channel,
                                "rejected": sum(1 for o in outcomes if o and o.status == "rejected"),
                                "duplicates": sum(1 for o in outcomes if o and o.status == "duplicate")})
         if dry_run:
@@ -370,7 +370,7 @@ def stays_check_out(*, actor: User, obligor: Obligor, items: Any, channel: str =
         _store_results(obligor, valid, outcomes, dry_run)
         if written and not dry_run:
             event_record(actor=actor, action="stay.checked_out", subject_type="obligor", subject_id=obligor.pk,
-                         data={"stays": written, "channel": channel,
+                         data={"stays": written, "count": len(written), "channel": channel,
                                "rejected": sum(1 for o in outcomes if o and o.status == "rejected")})
         if dry_run:
             transaction.set_rollback(True)

@@ -131,7 +131,9 @@ def test_a_luohu_manager_cannot_act_on_a_yantian_account(client: Client, areas, 
     assert (target.is_active, target.locked_at is not None) == (False, True)
     assert TOTPDevice.objects.filter(user=target).count() == 1
     assert not PasswordCode.objects.exists()
-    assert Event.objects.count() == events
+    # nothing written but the three refusals themselves, each on the trail
+    assert Event.objects.exclude(action="access.refused").count() == events
+    assert Event.objects.filter(action="access.refused", data__reason="scope").count() == 3
 
 
 def test_a_manager_cannot_see_or_act_on_an_administrator_of_their_own_area(client: Client, manager: User) -> None:

@@ -133,9 +133,10 @@ def test_the_system_deleted_accounts_and_actions_without_a_sentence(town) -> Non
                 data={"removed": 3, "ttl_minutes": 60}) == "系统 删除了 3 个未导入的上传文件"
     event = Event(action="account.user.deactivated", actor_id=999999, actor_label="gone", subject_type="user",
                   subject_id=str(town["clerk"].pk), data={})
-    with translation.override("zh-hans"):
-        assert event_sentence(viewer=manager, event=event) == \
-            "gone：account.user.deactivated（受理员 张三）"
+    with translation.override("zh-hans"):  # its data lacks the reason its sentence needs: the action's label
+        assert event_sentence(viewer=manager, event=event) == "gone：停用了工作人员账号（受理员 张三）"
+        event.action = "account.not.yet.known"  # an action without words: its code
+        assert event_sentence(viewer=manager, event=event) == "gone：account.not.yet.known（受理员 张三）"
     old = Event(action="person.searched", actor_id=town["grid"].pk, data={"i": 1})  # an event older than its words
     with translation.override("zh-hans"):
         assert event_sentence(viewer=manager, event=old) == "网格员 王五：查询人员"

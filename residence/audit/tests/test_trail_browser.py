@@ -22,7 +22,7 @@ from residence.audit.services import audit_seal, event_tag
 from residence.core.keys import keyring
 from residence.demo.services import demo_city_generate
 from residence.people.models import Person
-from residence.workbench.tests.test_browser import PASSWORD, browser, log_in  # noqa: F401  # the shared fixture
+from residence.workbench.tests.test_browser import PASSWORD, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -58,7 +58,7 @@ def one_line(page: Page, selector: str) -> bool:
         return new Set([...r.getClientRects()].map(x => Math.round(x.bottom))).size === 1; })""", selector))
 
 
-def test_a_manager_reads_the_days_log_ins_and_refused_pages_in_chinese(live_server, browser: Browser) -> None:  # noqa: F811
+def test_a_manager_reads_the_days_log_ins_and_refused_pages_in_chinese(live_server, browser: Browser) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     demo_city_generate(persons=120, seed=21)
     accounts = {}

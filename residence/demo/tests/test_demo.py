@@ -60,9 +60,15 @@ def test_same_seed_same_city() -> None:
     assert snapshot() == first
 
 
-def test_demo_command_prints_logins_for_every_role(capsys) -> None:
+def test_demo_command_prints_logins_for_every_role(capsys, monkeypatch) -> None:
+    from django.conf import settings
+
+    monkeypatch.setattr(settings, "LOCALITY", settings.LOCALITY)  # the command sets both: put them back after
+    monkeypatch.setenv("RESIDENCE_LOCALITY", "")
+    monkeypatch.delenv("RESIDENCE_LOCALITY")
     call_command("demo", persons=50, seed=1, no_serve=True)
     out = capsys.readouterr().out
+    assert "Rules of locality yantian" in out  # the demo city's own rules unless RESIDENCE_LOCALITY says otherwise
     for username in ["admin", "clerk", "clerk_luohu", "reviewer", "production", "gridworker", "enforcement",
                      "manager", "landlord", "employer", "hotel", "hourly"]:
         assert f"  {username} " in out

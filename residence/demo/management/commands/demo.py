@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -14,6 +15,8 @@ from residence.core.keys import key_dir, keys_init
 from residence.demo.services import DEMO_PASSWORD, demo_city_generate, demo_exists, demo_users_create
 from residence.places.models import Obligor
 from residence.stays.services import stay_key_issue
+
+DEMO_LOCALITY = "yantian"
 
 
 class Command(BaseCommand):
@@ -29,6 +32,10 @@ class Command(BaseCommand):
         if opts["persons"] < 1 or opts["persons"] > 10_000_000:
             self.stderr.write("--persons must be between 1 and 10,000,000")
             sys.exit(2)
+        if "RESIDENCE_LOCALITY" not in os.environ:  # the demo city is Yantian-like: Yantian's rules, here and in
+            os.environ["RESIDENCE_LOCALITY"] = DEMO_LOCALITY  # the server and worker started below
+            settings.LOCALITY = DEMO_LOCALITY
+        self.stdout.write(f"Rules of locality {settings.LOCALITY} (RESIDENCE_LOCALITY).")
         written = keys_init(demo=True)
         if written:
             self.stdout.write(f"Wrote development keys ({', '.join(written)}) to {key_dir()} (mode 0600).")

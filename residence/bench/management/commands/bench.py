@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from residence.bench import measure
+from residence.bench import measure, stays
 from residence.bench.measure import Figure
 from residence.core.keys import keys_init
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--lookups", type=int, default=2_000)
         parser.add_argument("--http-seconds", type=float, default=4.0)
         parser.add_argument("--skip-demo-ready", action="store_true")
+        parser.add_argument("--stay-batches", type=int, default=40, help="batches of 1,000 check-ins to post")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -84,6 +85,15 @@ class Command(BaseCommand):
         bare, project = measure.http_pair(opts["http_seconds"])
         out += [Figure("raw: bare JSON WSGI endpoint", bare, "req/s"),
                 Figure("project: /api/ping through Django + ninja", project, "req/s", "", "bare JSON", bare)]
+
+        self.stdout.write("stays: raw COPY into stays_stay, then check-ins through the API (1,000 a batch, "
+                          "4 clients) …")
+        premises = stays.bench_premises()
+        raw_stays = stays.raw_stay_copy(premises)
+        rate, n = stays.served_check_ins(premises, batches=opts["stay_batches"])
+        out += [Figure("raw: COPY into stays_stay", raw_stays, "rows/s"),
+                Figure(f"check-ins through the API ({n:,}, 1,000 a batch, 4 clients)", rate, "stays/s", "≥ 15%",
+                       "raw COPY stays", raw_stays)]
 
         if not opts["skip_demo_ready"]:
             self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")

@@ -1,0 +1,137 @@
+"""Stays in `residence bench`: check-ins through the integrator API beside raw COPY into the same table.
+
+The project figure: batches of 1,000 check-ins of guests not yet on record (the costly case: each is a new person,
+its ID number encrypted and indexed) posted over HTTP by 4 clients to `residence serve`'s stack under granian;
+every item is validated, its key claimed, its deadline computed, and each batch is one audit event. The raw limit:
+binary COPY of rows as wide as a stay straight into `stays_stay`, in the same run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from residence.core.idnumber import check_character
+
+BATCH = 1_000
+
+
+@dataclass
+class Premises:
+    obligor_id: int
+    key: str
+    units: list[str]
+
+
+def bench_premises() -> Premises:
+    """The demo's hotel with a fresh key (the demo binds the `hotel` log-in to a hotel and its units)."""
+    from residence.places.models import Obligor, Unit
+    from residence.stays.services import stay_key_issue
+
+    hotel = Obligor.objects.filter(account__username="hotel").first()
+    if hotel is None:
+        raise RuntimeError("no demo hotel: run the demo generation first")
+    units = list(Unit.objects.filter(obligor=hotel).values_list("code", flat=True)[:50])
+    if not units:
+        raise RuntimeError("the demo hotel has no units")
+    _token, key = stay_key_issue(actor=None, obligor_id=hotel.pk)
+    return Premises(hotel.pk, key, units)
+
+
+def guest_ids(start: int, n: int) -> list[str]:
+    """`n` valid, distinct ID numbers (born 1970–1999, a sequence number per day), from the `start`-th on."""
+    out = []
+    for k in range(start, start + n):
+        born = dt.date(1970, 1, 1) + dt.timedelta(days=k % 10950)
+        first = f"110105{born:%Y%m%d}{(k // 10950) % 1000:03d}"
+        out.append(first + check_character(first))
+    return out
+
+
+def raw_stay_copy(premises: Premises, n: int = 200_000) -> float:
+    """Rows per second through binary COPY into `stays_stay` itself (then removed), rows as the API writes them."""
+    from residence.core.bulk import bulk_insert
+    from residence.people.models import Person
+    from residence.places.models import Unit
+    from residence.stays.models import Stay
+    from residence.stays.partitions import stay_row_ids
+    from residence.stays.services import ROW_COLUMNS
+
+    person_id = Person.objects.order_by("pk").values_list("pk", flat=True).first()
+    unit = Unit.objects.select_related("building__grid").get(code=premises.units[0])
+    now = timezone.now()
+    with transaction.atomic():
+        ids = stay_row_ids(n)
+        rows = ((i, i, "check_in", premises.obligor_id, unit.pk, person_id, now, None, None, now, None, "api", now,
+                 False, None, f"raw-{i}", unit.building.grid.path) for i in ids)
+        assert len(ROW_COLUMNS) == 17
+        t = time.perf_counter()
+        bulk_insert(Stay, ROW_COLUMNS, rows)
+        elapsed = time.perf_counter() - t
+        transaction.set_rollback(True)  # measured, not kept
+    return n / elapsed
+
+
+def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: int = 4, first_guest: int = 0,
+                  size: int = BATCH) -> tuple[float, int]:
+    """(check-ins accepted per second, how many) from `clients` keep-alive connections posting `batches` batches
+    of `size` between them."""
+    arrived = (timezone.localtime() - dt.timedelta(minutes=20)).isoformat()
+    bodies = []
+    for b in range(batches):
+        ids = guest_ids(first_guest + b * size, size)
+        bodies.append(json.dumps({"items": [
+            {"idempotency_key": f"bench-{first_guest + b * size + i}", "id_number": number, "name": "测试客",
+             "unit_code": premises.units[i % len(premises.units)], "arrived_at": arrived}
+            for i, number in enumerate(ids)]}, ensure_ascii=False).encode())
+    accepted = [0] * clients
+    headers = {"Authorization": f"Bearer {premises.key}", "Content-Type": "application/json"}
+
+    failed: list[str] = []
+
+    def run(k: int) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for body in bodies[k::clients]:
+            c.request("POST", "/api/v1/stays/check-ins", body=body, headers=headers)
+            r = c.getresponse()
+            text = r.read()
+            if r.status != 200:
+                failed.append(f"check-ins answered {r.status}: {text[:300]!r}")
+                return
+            accepted[k] += json.loads(text)["accepted"]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    if failed:
+        raise RuntimeError(failed[0])
+    return sum(accepted) / elapsed, sum(accepted)
+
+
+def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, int]:
+    """`api_check_ins` against the project served by granian (2 workers), the bench database in DATABASE_URL."""
+    from residence.bench.measure import free_port, serve, stop, wait_http
+    from residence.stays.models import Stay
+
+    first = Stay.objects.filter(idempotency_key__startswith="bench-").count()  # guests of earlier runs stay
+    port = free_port()
+    proc = serve("config.wsgi:application", port, dict(os.environ))
+    try:
+        if not wait_http(port, "/healthz"):
+            raise RuntimeError("the project did not start")
+        connection.close()  # the server's workers write; this process only waits
+        return api_check_ins(port, premises, batches=batches, first_guest=first + 1)
+    finally:
+        stop(proc)

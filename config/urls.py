@@ -3,6 +3,8 @@ from django.views.i18n import set_language
 
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
+from residence.places import urls as place_urls
+from residence.registrations.urls import place_urlpatterns
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -10,7 +12,7 @@ urlpatterns = [
     path("accounts/", include("residence.accounts.urls")),
     path("people/", include("residence.people.urls")),
     path("me/", include(resident_urlpatterns)),
-    path("places/", include("residence.places.urls")),
+    path("places/", include((place_urls.urlpatterns + place_urlpatterns, "places"))),
     path("registrations/", include("residence.registrations.urls")),
     path("audit/", include("residence.audit.urls")),
     path("", include("residence.core.urls")),

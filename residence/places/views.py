@@ -10,13 +10,11 @@ from residence.core.errors import NotFound
 from residence.core.uploads import table_import_page
 from residence.places.imports import address_import_commit, address_import_preview
 from residence.places.selectors import (
-    building_get_for_user,
     building_list,
     jurisdiction_ancestors,
     jurisdiction_children,
     jurisdiction_get_for_user,
     premises_of,
-    unit_list,
 )
 
 
@@ -46,18 +44,6 @@ def browse(request: HttpRequest, code: str = "") -> HttpResponse:
         "children": jurisdiction_children(jurisdiction=area),
         "buildings": buildings,
         "next_after": buildings[-1].address_code if len(buildings) == 50 else "",
-    })
-
-
-@login_required
-def building(request: HttpRequest, address_code: str) -> HttpResponse:
-    try:
-        b = building_get_for_user(user=request.user, address_code=address_code)  # type: ignore[arg-type]
-    except NotFound:
-        raise Http404 from None
-    return render(request, "places/building.html", {
-        "building": b, "units": unit_list(building=b),
-        "crumbs": jurisdiction_ancestors(jurisdiction=b.grid, user=request.user),  # type: ignore[arg-type]
     })
 
 

@@ -315,25 +315,40 @@ def _by_form(*, user: User, form: str, by: str, after: tuple[str, int] | None, l
     cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
     keys = PersonSearchKey._meta.db_table
     in_areas, area_params = _in_list(areas)
+
     def scoped(k: str) -> str:
         return (f"{k}.area_path {in_areas} AND {k}.form >= %s AND {k}.form < %s "
                 f"AND ({k}.ended_on IS NULL OR {k}.ended_on >= %s)")
 
     params: list[Any] = [*area_params, form, form + _TOP, cutoff]
-    sql = (f"SELECT DISTINCT k.form, k.person_id FROM {keys} k WHERE {scoped('k')}"
-           f"{' AND (k.form > %s OR (k.form = %s AND k.person_id > %s))' if after else ''} AND NOT EXISTS ("
-           f"SELECT 1 FROM {keys} d WHERE d.person_id = k.person_id AND d.form >= %s AND d.form < k.form) "
-           f"ORDER BY k.form, k.person_id LIMIT %s")
+    keyset: list[Any] = [after[0], after[0], after[1]] if after else []
+    # One round trip: the page (a person once, at their first matching key: the same forms are stamped at every
+    # area, so that key is in scope too) and, beside it, the distinct persons among the first `batch` keys.
+    page_sql = (f"SELECT DISTINCT k.form, k.person_id FROM {keys} k WHERE {scoped('k')}"
+                f"{' AND (k.form > %s OR (k.form = %s AND k.person_id > %s))' if after else ''} AND NOT EXISTS ("
+                f"SELECT 1 FROM {keys} d WHERE d.person_id = k.person_id AND d.form >= %s AND d.form < k.form) "
+                f"ORDER BY k.form, k.person_id LIMIT %s")
+    count_sql = (f"SELECT COUNT(DISTINCT x.person_id) AS persons, COUNT(*) AS keys FROM ("
+                 f"SELECT k.person_id FROM {keys} k WHERE {scoped('k')} LIMIT %s) x")
+    # a name has one key per area; a pinyin prefix matches several forms of one person (initials, every reading)
+    batch = (2 if by == "name" else 8) * (COUNT_CAP + 1)
     with connection.cursor() as cur:
-        keyset: list[Any] = [after[0], after[0], after[1]] if after else []
-        cur.execute(sql, [*params, *keyset, form, limit + 1])
-        rows = cur.fetchall()
-        count, more = _count(cur, f"SELECT k.person_id FROM {keys} k WHERE {scoped('k')} LIMIT %s", params)
+        cur.execute(f"WITH page AS ({page_sql}), counted AS ({count_sql}) SELECT page.form, page.person_id, "
+                    f"counted.persons, counted.keys FROM counted LEFT JOIN page ON 1 = 1 "
+                    f"ORDER BY page.form, page.person_id",
+                    [*params, *keyset, form, limit + 1, *params, batch])
+        got = cur.fetchall()
+        rows = [(f, pid) for f, pid, _n, _k in got if pid is not None]
+        n_persons, n_keys = got[0][2], got[0][3]
+        while n_persons <= COUNT_CAP and n_keys == batch:  # many keys per person: read on until it is certain
+            batch *= 4
+            cur.execute(count_sql, [*params, batch])
+            n_persons, n_keys = cur.fetchone()
     page_rows = rows[:limit]
     by_id = Person.objects.in_bulk([pid for _f, pid in page_rows])
     persons = [by_id[pid] for _f, pid in page_rows if pid in by_id]
     next_after = (page_rows[-1][0], page_rows[-1][1]) if len(rows) > limit else None
-    return SearchPage(persons, by, count, more, next_after)
+    return SearchPage(persons, by, min(n_persons, COUNT_CAP), n_persons > COUNT_CAP, next_after)
 
 
 def _in_list(values: list[str]) -> tuple[str, list[Any]]:
@@ -341,18 +356,3 @@ def _in_list(values: list[str]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [values]
     return f"IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
-def _count(cur: Any, sql: str, params: list[Any]) -> tuple[int, bool]:
-    """Distinct persons among the matching keys: exact up to COUNT_CAP, else (COUNT_CAP, True). A person has one
-    key per matching form and area, so the rows are read in growing batches until the cap is passed or they end."""
-    batch = 2 * (COUNT_CAP + 1)
-    while True:
-        cur.execute(sql, [*params, batch])
-        rows = cur.fetchall()
-        ids = {pid for (pid,) in rows}
-        if len(ids) > COUNT_CAP:
-            return COUNT_CAP, True
-        if len(rows) < batch:
-            return len(ids), False
-        batch *= 4

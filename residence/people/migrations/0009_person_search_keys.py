@@ -30,6 +30,14 @@ def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
                                 batch_size=2000)
 
 
+def finer_statistics(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """PostgreSQL's default 100 histogram bins estimate a prefix range of a Chinese surname (a few thousand keys of
+    millions) as a handful of rows, and then walks the wrong index; finer bins estimate it within a factor of two."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ALTER TABLE people_personsearchkey ALTER COLUMN form SET STATISTICS 2000")
+        schema_editor.execute("ALTER TABLE people_personsearchkey ALTER COLUMN area_path SET STATISTICS 1000")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -51,5 +59,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['area_path', 'form', 'person', 'ended_on'], name='person_key_area_form'), models.Index(fields=['form', 'person', 'area_path', 'ended_on'], name='person_key_form'), models.Index(fields=['person', 'form'], name='person_key_person')],
             },
         ),
+        migrations.RunPython(finer_statistics, migrations.RunPython.noop),
         migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

@@ -26,7 +26,8 @@ from residence.registrations.services import registration_area_path, registratio
 
 pytestmark = pytest.mark.django_db
 
-GIVEN = "一二三四五六七八九十百千万亿甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥春夏秋冬东南西北金木水火土山川河海江湖天地人和风云雷电"
+GIVEN = ("一二三四五六七八九十百千万亿甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+         "春夏秋冬东南西北金木水火土山川河海江湖天地人和风云雷电")
 
 
 def grid_unit(district: str, n: int = 1) -> Unit:
@@ -99,11 +100,13 @@ def test_the_search_page_pages_by_post_with_the_count(client: Client, yantian, o
     assert first.count("/people/") >= 50
     page1 = person_search_page(user=clerk, query="欧阳")
     last = sorted(ouyangs, key=lambda p: (p.name, p.pk))[49]  # 25 names × 2 namesakes
-    assert f'name="after_form" value="{last.name}"' in first and f'name="after_id" value="{last.pk}"' in first
+    assert f'name="after_form" value="{last.name}"' in first
+    assert f'name="after_id" value="{last.pk}"' in first
     after_form, after_id = page1.next_after  # type: ignore[misc]
     second = client.post("/people/", {"q": "欧阳", "after_form": after_form, "after_id": after_id,
                                       "page": 2}).content.decode()
-    assert "第 2 页" in second and "找到 120 人" in second
+    assert "第 2 页" in second
+    assert "找到 120 人" in second
     ids_1 = {p.pk for p in page1.persons}
     assert not any(f"/people/{pk}/\"" in second for pk in ids_1)
     monkeypatch.setattr(selectors, "COUNT_CAP", 100)
@@ -127,7 +130,8 @@ def test_rows_tell_namesakes_apart_with_the_address_only_inside_the_area(client:
     assert selectors.persons_shown(user=yt, persons=[person])[0].address == ""
     client.force_login(yt)
     page = client.post("/people/", {"q": "司马"}).content.decode()
-    assert str(yt_unit.building) in page and new_id(1)[:6] + "************" in page
+    assert str(yt_unit.building) in page
+    assert new_id(1)[:6] + "************" in page
     assert str(lh_unit.building) not in page
 
 
@@ -145,11 +149,13 @@ def test_an_impossible_id_number_is_invalid_with_the_reason(client: Client, yant
     with pytest.raises(ValidationError) as err:
         person_search(user=clerk, query=typed)
     assert (err.value.field, err.value.code) == ("q", code)
-    assert err.value.message.startswith("号码无效：") and reason in err.value.message
+    assert err.value.message.startswith("号码无效：")
+    assert reason in err.value.message
     assert typed not in err.value.message  # the number goes nowhere
     client.force_login(clerk)
     page = client.post("/people/", {"q": typed}).content.decode()
-    assert "号码无效" in page and "未找到" not in page
+    assert "号码无效" in page
+    assert "未找到" not in page
     assert not Event.objects.filter(action="person.searched").exists()
     assert not any(typed in str(e.data) for e in Event.objects.all())
 
@@ -278,9 +284,15 @@ def test_unit_page_shows_residents_masked_and_another_district_gets_404(client: 
     assert not Event.objects.filter(action="place.residents.listed").exists()
     client.force_login(make_user("yt", "clerk", "440308"))
     page = client.get(f"/places/unit/{unit.pk}/").content.decode()
-    assert "黄建华" in page and "430102************" in page and "*******8000" in page
-    assert new_id(1) not in page and "13800138000" not in page and "黄建国" not in page
+    assert "黄建华" in page
+    assert "430102************" in page
+    assert "*******8000" in page
+    assert new_id(1) not in page
+    assert "13800138000" not in page
+    assert "黄建国" not in page
     building = client.get(f"/places/building/{unit.building.address_code}/").content.decode()
-    assert "黄建华" in building and f"/places/unit/{unit.pk}/" in building and new_id(1) not in building
+    assert "黄建华" in building
+    assert f"/places/unit/{unit.pk}/" in building
+    assert new_id(1) not in building
     assert [e.data for e in Event.objects.filter(action="place.residents.listed").order_by("pk")] == [
         {"results": 1}, {"results": 1}]

@@ -4,28 +4,21 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from residence.accounts.models import User
 from residence.audit.models import Event
 from residence.demo.services import DEMO_PASSWORD, demo_city_generate, demo_users_create
 from residence.people.selectors import person_scope
-from residence.workbench.tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from residence.workbench.tests import test_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ARTIFACTS = test_browser.ARTIFACTS
+browser = test_browser.browser  # the suite's Chromium fixture (Debian's /usr/bin/chromium, its arguments)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_a_grid_worker_pages_through_a_common_surname(live_server, browser: Browser) -> None:
@@ -60,7 +53,8 @@ def test_a_grid_worker_pages_through_a_common_surname(live_server, browser: Brow
     second_links = rows.locator("td:first-child a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert not set(first_links) & set(second_links)  # the second page's rows differ from the first's
     assert all(name.startswith(surname) for name in rows.locator("td:first-child a").all_inner_texts())
-    assert surname not in page.url and "after" not in page.url  # the query and the cursor went by POST
+    assert surname not in page.url  # the query and the cursor went by POST
+    assert "after" not in page.url
     page.screenshot(path=str(ARTIFACTS / "search-second-page.png"), full_page=True)
     assert [e.data["next_page"] for e in Event.objects.filter(action="person.searched", actor_id=worker.pk)
             .order_by("pk")] == [False, True]

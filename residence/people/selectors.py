@@ -332,22 +332,20 @@ def _by_form(*, user: User, form: str, by: str, after: tuple[str, int] | None, l
                  f"SELECT k.person_id FROM {keys} k WHERE {scoped('k')} LIMIT %s) x")
     # a name has one key per area; a pinyin prefix matches several forms of one person (initials, every reading)
     batch = (2 if by == "name" else 8) * (COUNT_CAP + 1)
-    with connection.cursor() as cur:
-        cur.execute(f"WITH page AS ({page_sql}), counted AS ({count_sql}) SELECT page.form, page.person_id, "
-                    f"counted.persons, counted.keys FROM counted LEFT JOIN page ON 1 = 1 "
-                    f"ORDER BY page.form, page.person_id",
-                    [*params, *keyset, form, limit + 1, *params, batch])
-        got = cur.fetchall()
-        rows = [(f, pid) for f, pid, _n, _k in got if pid is not None]
-        n_persons, n_keys = got[0][2], got[0][3]
-        while n_persons <= COUNT_CAP and n_keys == batch:  # many keys per person: read on until it is certain
-            batch *= 4
+    found = list(Person.objects.raw(
+        f"WITH page AS ({page_sql}), counted AS ({count_sql}) SELECT p.*, page.form AS search_key, "
+        f"counted.persons AS n_persons, counted.keys AS n_keys FROM counted LEFT JOIN page ON 1 = 1 "
+        f"LEFT JOIN {Person._meta.db_table} p ON p.id = page.person_id ORDER BY page.form, page.person_id",
+        [*params, *keyset, form, limit + 1, *params, batch]))
+    n_persons, n_keys = found[0].n_persons, found[0].n_keys  # type: ignore[attr-defined]
+    found = [p for p in found if p.pk is not None]
+    while n_persons <= COUNT_CAP and n_keys == batch:  # many keys per person: read on until it is certain
+        batch *= 4
+        with connection.cursor() as cur:
             cur.execute(count_sql, [*params, batch])
             n_persons, n_keys = cur.fetchone()
-    page_rows = rows[:limit]
-    by_id = Person.objects.in_bulk([pid for _f, pid in page_rows])
-    persons = [by_id[pid] for _f, pid in page_rows if pid in by_id]
-    next_after = (page_rows[-1][0], page_rows[-1][1]) if len(rows) > limit else None
+    persons = found[:limit]
+    next_after = (persons[-1].search_key, persons[-1].pk) if len(found) > limit else None  # type: ignore[attr-defined]
     return SearchPage(persons, by, min(n_persons, COUNT_CAP), n_persons > COUNT_CAP, next_after)
 
 

@@ -197,11 +197,12 @@ def _addresses_in_area(user: User, person_ids: list[int]) -> dict[int, str]:
         return {}
     registration = apps.get_model("registrations", "Registration")
     regs = (registration.objects.filter(person_id__in=person_ids, area_path__startswith=path)
-            .select_related("unit__building")
-            .order_by("person_id", F("ended_on").desc(nulls_first=True), "-started_on", "-pk"))
+            .order_by("person_id", F("ended_on").desc(nulls_first=True), "-started_on", "-pk")
+            .values_list("person_id", "unit__building__road", "unit__building__door_plate", "unit__building__name",
+                         "unit__label"))
     out: dict[int, str] = {}
-    for r in regs:
-        out.setdefault(r.person_id, f"{r.unit.building} {r.unit.label}")
+    for pid, road, door_plate, building, label in regs:  # as str(unit): the building, then the room
+        out.setdefault(pid, f"{road}{door_plate}{building} {label}")
     return out
 
 

@@ -7,6 +7,7 @@ written the same way.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -51,15 +52,21 @@ def name_forms(name: str) -> set[str]:
     reading of its characters (pypinyin's heteronyms, bounded above) the full pinyin and the initials, lower case
     without tones or spaces: 单丽 → 单丽, danli, shanli, chanli, dl, sl, cl (ü as v: 吕 → lv)."""
     bare = name.replace("·", "")
-    readings = [r[:READINGS_PER_CHARACTER] for r in pinyin(list(bare), style=Style.NORMAL, heteronym=True,
-                                                                 errors="ignore", v_to_u=False) if r]
+    readings = [r for r in map(_readings, bare) if r]
     forms = {name, bare}
     forms |= {"".join(c) for c in _likeliest(readings)}
     forms |= {"".join(c) for c in _likeliest([list(dict.fromkeys(r[0] for r in rs)) for rs in readings])}
     return {f.lower()[:60] for f in forms if f}
 
 
-def _likeliest(options: list[list[str]]) -> list[tuple[str, ...]]:
+@functools.cache
+def _readings(character: str) -> tuple[str, ...]:
+    """A character's pinyin readings without tones, most common first (at most READINGS_PER_CHARACTER)."""
+    found = pinyin(character, style=Style.NORMAL, heteronym=True, errors="ignore", v_to_u=False)
+    return tuple(found[0][:READINGS_PER_CHARACTER]) if found else ()
+
+
+def _likeliest(options: list[list[str]] | list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     """The READINGS_PER_NAME combinations (one option per character) with the smallest sum of the options' ranks,
     pypinyin listing the most common reading first: kept best-first character by character, which is exact for a
     sum."""

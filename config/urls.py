@@ -5,6 +5,8 @@ from residence.accounts.urls import manage_urlpatterns as accounts_manage
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
 from residence.places.urls import manage_urlpatterns as places_manage
+from residence.places import urls as place_urls
+from residence.registrations.urls import place_urlpatterns
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
@@ -12,7 +14,7 @@ urlpatterns = [
     path("accounts/", include("residence.accounts.urls")),
     path("people/", include("residence.people.urls")),
     path("me/", include(resident_urlpatterns)),
-    path("places/", include("residence.places.urls")),
+    path("places/", include((place_urls.urlpatterns + place_urlpatterns, "places"))),
     path("registrations/", include("residence.registrations.urls")),
     path("stays/", include("residence.stays.urls")),
     path("audit/", include("residence.audit.urls")),

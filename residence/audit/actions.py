@@ -33,7 +33,9 @@ ACTIONS = {
     "person.identity.unmasked": _("Revealed full ID and phone numbers"),
     "place.addresses.imported": _("Imported addresses"),
     "place.obligor.bound": _("Bound a declaration obligor to its account"),
+    "place.residents.listed": _("Listed the residents of a building or unit"),
     "registration.residents.imported": _("Imported residents"),
+    "registration.area.restamped": _("Moved the open registrations of a redrawn grid to its new area"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
     # stays at hotels and hourly rentals
     "stay.checked_in": _("Declared check-ins"),

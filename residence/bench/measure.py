@@ -77,6 +77,27 @@ def raw_copy(n: int = 500_000) -> float:
     return n / elapsed
 
 
+def raw_point_select_latencies(n: int) -> list[float]:
+    """Seconds per indexed point SELECT of one person row by primary key (plain psycopg, the same table and run as
+    the look-ups and searches): the floor any look-up stands on."""
+    from residence.people.models import Person
+
+    table = Person._meta.db_table
+    pks = _random_person_ids(n, seed=3)
+    out = []
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        for pk in pks[:50]:  # warm-up, as for the searches
+            raw.execute(f"SELECT * FROM {table} WHERE id = %s", [pk])
+            raw.fetchall()
+        for pk in pks:
+            t = time.perf_counter()
+            raw.execute(f"SELECT * FROM {table} WHERE id = %s", [pk])
+            raw.fetchall()
+            out.append(time.perf_counter() - t)
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -170,13 +191,39 @@ def lookup_latencies(n: int) -> list[float]:
 
 
 def name_search_latencies(n: int, username: str = "clerk") -> list[float]:
-    """Seconds per name search as a district clerk types it (a surname, or a surname and the first given-name
-    character): the first page of 50 in the clerk's scope, ordered by name, plus the audit event."""
+    """Seconds per name search as staff type it, in turn: a surname, a surname and the first given-name
+    character, the full pinyin of the surname and the pinyin initials of the whole name: the first page of 50 in
+    the user's scope with its count (exact up to 1,000), plus the audit event."""
+    from residence.people.identity import name_forms
     from residence.people.models import Person
 
     user = _bench_user(username)
     names = Person.objects.filter(pk__in=_random_person_ids(n, seed=2)).values_list("name", flat=True)
-    return _search_latencies(user, [name[: 1 + i % 2] for i, name in enumerate(names)], warm_up=20)
+    queries = []
+    for i, name in enumerate(names):
+        latin = sorted(f for f in name_forms(name) if f.isascii())
+        kind = i % 4
+        if kind < 2 or not latin:
+            queries.append(name[: 1 + kind % 2])
+        elif kind == 2:
+            queries.append(max(latin, key=len)[:4])  # "huan", "wang": a surname's full pinyin as typed
+        else:
+            queries.append(min(latin, key=len))  # the initials, "hjh"
+    return _search_latencies(user, queries, warm_up=20)
+
+
+def street_user() -> User:
+    """A clerk bound to a street of the demo city (the demo has no street-level log-in): the bench's own."""
+    from residence.accounts.models import User
+    from residence.accounts.roles import Role
+    from residence.accounts.services import user_create
+
+    user = User.objects.filter(username="bench_street").first()
+    if user is None:
+        user = user_create(actor=None, username="bench_street", password=os.urandom(12).hex() + "Aa#1",
+                           role=Role.CLERK, jurisdiction_code="440308002", display_name="盐田街道受理员(基准)",
+                           check_password=False)
+    return user
 
 
 def _bench_user(username: str) -> User:

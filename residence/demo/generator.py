@@ -17,7 +17,8 @@ from faker.providers.person.zh_CN import Provider as ZhNames
 
 from residence.core import divisions
 from residence.demo import city
-from residence.people.identity import name_initials
+from residence.people.identity import name_forms, name_initials
+from residence.people.identity import search_keys as _search_keys
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = np.array(list("10X98765432"))
@@ -180,6 +181,14 @@ def id_numbers(rng: np.random.Generator, n: int, today: dt.date) -> tuple[np.nda
 @cache
 def _initials(part: str) -> str:
     return name_initials(part)
+
+
+_forms = cache(name_forms)
+
+
+def search_keys(name: str, registrations: list[tuple[str, dt.date | None]]) -> list[tuple[str, str, dt.date | None]]:
+    """people.identity.search_keys, with each distinct name's forms computed once (pypinyin is slow at a million)."""
+    return _search_keys(name, registrations, forms=_forms)
 
 
 def names(rng: np.random.Generator, sexes: np.ndarray) -> tuple[list[str], list[str]]:

@@ -26,7 +26,7 @@ from residence.people.identity import (
     resident_username,
     reveal_id_number,
 )
-from residence.people.models import Person
+from residence.people.models import Person, PersonSearchKey
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
 from residence.places.services import obligor_account_bind, obligor_jurisdictions_derive
 from residence.registrations.models import Registration
@@ -80,12 +80,13 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
         bulk_insert(Obligor, ["id", "name", "kind"], ((o0 + i, name, k) for i, name, k in obligors))
         reset_sequence(Obligor)
 
-        with deferred_indexes(Building, Unit, Person, Registration):  # constraints and indexes rebuilt once
-            b0, addresses = _buildings_write(rng, n_buildings, shape, ids)
+        # constraints and indexes rebuilt once
+        with deferred_indexes(Building, Unit, Person, Registration, PersonSearchKey):
+            b0, addresses, building_areas = _buildings_write(rng, n_buildings, shape, ids)
             progress(f"{n_buildings} buildings, {n_obligors} obligors")
-            u0, n_rental = _units_write(rng, n_units, addresses, obligors, b0, o0)
+            u0, n_rental, unit_areas = _units_write(rng, n_units, addresses, building_areas, obligors, b0, o0)
             progress(f"{n_units} units ({n_rental} rental)")
-            n_regs = _persons_write(rng, persons, today, u0, n_units, progress)
+            n_regs = _persons_write(rng, persons, today, u0, unit_areas, progress)
             progress("building indexes")
         obligor_jurisdictions_derive()  # each obligor administered where its units are
         event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
@@ -93,8 +94,9 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
 
 
 def _buildings_write(rng: np.random.Generator, n: int, shape: generator.CityShape,
-                     ids: dict[str, int]) -> tuple[int, list[str]]:
-    """Buildings spread over the grids; returns the first building id and the address codes."""
+                     ids: dict[str, int]) -> tuple[int, list[str], list[str]]:
+    """Buildings spread over the grids; returns the first building id, the address codes and each building's area
+    path (its grid's)."""
     grid_ids = np.array([ids[g.code] for g in shape.grids])
     grid_codes = [g.code for g in shape.grids]
     b_grid = np.sort(rng.integers(0, len(grid_ids), size=n))
@@ -107,12 +109,13 @@ def _buildings_write(rng: np.random.Generator, n: int, shape: generator.CityShap
         for i, g in enumerate(b_grid.tolist())
     ))
     reset_sequence(Building)
-    return b0, addresses
+    return b0, addresses, [shape.grids[g].path for g in b_grid.tolist()]
 
 
-def _units_write(rng: np.random.Generator, n: int, addresses: list[str], obligors: list[tuple[int, str, str]],
-                 b0: int, o0: int) -> tuple[int, int]:
-    """Units in the buildings, about 40% rental with their obligors; returns (first unit id, rental units)."""
+def _units_write(rng: np.random.Generator, n: int, addresses: list[str], building_areas: list[str],
+                 obligors: list[tuple[int, str, str]], b0: int, o0: int) -> tuple[int, int, list[str]]:
+    """Units in the buildings, about 40% rental with their obligors; returns (first unit id, rental units, each
+    unit's area path: what registrations.services.registration_area_path gives)."""
     plan = generator.unit_plan(rng, n, len(addresses), obligors)
     u0 = next_id(Unit)
     addr = addresses
@@ -122,7 +125,7 @@ def _units_write(rng: np.random.Generator, n: int, addresses: list[str], obligor
         for i, b in enumerate(plan.building_of.tolist())
     ))
     reset_sequence(Unit)
-    return u0, int(plan.is_rental.sum())
+    return u0, int(plan.is_rental.sum()), [building_areas[b] for b in plan.building_of.tolist()]
 
 
 _ETHNIC = np.array([f"{i:02d}" for i in range(2, 57)])
@@ -131,10 +134,12 @@ _EDU_P = np.array([.03, .12, .15, .15, .2, .3, .05])
 _MARITAL = np.array(["10", "20", "30", "40"])
 
 
-def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, n_units: int,
+def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, unit_areas: list[str],
                    progress: Callable[[str], None]) -> int:
+    n_units = len(unit_areas)
     p0 = next_id(Person)
     r0 = next_id(Registration)
+    k0 = next_id(PersonSearchKey)
     ids, births = generator.id_numbers(rng, n, today)
     origin_names: dict[str, str] = {}
     today64 = np.datetime64(today.isoformat())
@@ -182,21 +187,36 @@ def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, n_
             unit.tolist(), current.tolist()
         for i in range(m):
             reg_rows.append((r0 + n_regs, p0 + start + i, unit_l[i], "long_term", started_l[i],
-                             None if cur_l[i] else ended_l[i], created))
+                             None if cur_l[i] else ended_l[i], created, unit_areas[unit_l[i] - u0]))
             n_regs += 1
         earlier = np.flatnonzero(rng.random(m) < 0.10)
         prev_unit = u0 + rng.integers(0, n_units, size=len(earlier))
         for k, i in enumerate(earlier.tolist()):
             end = started_l[i] - dt.timedelta(days=1)
             reg_rows.append((r0 + n_regs, p0 + start + i, int(prev_unit[k]), "long_term",
-                             end - dt.timedelta(days=200 + i % 300), end, created))
+                             end - dt.timedelta(days=200 + i % 300), end, created,
+                             unit_areas[int(prev_unit[k]) - u0]))
             n_regs += 1
         bulk_insert(Registration, ["id", "person_id", "unit_id", "place_class", "started_on", "ended_on",
-                                   "created_at"], reg_rows)
+                                   "created_at", "area_path"], reg_rows)
+        k0 += _search_keys_write(k0, p0 + start, names, reg_rows)
         progress(f"{stop:,} / {n:,} persons")
     reset_sequence(Person)
     reset_sequence(Registration)
+    reset_sequence(PersonSearchKey)
     return n_regs
+
+
+def _search_keys_write(k0: int, p0: int, names: list[str], reg_rows: list[tuple]) -> int:  # type: ignore[type-arg]
+    """The search keys of a batch of persons (ids from p0, in `names` order) from their registration rows, as
+    people.services.person_search_keys_stamp writes them; returns the keys written."""
+    regs: dict[int, list[tuple[str, dt.date | None]]] = {}
+    for row in reg_rows:
+        regs.setdefault(row[1], []).append((row[7], row[5]))
+    rows = ((pid, form, path, ended) for pid, rs in regs.items()
+            for form, path, ended in generator.search_keys(names[pid - p0], rs))
+    return bulk_insert(PersonSearchKey, ["id", "person_id", "form", "area_path", "ended_on"],
+                       ((k0 + i, *row) for i, row in enumerate(rows)))
 
 
 # (username, role, jurisdiction code, display name)

@@ -13,6 +13,11 @@ from residence.people.residents import resident_login_name
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("ID number, name, pinyin initials or phone"), max_length=40, required=False,
                         widget=forms.TextInput(attrs={"type": "search", "autofocus": True, "autocomplete": "off"}))
+    # where the next page starts (the last row's key and record number) and its number: posted with the query by
+    # the "next page" button, so that neither goes into a URL
+    after_form = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput)
+    after_id = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False, widget=forms.HiddenInput)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False, widget=forms.HiddenInput)
 
 
 class UnmaskForm(forms.Form):

@@ -6,12 +6,15 @@ written the same way.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin import Style, lazy_pinyin, pinyin
 
 from residence.core import crypto
 from residence.core.columns import Kind
@@ -39,6 +42,56 @@ def clean_name(raw: str) -> str:
 def name_initials(name: str) -> str:
     """Pinyin initials, lower case: 张三 → zs, 阿依古丽·买买提 → ayglmmt."""
     return "".join(lazy_pinyin(name.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")).lower()
+
+
+READINGS_PER_CHARACTER = 4  # a polyphonic character's readings kept, most common first
+READINGS_PER_NAME = 8  # combinations of readings kept per name, for the full pinyin and for the initials each
+
+
+def name_forms(name: str) -> set[str]:
+    """Everything a name is found by as a prefix: the name itself (and without its middle dot), and for every
+    reading of its characters (pypinyin's heteronyms, bounded above) the full pinyin and the initials, lower case
+    without tones or spaces: 单丽 → 单丽, danli, shanli, chanli, dl, sl, cl (ü as v: 吕 → lv)."""
+    bare = name.replace("·", "")
+    readings = [r for r in map(_readings, bare) if r]
+    forms = {name, bare}
+    forms |= {"".join(c) for c in _likeliest(readings)}
+    forms |= {"".join(c) for c in _likeliest([list(dict.fromkeys(r[0] for r in rs)) for rs in readings])}
+    return {f.lower()[:60] for f in forms if f}
+
+
+@functools.cache
+def _readings(character: str) -> tuple[str, ...]:
+    """A character's pinyin readings without tones, most common first (at most READINGS_PER_CHARACTER)."""
+    found = pinyin(character, style=Style.NORMAL, heteronym=True, errors="ignore", v_to_u=False)
+    return tuple(found[0][:READINGS_PER_CHARACTER]) if found else ()
+
+
+def _likeliest(options: list[list[str]] | list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The READINGS_PER_NAME combinations (one option per character) with the smallest sum of the options' ranks,
+    pypinyin listing the most common reading first: kept best-first character by character, which is exact for a
+    sum."""
+    beam: list[tuple[int, tuple[str, ...]]] = [(0, ())]
+    for opts in options:
+        beam = sorted(((rank + i, (*combo, o)) for rank, combo in beam for i, o in enumerate(opts)),
+                      key=lambda x: x[0])[:READINGS_PER_NAME]
+    return [combo for _rank, combo in beam]
+
+
+def search_keys(name: str, registrations: Iterable[tuple[str, dt.date | None]], *,
+                forms: Callable[[str], set[str]] | None = None) -> list[tuple[str, str, dt.date | None]]:
+    """(form, area path, end) rows of a person's search keys from their registrations' (area path, end): every
+    form at every area, with the latest end there (None while a registration there is open)."""
+    latest: dict[str, dt.date] = {}
+    for path, ended in registrations:
+        latest[path] = max(latest.get(path, dt.date.min), ended or dt.date.max)
+    return [(form, path, None if ended == dt.date.max else ended)
+            for form in sorted((forms or name_forms)(name)) for path, ended in sorted(latest.items())]
+
+
+def search_form(query: str) -> str:
+    """A typed name or pinyin as stored in name_forms: spaces dropped (王 芳, wang fang), lower case, dots unified."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", query or "")).translate(_DOTS).lower()
 
 
 def clean_phone(raw: str) -> str:

@@ -48,6 +48,30 @@ class Person(models.Model):
         return f"{self.name} {self.id_number_masked}"
 
 
+class PersonSearchKey(models.Model):
+    """One form a person is found by (people.identity.name_forms: the name, its full pinyin and initials for every
+    reading) at one area where they are registered (the registration's area path, down to the grid), with the end
+    of that registration: a name search is then one index range per area of the searcher's scope, with no join.
+    Written only by people.services.person_search_keys_stamp and the demo's COPY."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False)
+    form = BytewiseCharField(max_length=60)
+    area_path = BytewiseCharField(max_length=255)
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # a small scope: one range per area, each in form order (the count and a grid worker's page)
+            models.Index(fields=["area_path", "form", "person", "ended_on"], name="person_key_area_form"),
+            # a large scope: the forms in order, the area read from the index (a district's or the city's page)
+            models.Index(fields=["form", "person", "area_path", "ended_on"], name="person_key_form"),
+            models.Index(fields=["person", "form"], name="person_key_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form} {self.area_path} ({self.person_id})"
+
+
 class PhoneChallenge(models.Model):
     """A code sent by SMS to the phone on a person's record, proving that whoever opens their account holds it.
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Min, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,8 +27,8 @@ from residence.audit.services import event_record
 from residence.core import divisions
 from residence.core.errors import NotFound, ValidationError
 from residence.core.idnumber import normalise, parse_id_number
-from residence.people.identity import id_index, phone_index, redact_numbers
-from residence.people.models import Person
+from residence.people.identity import id_index, phone_index, redact_numbers, search_form
+from residence.people.models import Person, PersonSearchKey
 from residence.places.selectors import jurisdiction_path_for_user
 
 
@@ -45,7 +46,7 @@ def person_scope(*, user: User) -> QuerySet[Person]:
     registration = apps.get_model("registrations", "Registration")
     in_area = registration.objects.filter(
         Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff),
-        unit__building__grid__path__startswith=path,
+        area_path__startswith=path,
     ).values("person_id")
     return Person.objects.filter(pk__in=in_area)
 
@@ -64,14 +65,12 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
     if path is None:
         return []
     cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
-    person, reg, unit, building, area = (apps.get_model(a, m)._meta.db_table for a, m in [
-        ("people", "Person"), ("registrations", "Registration"), ("places", "Unit"), ("places", "Building"),
-        ("places", "Jurisdiction")])
+    person, reg = (apps.get_model(a, m)._meta.db_table for a, m in [("people", "Person"),
+                                                                     ("registrations", "Registration")])
     sql = (
         f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND EXISTS ("
-        f"SELECT 1 FROM {reg} r JOIN {unit} u ON u.id = r.unit_id JOIN {building} b ON b.id = u.building_id "
-        f"JOIN {area} j ON j.id = b.grid_id WHERE r.person_id = p.id AND (r.ended_on IS NULL OR r.ended_on >= %s) "
-        f"AND j.path LIKE %s) ORDER BY p.name, p.id LIMIT %s"
+        f"SELECT 1 FROM {reg} r WHERE r.person_id = p.id AND (r.ended_on IS NULL OR r.ended_on >= %s) "
+        f"AND r.area_path LIKE %s) ORDER BY p.name, p.id LIMIT %s"
     )
     return list(Person.objects.raw(sql, [value, cutoff, path + "%", limit]))  # paths hold only digits and "/"
 
@@ -117,7 +116,7 @@ def person_registrations(*, user: User, person: Person) -> list[Any]:
         path = jurisdiction_path_for_user(user)
         if path is None:
             return []
-        regs = regs.filter(unit__building__grid__path__startswith=path)
+        regs = regs.filter(area_path__startswith=path)
     elif not _is_own(user, person):
         return []
     return list(regs[:50])
@@ -158,6 +157,7 @@ class PersonShown:
     occupation: str
     phone_masked: str
     hukou_address: str
+    address: str = ""  # where they live (or lived last) inside the viewer's area, when asked for; never outside
 
     @property
     def birth_years(self) -> str:
@@ -178,20 +178,40 @@ def birth_years_shown(birth_date: dt.date, first_registered: dt.date | None, tod
     return birth_date.year, birth_date.year
 
 
-def persons_shown(*, user: User, persons: list[Person]) -> list[PersonShown]:
-    """`persons` (already obtained through a scoped selector) as `user` may see them."""
+def persons_shown(*, user: User, persons: list[Person], addresses: bool = False) -> list[PersonShown]:
+    """`persons` (already obtained through a scoped selector) as `user` may see them; with `addresses`, each with
+    their address inside the user's area (to tell namesakes apart in a list)."""
     registration = apps.get_model("registrations", "Registration")
     first = dict(registration.objects.filter(person_id__in=[p.pk for p in persons]).values("person_id")
                  .annotate(first=Min("started_on")).values_list("person_id", "first"))
+    where = _addresses_in_area(user, [p.pk for p in persons]) if addresses else {}
     today = timezone.localdate()
-    return [_shown(user, p, birth_years_shown(p.birth_date, first.get(p.pk), today)) for p in persons]
+    return [_shown(user, p, birth_years_shown(p.birth_date, first.get(p.pk), today), where.get(p.pk, ""))
+            for p in persons]
+
+
+def _addresses_in_area(user: User, person_ids: list[int]) -> dict[int, str]:
+    """Each person's unit (the open registration first, else the latest) among their registrations inside the
+    user's jurisdiction: a district the person has left does not learn where they went."""
+    path = jurisdiction_path_for_user(user) if user.kind in AREA_KINDS else None
+    if path is None or not person_ids:
+        return {}
+    registration = apps.get_model("registrations", "Registration")
+    regs = (registration.objects.filter(person_id__in=person_ids, area_path__startswith=path)
+            .order_by("person_id", F("ended_on").desc(nulls_first=True), "-started_on", "-pk")
+            .values_list("person_id", "unit__building__road", "unit__building__door_plate", "unit__building__name",
+                         "unit__label"))
+    out: dict[int, str] = {}
+    for pid, road, door_plate, building, label in regs:  # as str(unit): the building, then the room
+        out.setdefault(pid, f"{road}{door_plate}{building} {label}")
+    return out
 
 
 def person_shown(*, user: User, person: Person) -> PersonShown:
     return persons_shown(user=user, persons=[person])[0]
 
 
-def _shown(user: User, person: Person, born: tuple[int, int]) -> PersonShown:
+def _shown(user: User, person: Person, born: tuple[int, int], address: str = "") -> PersonShown:
     full = sees_birth_date(user, person)
     try:  # the place's name as it was when they were born, as far as the viewer knows when that was
         origin = divisions.name_of(person.origin_code, person.birth_date.year if full else born[0])
@@ -203,48 +223,139 @@ def _shown(user: User, person: Person, born: tuple[int, int]) -> PersonShown:
         born_from=born[0], born_to=born[1], origin_code=person.origin_code, origin=origin,
         ethnicity=person.get_ethnicity_display(), education=person.get_education_display(),
         marital_status=person.get_marital_status_display(), occupation=person.occupation,
-        phone_masked=person.phone_masked, hukou_address=person.hukou_address,
+        phone_masked=person.phone_masked, hukou_address=person.hukou_address, address=address,
     )
 
 
 _ID_LIKE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_ID_WRONG_LENGTH = re.compile(r"^[0-9]{14,17}[0-9Xx]$|^[0-9]{19,20}$")  # ID-like, but not 18 characters
 _PHONE_LIKE = re.compile(r"^(\+86)?1[0-9]{10}$")
-_INITIALS = re.compile(r"^[A-Za-z]{1,20}$")
+_LETTERS = re.compile(r"^[a-z]{1,40}$")
+PAGE_SIZE = 50
+COUNT_CAP = 1000  # counted exactly up to this many persons, shown as "more than" beyond
 
 
-def person_search(*, user: User, query: str, limit: int = 50) -> list[Person]:
-    """Exact ID number, exact phone, name prefix or pinyin-initials prefix, within the user's scope.
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of a search: the persons in order, how many were found (exact up to COUNT_CAP; `more` when there
+    are more than that) and where the next page starts (None on the last page)."""
 
-    An ID number that cannot exist (wrong check character, impossible date, unknown division) is refused with the
-    reason, without a look-up. A look-up by ID number or phone that finds nobody counts towards the account's daily
-    limit; the one that reaches it locks the account (AccountLocked)."""
+    persons: list[Person]
+    by: str
+    count: int
+    more: bool = False
+    next_after: tuple[str, int] | None = None
+
+
+def person_search(*, user: User, query: str, limit: int = PAGE_SIZE) -> list[Person]:
+    """The first page of person_search_page, as a list (the API and the counter look-ups)."""
+    return person_search_page(user=user, query=query, limit=limit).persons
+
+
+def person_search_page(*, user: User, query: str, after: tuple[str, int] | None = None,
+                       limit: int = PAGE_SIZE) -> SearchPage:
+    """Exact ID number, exact phone, or a prefix of the name, of its full pinyin or of its pinyin initials (every
+    reading of polyphonic characters; spaces ignored: 王 芳, wang fang), within the user's scope; a page of `limit`
+    after the key `after` (the previous page's next_after), in a stable order.
+
+    An ID number that cannot exist (wrong check character, impossible date, unknown division, wrong length) is
+    refused with the reason ("号码无效"), without a look-up. A look-up by ID number or phone that finds nobody counts
+    towards the account's daily limit; the one that reaches it locks the account (AccountLocked)."""
     q = (query or "").strip()
     if not q or not can(user, Capability.PERSON_SEARCH):
-        return []
+        return SearchPage([], "none", 0)
     compact = normalise(q)  # full-width digits (a Chinese input method), spaces and hyphens as typed
-    if _ID_LIKE.match(compact):
+    if _ID_LIKE.match(compact) or _ID_WRONG_LENGTH.match(compact):
         by = "id_number"
         try:
             id_number = parse_id_number(compact).value
-        except ValidationError as exc:
-            raise ValidationError(exc.message, code=exc.code, field="q") from None
+        except ValidationError as exc:  # the number itself goes nowhere: not into the message, the trail or a log
+            raise ValidationError(_("Invalid number: %(reason)s") % {"reason": exc.message}, code=exc.code,
+                                  field="q") from None
         found = _scoped_by_key(user=user, column="id_number_index", value=id_index(id_number), limit=limit)
+        page = SearchPage(found, by, len(found))
     elif _PHONE_LIKE.match(compact):
         by = "phone"
         found = _scoped_by_key(user=user, column="phone_index", value=phone_index(compact.removeprefix("+86")),
                                limit=limit)
+        page = SearchPage(found, by, len(found))
     else:
-        scope = person_scope(user=user)
-        if _INITIALS.match(q):
-            by, qs = "initials", scope.filter(name_initials__startswith=q.lower())
-        else:
-            by, qs = "name", scope.filter(name__startswith=q)
-        found = list(qs.order_by("name", "id")[:limit])
+        form = search_form(q)
+        by = "pinyin" if _LETTERS.match(form) else "name"
+        page = _by_form(user=user, form=form, by=by, after=after, limit=limit)
     # The query itself may be an ID or phone number: log how the search was made, never what was typed.
-    event_record(actor=user, action="person.searched", data={"by": by, "results": len(found)})
-    if by in {"id_number", "phone"} and not found:
+    event_record(actor=user, action="person.searched",
+                 data={"by": by, "results": len(page.persons), "next_page": after is not None})
+    if by in {"id_number", "phone"} and not page.persons:
         account_failed_lookup(user=user)
-    return found
+    return page
+
+
+def scope_areas(user: User) -> list[str]:
+    """The paths of every area inside the user's jurisdiction, itself included (cached on the user object): a
+    registration's area path is one of them exactly when it lies in scope."""
+    cached: list[str] | None = getattr(user, "_scope_areas", None)
+    if cached is None:
+        path = jurisdiction_path_for_user(user)
+        cached = [] if path is None else sorted(apps.get_model("places", "Jurisdiction").objects.filter(
+            path__startswith=path).values_list("path", flat=True))
+        user._scope_areas = cached  # type: ignore[attr-defined]
+    return cached
+
+
+_TOP = "\U0010ffff"  # sorts after every character: [form, form + _TOP) is "starts with form", bytewise
+
+
+def _by_form(*, user: User, form: str, by: str, after: tuple[str, int] | None, limit: int) -> SearchPage:
+    """Persons with a search key starting with `form` in the user's areas: one index range per area (PersonSearchKey),
+    a person once, at their first matching key, ordered by (key, person)."""
+    if user.kind not in AREA_KINDS or not can(user, Capability.PERSON_VIEW) or not form:
+        return SearchPage([], by, 0)
+    areas = scope_areas(user)
+    if not areas:
+        return SearchPage([], by, 0)
+    cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
+    keys = PersonSearchKey._meta.db_table
+    in_areas, area_params = _in_list(areas)
+
+    def scoped(k: str) -> str:
+        return (f"{k}.area_path {in_areas} AND {k}.form >= %s AND {k}.form < %s "
+                f"AND ({k}.ended_on IS NULL OR {k}.ended_on >= %s)")
+
+    params: list[Any] = [*area_params, form, form + _TOP, cutoff]
+    keyset: list[Any] = [after[0], after[0], after[1]] if after else []
+    # One round trip: the page (a person once, at their first matching key: the same forms are stamped at every
+    # area, so that key is in scope too) and, beside it, the distinct persons among the first `batch` keys.
+    page_sql = (f"SELECT DISTINCT k.form, k.person_id FROM {keys} k WHERE {scoped('k')}"
+                f"{' AND (k.form > %s OR (k.form = %s AND k.person_id > %s))' if after else ''} AND NOT EXISTS ("
+                f"SELECT 1 FROM {keys} d WHERE d.person_id = k.person_id AND d.form >= %s AND d.form < k.form) "
+                f"ORDER BY k.form, k.person_id LIMIT %s")
+    count_sql = (f"SELECT COUNT(DISTINCT x.person_id) AS persons, COUNT(*) AS keys FROM ("
+                 f"SELECT k.person_id FROM {keys} k WHERE {scoped('k')} LIMIT %s) x")
+    # a name has one key per area; a pinyin prefix matches several forms of one person (initials, every reading)
+    batch = (2 if by == "name" else 8) * (COUNT_CAP + 1)
+    found = list(Person.objects.raw(
+        f"WITH page AS ({page_sql}), counted AS ({count_sql}) SELECT p.*, page.form AS search_key, "
+        f"counted.persons AS n_persons, counted.keys AS n_keys FROM counted LEFT JOIN page ON 1 = 1 "
+        f"LEFT JOIN {Person._meta.db_table} p ON p.id = page.person_id ORDER BY page.form, page.person_id",
+        [*params, *keyset, form, limit + 1, *params, batch]))
+    n_persons, n_keys = found[0].n_persons, found[0].n_keys  # type: ignore[attr-defined]
+    found = [p for p in found if p.pk is not None]
+    while n_persons <= COUNT_CAP and n_keys == batch:  # many keys per person: read on until it is certain
+        batch *= 4
+        with connection.cursor() as cur:
+            cur.execute(count_sql, [*params, batch])
+            n_persons, n_keys = cur.fetchone()
+    persons = found[:limit]
+    next_after = (persons[-1].search_key, persons[-1].pk) if len(found) > limit else None  # type: ignore[attr-defined]
+    return SearchPage(persons, by, min(n_persons, COUNT_CAP), n_persons > COUNT_CAP, next_after)
+
+
+def _in_list(values: list[str]) -> tuple[str, list[Any]]:
+    """`= ANY(%s)` with one array on PostgreSQL (one statement whatever the scope's size), `IN (…)` elsewhere."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [values]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def persons_named(viewer: User, ids: list[str]) -> dict[str, str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
+from django.apps import apps
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,8 +21,9 @@ from residence.people.identity import (
     redact_numbers,
     reveal_id_number,
     reveal_phone,
+    search_keys,
 )
-from residence.people.models import Person
+from residence.people.models import Person, PersonSearchKey
 from residence.people.selectors import person_get_for_user
 
 
@@ -48,8 +53,31 @@ def person_create(
             raise ValidationError(_("A person with this ID number already exists."), code="duplicate",
                                   field="id_number")
         person.save()
+        person_search_keys_stamp(person_ids=[person.pk])
         event_record(actor=actor, action="person.created", subject_type="person", subject_id=person.pk)
     return person
+
+
+def person_search_keys_stamp(*, person_ids: Iterable[int]) -> int:
+    """(Re)write the search keys of these persons: every form of their name (identity.name_forms) at every area
+    they are registered in, with the latest end of their registrations there (None while one is open). Called
+    whenever a person's name or registrations change; the demo's COPY writes the same rows itself
+    (search_keys). Returns the keys written."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return 0
+    registration = apps.get_model("registrations", "Registration")
+    regs: dict[int, list[tuple[str, dt.date | None]]] = {}
+    for pid, path, ended in registration.objects.filter(person_id__in=ids).values_list(
+            "person_id", "area_path", "ended_on"):
+        regs.setdefault(pid, []).append((path, ended))
+    names = dict(Person.objects.filter(pk__in=ids).values_list("pk", "name"))
+    keys = [PersonSearchKey(person_id=pid, form=form, area_path=path, ended_on=ended)
+            for pid, rows in regs.items() if pid in names for form, path, ended in search_keys(names[pid], rows)]
+    with transaction.atomic():
+        PersonSearchKey.objects.filter(person_id__in=ids).delete()
+        PersonSearchKey.objects.bulk_create(keys, batch_size=2000)
+    return len(keys)
 
 
 def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str]:

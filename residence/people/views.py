@@ -30,7 +30,7 @@ from residence.people.residents import (
 from residence.people.selectors import (
     person_own,
     person_registrations,
-    person_search,
+    person_search_page,
     person_shown,
     person_view,
     persons_shown,
@@ -53,10 +53,13 @@ def search(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.PERSON_SEARCH)
     user: User = request.user  # type: ignore[assignment]
     form = SearchForm(request.POST if request.method == "POST" else None)
-    results = None
+    results = page = None
     if form.is_valid() and form.cleaned_data["q"]:
+        data = form.cleaned_data
+        after = (data["after_form"], data["after_id"]) if data["after_form"] and data["after_id"] else None
         try:
-            results = persons_shown(user=user, persons=person_search(user=user, query=form.cleaned_data["q"]))
+            page = person_search_page(user=user, query=data["q"], after=after)
+            results = persons_shown(user=user, persons=page.persons, addresses=True)
         except AccountLocked as exc:
             auth_logout(request)
             messages.error(request, exc.message)
@@ -66,7 +69,11 @@ def search(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("q", exc.message)
     template = "people/_results.html" if request.htmx else "people/search.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "results": results, "full_birth_dates": sees_birth_date(user)})
+    return render(request, template, {
+        "form": form, "results": results, "page": page, "full_birth_dates": sees_birth_date(user),
+        "page_number": (form.cleaned_data.get("page") or 1) if page and form.is_valid() else 1,
+        "count": f"{page.count:,}" if page else "",
+    })
 
 
 @login_required

@@ -79,6 +79,18 @@ def building_get_for_user(*, user: User, address_code: str) -> Building:
     return found
 
 
+def unit_get_for_user(*, user: User, unit_id: int) -> Unit:
+    """A unit inside the user's jurisdiction; anything else (another district, no such record) is "not found"."""
+    path = jurisdiction_path_for_user(user) if can(user, Capability.PLACE_BROWSE) else None
+    found = None
+    if path is not None and 1 <= unit_id <= 2**63 - 1:
+        found = Unit.objects.select_related("building__grid", "obligor").filter(
+            pk=unit_id, building__grid__path__startswith=path).first()
+    if found is None:
+        raise NotFound(_("No such unit."))
+    return found
+
+
 def unit_list(*, building: Building) -> QuerySet[Unit]:
     return building.units.select_related("obligor").order_by("label")
 

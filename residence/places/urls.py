@@ -8,7 +8,7 @@ urlpatterns = [
     path("import/", views.address_import, name="import"),
     path("mine/", views.premises, name="premises"),
     path("area/<str:code>/", views.browse, name="area"),
-    path("building/<str:address_code>/", views.building, name="building"),
+    # building/<address code>/ and unit/<id>/ list residents, so they live in registrations (see config/urls.py)
 ]
 
 manage_urlpatterns = [

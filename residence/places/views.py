@@ -23,7 +23,6 @@ from residence.places.imports import (
 )
 from residence.places.models import ObligorKind
 from residence.places.selectors import (
-    building_get_for_user,
     building_list,
     jurisdiction_ancestors,
     jurisdiction_children,
@@ -31,7 +30,6 @@ from residence.places.selectors import (
     obligor_units,
     obligors_for,
     premises_of,
-    unit_list,
 )
 from residence.places.services import (
     obligor_account_bind_for,
@@ -67,18 +65,6 @@ def browse(request: HttpRequest, code: str = "") -> HttpResponse:
         "children": jurisdiction_children(jurisdiction=area),
         "buildings": buildings,
         "next_after": buildings[-1].address_code if len(buildings) == 50 else "",
-    })
-
-
-@login_required
-def building(request: HttpRequest, address_code: str) -> HttpResponse:
-    try:
-        b = building_get_for_user(user=request.user, address_code=address_code)  # type: ignore[arg-type]
-    except NotFound:
-        raise Http404 from None
-    return render(request, "places/building.html", {
-        "building": b, "units": unit_list(building=b),
-        "crumbs": jurisdiction_ancestors(jurisdiction=b.grid, user=request.user),  # type: ignore[arg-type]
     })
 
 

@@ -25,6 +25,7 @@ from residence.people.services import person_build
 from residence.places.models import Unit
 from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import PlaceClass, Registration
+from residence.registrations.services import registration_area_paths, registration_written
 
 # The template's example person: Beijing, Chaoyang, born 1 January 1900, so that the number, though valid, is
 # unlikely to be a living person's.
@@ -141,9 +142,12 @@ def resident_import_commit(*, actor: User, filename: str, data: bytes,
                        .values_list("id_number_index", "id"))
             for p in persons:
                 p.pk = ids[p.id_number_index]
+        areas = registration_area_paths(r.unit_id for r in preview.valid)
         Registration.objects.bulk_create([
-            Registration(person_id=p.pk, unit_id=r.unit_id, place_class=PlaceClass.LONG_TERM, started_on=r.started_on)
+            Registration(person_id=p.pk, unit_id=r.unit_id, place_class=PlaceClass.LONG_TERM, started_on=r.started_on,
+                         area_path=areas[r.unit_id])
             for p, r in zip(persons, preview.valid, strict=True)], batch_size=2000)
+        registration_written(person_ids=[p.pk for p in persons])
         event_record(actor=actor, action="registration.residents.imported", subject_type="import",
                      subject_id=filename[:60],
                      data={"mode": mode, "persons": len(persons), "rows_with_errors": preview.error_rows})

@@ -5,9 +5,12 @@ The registration work extends this model (declarations, obligors, deadlines) rat
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from residence.core.fields import BytewiseCharField
 from residence.people.models import Person
 from residence.places.models import Unit
 
@@ -26,9 +29,23 @@ class Registration(models.Model):
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("to"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The unit's area down to its grid (the grid's materialised path, "/440300/440308/…/"), stamped on every write
+    # by registrations.services.registration_area_path, so that scope is a prefix match on this column alone.
+    area_path = BytewiseCharField(max_length=255, editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["person", "ended_on"], name="registration_person_end")]
+        indexes = [
+            models.Index(fields=["person", "ended_on"], name="registration_person_end"),
+            models.Index(fields=["area_path", "ended_on", "person"], name="registration_area_path"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.unit_id} {self.started_on}–{self.ended_on or ''}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every ORM write stamps the area path (bulk paths call the services themselves)."""
+        from residence.registrations.services import registration_area_path, registration_written
+
+        self.area_path = registration_area_path(self.unit)
+        super().save(*args, **kwargs)
+        registration_written(person_ids=[self.person_id])

@@ -6,3 +6,9 @@ app_name = "registrations"
 urlpatterns = [
     path("import/", views.resident_import, name="import"),
 ]
+
+# Pages under /places/ that list residents: joined to places' own patterns in config/urls.py, one "places" namespace.
+place_urlpatterns = [
+    path("building/<str:address_code>/", views.building, name="building"),
+    path("unit/<int:unit_id>/", views.unit, name="unit"),
+]

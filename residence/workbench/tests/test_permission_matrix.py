@@ -47,13 +47,14 @@ def target(city) -> dict[str, object]:
     obligor = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
-    return {"person": person, "building": unit.building, "area": "440308001", "staff": staff.username,
+    return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
     p: Person = t["person"]  # type: ignore[assignment]
     b: Building = t["building"]  # type: ignore[assignment]
+    u: Unit = t["unit"]  # type: ignore[assignment]
     return [
         ("home", "get", "/", STAFF, None),
         ("premises", "get", "/places/mine/", PREMISES, None),
@@ -65,6 +66,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("browse", "get", "/places/", BROWSE, None),
         ("area", "get", f"/places/area/{t['area']}/", BROWSE, None),
         ("building", "get", f"/places/building/{b.address_code}/", BROWSE, None),
+        ("unit", "get", f"/places/unit/{u.pk}/", BROWSE, None),
         ("audit", "get", "/audit/", AUDIT, None),
         ("import", "get", "/places/import/", IMPORT, None),
         ("resident-import", "get", "/registrations/import/", IMPORT, None),
@@ -135,6 +137,9 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)
+        if name in {"building", "unit"} and ok:  # its residents, masked: the division code, never the number
+            assert "测试人" in response.content.decode(), (name, role)
+            assert ID not in response.content.decode(), (name, role)
         if name in {"detail", "api-detail"} and ok:  # the birth date only where unmasking is allowed anyway
             assert ("1990-01-01" in response.content.decode()) is (role in UNMASK), (name, role)
         if name == "own-record" and ok:  # their own record, never the target's, and the read is logged
@@ -162,7 +167,7 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
 
 @pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/", "post"), ("/people/1/", "get"),
                                              ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post"),
-                                             ("/places/mine/", "get"), ("/me/", "get"),
+                                             ("/places/mine/", "get"), ("/me/", "get"), ("/places/unit/1/", "get"),
                                              ("/registrations/import/", "get"),
                                              ("/registrations/import/?template=xlsx", "get"),
                                              ("/places/import/?template=xlsx", "get"),

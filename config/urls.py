@@ -4,8 +4,8 @@ from django.views.i18n import set_language
 from residence.accounts.urls import manage_urlpatterns as accounts_manage
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
-from residence.places.urls import manage_urlpatterns as places_manage
 from residence.places import urls as place_urls
+from residence.places.urls import manage_urlpatterns as places_manage
 from residence.registrations.urls import place_urlpatterns
 
 urlpatterns = [

@@ -16,7 +16,6 @@ from residence.workbench.tests import test_browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = test_browser.ARTIFACTS
-browser = test_browser.browser  # the suite's Chromium fixture (Debian's /usr/bin/chromium, its arguments)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

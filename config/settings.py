@@ -23,6 +23,7 @@ Environment variables:
     RESIDENCE_RESIDENT_CODE_TRIES  resident sign-up/reset tries an hour per address and per ID number (default 10)
     RESIDENCE_LOCALITY          whose rules apply: national (default), yantian, taizhou, hubei (the demo: yantian)
     RESIDENCE_STAY_KEY_DAYS     days an integrator's idempotency keys are kept (default 30)
+    RESIDENCE_STAY_SCOPE_DAYS   days after a hotel stay ends that its area's staff still find the guest (default 30)
     RESIDENCE_UPLOAD_TTL_MINUTES minutes an import upload waits for its confirm before it is removed (default 60)
     RESIDENCE_LOGIN_FAILURE_EVENTS  failed log-ins recorded one by one on the audit trail per minute (default 120)
     RESIDENCE_REFUSAL_EVENTS    refused pages recorded one by one per account per minute (default 60)
@@ -248,6 +249,8 @@ LOCALITY = os.environ.get("RESIDENCE_LOCALITY", "national")
 # this many items.
 STAY_KEY_DAYS = int(os.environ.get("RESIDENCE_STAY_KEY_DAYS", "30"))
 STAY_BATCH_MAX = 1000
+# A stay at a hotel puts its guest in the hotel's area's scope while it is open and for this many days after.
+STAY_SCOPE_DAYS = int(os.environ.get("RESIDENCE_STAY_SCOPE_DAYS", "30"))
 
 # Scope: staff keep seeing a person for this long after the last registration in their area ended.
 SCOPE_RETENTION_DAYS = int(os.environ.get("RESIDENCE_SCOPE_RETENTION_DAYS", "730"))

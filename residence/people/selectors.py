@@ -1,8 +1,9 @@
 """Reads of persons, always scoped to what the actor may see.
 
 Scope follows residence: a staff member sees a person who has a registration (current, or ended within
-SCOPE_RETENTION_DAYS) at a unit inside the staff member's jurisdiction. Anything else is "not found".
-The registration is reached through the ORM relation `registrations` (the registrations app sits above people).
+SCOPE_RETENTION_DAYS) at a unit inside the staff member's jurisdiction, or a stay at a hotel or hourly rental there
+(open, or ended within STAY_SCOPE_DAYS). Anything else is "not found". Registrations and stays are reached by their
+app labels (those apps sit above people).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,7 +50,13 @@ def person_scope(*, user: User) -> QuerySet[Person]:
         Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff),
         area_path__startswith=path,
     ).values("person_id")
-    return Person.objects.filter(pk__in=in_area)
+    stay = apps.get_model("stays", "Stay")
+    closed = stay.objects.filter(stay_id=OuterRef("stay_id")).exclude(event="check_in")
+    since = timezone.now() - dt.timedelta(days=settings.STAY_SCOPE_DAYS)
+    staying = stay.objects.filter(event="check_in", area_path__startswith=path).filter(
+        ~Exists(closed) | Exists(closed.annotate(at=Coalesce("departed_at", "declared_at")).filter(at__gte=since)),
+    ).values("person_id")  # the same rule as _STAYING_SQL below
+    return Person.objects.filter(Q(pk__in=in_area) | Q(pk__in=staying))
 
 
 def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -> list[Person]:
@@ -67,12 +75,32 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
     cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
     person, reg = (apps.get_model(a, m)._meta.db_table for a, m in [("people", "Person"),
                                                                      ("registrations", "Registration")])
+    staying = _STAYING_SQL.format(stay=_stay_table())
     sql = (
-        f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND EXISTS ("
+        f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND (EXISTS ("
         f"SELECT 1 FROM {reg} r WHERE r.person_id = p.id AND (r.ended_on IS NULL OR r.ended_on >= %s) "
-        f"AND r.area_path LIKE %s) ORDER BY p.name, p.id LIMIT %s"
+        f"AND r.area_path LIKE %s) OR EXISTS ({staying})) ORDER BY p.name, p.id LIMIT %s"
     )
-    return list(Person.objects.raw(sql, [value, cutoff, path + "%", limit]))  # paths hold only digits and "/"
+    # paths hold only digits and "/"
+    return list(Person.objects.raw(sql, [value, cutoff, path + "%", *_staying_params(path), limit]))
+
+
+# Guests of hotels and hourly rentals in an area: a check-in there whose stay is still open, or was closed (checked
+# out, or closed because the guest checked in elsewhere) within STAY_SCOPE_DAYS.
+_STAYING_SQL = (
+    "SELECT 1 FROM {stay} s WHERE s.person_id = p.id AND s.event = 'check_in' AND s.area_path LIKE %s AND ("
+    "NOT EXISTS (SELECT 1 FROM {stay} c WHERE c.stay_id = s.stay_id AND c.event <> 'check_in') OR EXISTS ("
+    "SELECT 1 FROM {stay} c WHERE c.stay_id = s.stay_id AND c.event <> 'check_in' "
+    "AND COALESCE(c.departed_at, c.declared_at) >= %s))"
+)
+
+
+def _stay_table() -> str:
+    return str(apps.get_model("stays", "Stay")._meta.db_table)
+
+
+def _staying_params(path: str) -> list[Any]:
+    return [path + "%", timezone.now() - dt.timedelta(days=settings.STAY_SCOPE_DAYS)]
 
 
 _MAX_ID = 2**63 - 1  # a bigint; a larger number in a URL is simply no such person

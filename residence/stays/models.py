@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from residence.core.fields import BytewiseCharField
 from residence.people.models import Person
 from residence.places.models import Obligor, Unit
 
@@ -54,7 +55,7 @@ class Stay(models.Model):
     overlaps = models.BigIntegerField(_("overlapping stay"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
     # the unit's area path when declared, so that scope is a prefix match without joins
-    area_path = models.CharField(max_length=255)
+    area_path = BytewiseCharField(max_length=255)
 
     class Meta:
         indexes = [
@@ -62,6 +63,7 @@ class Stay(models.Model):
             models.Index(fields=["person", "arrived_at"], name="stay_person_arrived"),
             models.Index(fields=["obligor", "declared_at"], name="stay_obligor_declared"),
             models.Index(fields=["unit", "arrived_at"], name="stay_unit_arrived"),
+            models.Index(fields=["area_path", "arrived_at"], name="stay_area_arrived"),
         ]
 
     def __str__(self) -> str:

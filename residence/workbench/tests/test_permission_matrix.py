@@ -19,7 +19,8 @@ from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord", "resident"]
+ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord", "hotel",
+         "resident"]
 STAFF = {"admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager"}
 SEARCH = STAFF
 VIEW = SEARCH
@@ -27,7 +28,8 @@ UNMASK = {"admin", "clerk", "reviewer"}
 BROWSE = {"admin", "clerk", "reviewer", "grid_worker", "enforcement", "manager"}
 AUDIT = {"admin", "manager"}
 IMPORT = {"admin"}
-PREMISES = {"landlord"}
+PREMISES = {"landlord", "hotel"}
+STAYS = {"hotel"}  # the front desk of a hotel or hourly rental
 OWN_RECORD = {"resident"}
 MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
@@ -58,6 +60,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
     return [
         ("home", "get", "/", STAFF, None),
         ("premises", "get", "/places/mine/", PREMISES, None),
+        ("stays-desk", "get", "/stays/", STAYS, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -92,7 +95,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
 def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
-                        "resident-import-template", "premises", "own-record", "otp",
+                        "resident-import-template", "premises", "stays-desk", "own-record", "otp",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 
@@ -102,7 +105,7 @@ def scoped(name: str) -> bool:
 def test_matrix(client: Client, make_user, target, role: str, district: str) -> None:
     in_scope = district == "440308"
     user = make_user(f"{role}-{district}", role, district if role in STAFF else "")
-    if role == "landlord":  # an obligor bound to premises (out of scope: the other district's)
+    if role in {"landlord", "hotel"}:  # an obligor bound to premises (out of scope: the other district's)
         unit = Unit.objects.filter(building__grid__path__contains=f"/{district}/", obligor__isnull=False).first()
         assert unit is not None
         assert unit.obligor is not None
@@ -133,7 +136,8 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             continue
         if name == "home" and role not in allowed:  # obligors and residents are sent to their own page
             assert response.status_code == 302, (role, district)
-            assert response["Location"] == {"landlord": "/places/mine/", "resident": "/me/"}[role]
+            assert response["Location"] == {"landlord": "/places/mine/", "hotel": "/places/mine/",
+                                            "resident": "/me/"}[role]
             continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)

@@ -61,7 +61,8 @@ def main() -> None:
     c.add_argument("--id-number", required=True)
     c.add_argument("--name", required=True)
     c.add_argument("--unit", required=True)
-    c.add_argument("--arrived-at", default=None)
+    c.add_argument("--arrived-at", default=None,
+                   help="default: now; keep it with the key: a retry must send the same item, time included")
     c.add_argument("--idempotency-key", default=None, help="default: a new UUID (keep it with the guest)")
     o = sub.add_parser("check-out")
     o.add_argument("--stay-id", type=int, required=True)

@@ -315,7 +315,7 @@ def test_the_documented_example_client_declares_a_check_in_and_its_check_out(liv
     units = run("units")
     assert [u["code"] for u in units] == sorted(premises["units_a"])
     args = ("check-in", "--id-number", ident(81), "--name", "赵六", "--unit", units[0]["code"],
-            "--idempotency-key", "pms-81")
+            "--idempotency-key", "pms-81", "--arrived-at", at(30))  # a retry sends the same item, time included
     first = run(*args)
     assert first["results"][0]["status"] == "accepted"
     assert run(*args)["results"][0]["status"] == "duplicate"  # a retry with the same key

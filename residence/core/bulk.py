@@ -122,3 +122,29 @@ def bulk_set(model: type[models.Model], column: str, pairs: Sequence[tuple[int, 
                         [x for pair in chunk for x in pair])
             n += cur.rowcount
     return n
+
+
+def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                    conflict: Sequence[str], returning: str, batch: int = 500) -> list[Any]:
+    """Insert the rows that do not conflict on `conflict` (a unique constraint's columns), skipping the others, and
+    return the `returning` column of those inserted. On PostgreSQL one statement whatever the number of rows: the
+    columns go as arrays (`unnest`), so the query stays short and a concurrent insert of the same key waits for the
+    other transaction and is then skipped. Elsewhere, VALUES in batches. Call inside a transaction."""
+    if not rows:
+        return []
+    q = connection.ops.quote_name
+    table, cols = q(model._meta.db_table), ", ".join(q(c) for c in columns)
+    on = f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO NOTHING RETURNING {q(returning)}"
+    out: list[Any] = []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, columns))
+            cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) {on}",
+                        [list(column) for column in zip(*rows, strict=True)])
+            return [r[0] for r in cur.fetchall()]
+        for start in range(0, len(rows), batch):
+            chunk = rows[start:start + batch]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+            cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} {on}", [x for row in chunk for x in row])
+            out += [r[0] for r in cur.fetchall()]
+    return out

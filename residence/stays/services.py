@@ -30,7 +30,7 @@ from residence.accounts.models import ApiToken, User
 from residence.accounts.roles import Capability, can
 from residence.accounts.services import token_issue, token_revoke
 from residence.audit.services import event_record
-from residence.core.bulk import bulk_insert
+from residence.core.bulk import bulk_insert, bulk_insert_new
 from residence.core.errors import DomainError, NotFound, ValidationError
 from residence.core.idnumber import parse_id_number
 from residence.core.rules import declarations_due
@@ -143,15 +143,9 @@ def _claim(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None]
     keys = list(seen_here)
     claimed: set[str] = set()
     if not dry_run and keys:
-        table = StayKey._meta.db_table
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(keys))
-        params: list[Any] = []
-        for k in keys:
-            params += [obligor.pk, k, seen_here[k].digest, "{}", now]
-        with connection.cursor() as cur:
-            cur.execute(f"INSERT INTO {table} (obligor_id, key, digest, result, created_at) VALUES {values} "
-                        f"ON CONFLICT (obligor_id, key) DO NOTHING RETURNING key", params)
-            claimed = {r[0] for r in cur.fetchall()}
+        claimed = set(bulk_insert_new(StayKey, ["obligor_id", "key", "digest", "result", "created_at"],
+                                      [(obligor.pk, k, seen_here[k].digest, "{}", now) for k in keys],
+                                      conflict=["obligor_id", "key"], returning="key"))
     known = {k.key: k for k in StayKey.objects.filter(obligor=obligor, key__in=[k for k in keys if k not in claimed])}
     for v in valid:
         first = seen_here[v.key]
@@ -187,11 +181,19 @@ def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome
             first = by_key[v.key]
             outcomes[v.index] = Outcome("duplicate", stay_id=first.stay_id, on_time=first.on_time,
                                         due_at=first.due_at, flags=first.flags)
-    if dry_run:
+    if dry_run or not by_key:
         return
-    for key, out in by_key.items():
-        StayKey.objects.filter(obligor=obligor, key=key).update(
-            result={k: v for k, v in out.as_dict().items() if k != "status"})
+    results = [(key, json.dumps({k: v for k, v in out.as_dict().items() if k != "status"}, ensure_ascii=False))
+               for key, out in by_key.items()]
+    table = StayKey._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # one statement: the answers as arrays
+            cur.execute(f"UPDATE {table} k SET result = v.result FROM unnest(%s::text[], %s::jsonb[]) "
+                        f"AS v(key, result) WHERE k.obligor_id = %s AND k.key = v.key",
+                        [[k for k, _r in results], [r for _k, r in results], obligor.pk])
+        else:
+            cur.executemany(f"UPDATE {table} SET result = %s WHERE obligor_id = %s AND key = %s",
+                            [(r, obligor.pk, k) for k, r in results])
 
 
 def _persons(valid: list[_Valid], obligor: Obligor) -> dict[str, int]:
@@ -199,14 +201,26 @@ def _persons(valid: list[_Valid], obligor: Obligor) -> dict[str, int]:
     wanted: dict[str, _Valid] = {}
     for v in valid:
         wanted.setdefault(v.data["id_index"], v)
-    found = dict(Person.objects.filter(id_number_index__in=list(wanted)).values_list("id_number_index", "id"))
+    found = _persons_by_index(list(wanted))
     missing = [v for idx, v in wanted.items() if idx not in found]
     if missing:  # a concurrent batch may create the same person: its row wins, ours is skipped
         built = [person_build(ident=protect(id_number=v.data["id_number"]), name=v.data["name"]) for v in missing]
-        Person.objects.bulk_create(built, batch_size=1000, ignore_conflicts=True)
-        found.update(Person.objects.filter(id_number_index__in=[p.id_number_index for p in built])
-                     .values_list("id_number_index", "id"))
+        fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+        bulk_insert_new(Person, [f.column for f in fields],
+                        [[f.get_db_prep_save(f.pre_save(p, add=True), connection) for f in fields] for p in built],
+                        conflict=["id_number_index"], returning="id")
+        found.update(_persons_by_index([p.id_number_index for p in built]))
     return found
+
+
+def _persons_by_index(indexes: list[str]) -> dict[str, int]:
+    """Person ids by blind index; on PostgreSQL with the indexes as one array (a short query whatever their number)."""
+    if connection.vendor != "postgresql":
+        return dict(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", "id"))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%s)",
+                    [indexes])
+        return dict(cur.fetchall())
 
 
 def _open_stays(person_ids: Sequence[int]) -> dict[int, list[Stay]]:

@@ -53,6 +53,7 @@ class Capability(StrEnum):
     AUDIT_BROWSE = "audit.browse"
     PREMISES_OWN = "premises.own"
     RECORD_OWN = "record.own"
+    READ_HOLD = "person.read_hold"  # hold back a person's read log from them during an investigation
     STAY_DECLARE = "stay.declare"  # hotels and hourly rentals: check-ins and check-outs through the API
     ACCOUNT_MANAGE = "account.manage"  # staff accounts inside one's area (/manage/accounts/)
     OBLIGOR_MANAGE = "obligor.manage"  # declaration obligors inside one's area (/manage/obligors/)
@@ -67,7 +68,8 @@ GRANTS: dict[str, frozenset[Capability]] = {
                               Capability.PLACE_BROWSE}),
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
     Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
-    Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
+    Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
+                                 Capability.READ_HOLD}),
     # a district manager administers the staff and the obligors of their district; department clients (systems
     # that read personal data in bulk under a data-sharing agreement) are the administrator's alone
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,

@@ -31,6 +31,7 @@ ACTIONS = {
     "person.searched": _("Searched for persons"),
     "person.record.viewed": _("Opened a person's record"),
     "person.identity.unmasked": _("Revealed full ID and phone numbers"),
+    "person.read_hold.placed": _("Placed an investigation hold on a person's read log"),
     "place.addresses.imported": _("Imported addresses"),
     "place.obligor.bound": _("Bound a declaration obligor to its account"),
     "place.residents.listed": _("Listed the residents of a building or unit"),
@@ -103,6 +104,15 @@ SENTENCES = {
     "person.searched": ngettext_lazy("%(actor)s searched for persons (%(by)s) and found %(results)d",
                                      "%(actor)s searched for persons (%(by)s) and found %(results)d", "results"),
     "person.record.viewed": _("%(actor)s opened the record of %(subject)s, purpose: %(purpose)s"),
+    "place.residents.listed": ngettext_lazy("%(actor)s listed the residents of %(subject)s: %(results)d shown",
+                                            "%(actor)s listed the residents of %(subject)s: %(results)d shown",
+                                            "results"),
+    "registration.area.restamped": ngettext_lazy(
+        "%(actor)s redrew the grid %(subject)s: %(registrations)d open registration now carries its new area",
+        "%(actor)s redrew the grid %(subject)s: %(registrations)d open registrations now carry its new area",
+        "registrations"),
+    "person.read_hold.placed": _("%(actor)s held back the read log of %(subject)s from them until %(until)s, "
+                                 "reason: %(reason)s"),
     "person.identity.unmasked": _("%(actor)s revealed the full ID and phone numbers of %(subject)s, purpose: "
                                   "%(purpose)s"),
     "person.identity.unmasked:bulk": ngettext_lazy(

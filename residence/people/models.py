@@ -96,3 +96,17 @@ class PhoneChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"code for person {self.person_id or '(decoy)'} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class ReadHold(models.Model):
+    """An investigation hold: while it lasts, the reads of this person's record made from its start on are held back
+    from the person's own page ("who read my record"); when it ends they show. Placing one is audited."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="read_holds")
+    placed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("reason"), max_length=200)
+    starts_at = models.DateTimeField(auto_now_add=True)
+    until = models.DateTimeField(_("until"))
+
+    def __str__(self) -> str:
+        return f"hold on {self.person_id} until {self.until:%Y-%m-%d}"

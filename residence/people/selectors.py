@@ -25,6 +25,8 @@ from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.accounts.selectors import row_exists, subject_pks
 from residence.accounts.services import account_failed_lookup
+from residence.audit.actions import VALUES
+from residence.audit.models import Event
 from residence.audit.services import event_record
 from residence.core import divisions
 from residence.core.errors import NotFound, ValidationError
@@ -395,3 +397,49 @@ def persons_named(viewer: User, ids: list[str]) -> dict[str, str]:
 
 def person_exists(sid: str) -> bool:
     return row_exists(Person, sid)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadShown:
+    """One read of a person's record as the person sees it: which office, when, for what; never the staff member."""
+
+    at: dt.datetime
+    office: str
+    what: str
+    purpose: str
+
+
+READ_ACTIONS = ("person.record.viewed", "person.identity.unmasked")
+
+
+def person_reads_for_resident(*, user: User, person: Person, limit: int = 100) -> list[ReadShown]:
+    """Who read the resident's own record, newest first, from the read log: the office (the reader's area and role,
+    or a department's name), when and the purpose. Their own reads are left out, and so are reads made while an
+    investigation hold on them lasts, until it ends."""
+    if not _is_own(user, person):
+        return []
+    now = timezone.now()
+    events = (Event.objects.filter(subject_type="person", subject_id=str(person.pk), action__in=READ_ACTIONS)
+              .exclude(actor_id=user.pk).order_by("-id"))
+    for start, until in person.read_holds.filter(until__gt=now).values_list("starts_at", "until"):
+        events = events.exclude(occurred_at__gte=start, occurred_at__lte=until)
+    shown = list(events[:limit])
+    readers = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in shown if e.actor_id})}
+    areas = dict(apps.get_model("places", "Jurisdiction").objects.filter(
+        code__in={u.jurisdiction_code for u in readers.values()}).values_list("code", "name"))
+    words = VALUES["purpose"]
+    out = []
+    for e in shown:
+        reader = readers.get(e.actor_id) if e.actor_id else None
+        if reader is None:
+            office = str(_("the system"))
+        elif reader.kind == "department":
+            office = reader.display_name or str(reader.get_role_display())
+        else:
+            office = f"{areas.get(reader.jurisdiction_code, reader.jurisdiction_code)} · {reader.get_role_display()}"
+        purpose = str(e.data.get("purpose", ""))
+        out.append(ReadShown(at=e.occurred_at, office=office,
+                             what=str(_("full ID and phone numbers") if e.action == "person.identity.unmasked"
+                                      else _("your record")),
+                             purpose=str(words[purpose]) if purpose in words else purpose))
+    return out

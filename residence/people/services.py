@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
@@ -23,7 +24,7 @@ from residence.people.identity import (
     reveal_phone,
     search_keys,
 )
-from residence.people.models import Person, PersonSearchKey
+from residence.people.models import Person, PersonSearchKey, ReadHold
 from residence.people.selectors import person_get_for_user
 
 
@@ -92,3 +93,26 @@ def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str
         event_record(actor=actor, action="person.identity.unmasked", subject_type="person",
                      subject_id=person.pk, data={"purpose": redact_numbers(purpose)[:200]})
     return {"id_number": reveal_id_number(person.id_number_enc), "phone": reveal_phone(person.phone_enc)}
+
+
+HOLD_MAX_DAYS = 366
+
+
+def read_hold_place(*, actor: User, person_id: int, reason: str, until: dt.datetime) -> ReadHold:
+    """Hold back from a person the reads of their record made from now until `until` (an investigation must not be
+    tipped off); the reads show on their page once the hold ends. Needs the person.read_hold capability and the
+    person in the actor's scope; audited."""
+    if not can(actor, Capability.READ_HOLD):
+        raise PermissionDenied(_("You may not place holds."))
+    person = person_get_for_user(user=actor, person_id=person_id)
+    reason = redact_numbers((reason or "").strip())[:200]
+    if not reason:
+        raise ValidationError(_("State the reason for the hold."), code="reason", field="reason")
+    now = timezone.now()
+    if until <= now or until > now + dt.timedelta(days=HOLD_MAX_DAYS):
+        raise ValidationError(_("A hold ends after now and within a year."), code="until", field="until")
+    with transaction.atomic():
+        hold = ReadHold.objects.create(person=person, placed_by=actor, reason=reason, until=until)
+        event_record(actor=actor, action="person.read_hold.placed", subject_type="person", subject_id=person.pk,
+                     data={"reason": reason, "until": until.isoformat()})
+    return hold

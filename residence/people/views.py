@@ -29,6 +29,7 @@ from residence.people.residents import (
 )
 from residence.people.selectors import (
     person_own,
+    person_reads_for_resident,
     person_registrations,
     person_search_page,
     person_shown,
@@ -194,4 +195,5 @@ def my_record(request: HttpRequest) -> HttpResponse:
     return render(request, "people/my_record.html", {
         "person": person_shown(user=user, person=person),
         "registrations": person_registrations(user=user, person=person),
+        "reads": person_reads_for_resident(user=user, person=person),
     })

@@ -18,6 +18,7 @@ _NAV = [
     ("registrations:import", _("Import residents"), Capability.RESIDENT_IMPORT),
     ("audit:trail", _("Audit trail"), Capability.AUDIT_BROWSE),
     ("places:premises", _("My premises"), Capability.PREMISES_OWN),
+    ("registrations:mine", _("Residents"), Capability.PREMISES_OWN),
     ("stays:desk", _("Guests"), Capability.STAY_DECLARE),
     ("me:record", _("My record"), Capability.RECORD_OWN),
 ]

@@ -36,6 +36,8 @@ ACTIONS = {
     "place.obligor.bound": _("Bound a declaration obligor to its account"),
     "place.residents.listed": _("Listed the residents of a building or unit"),
     "registration.residents.imported": _("Imported residents"),
+    "registration.arrival.declared": _("Declared an arrival"),
+    "registration.departure.declared": _("Declared a departure"),
     "registration.area.restamped": _("Moved the open registrations of a redrawn grid to its new area"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
     # stays at hotels and hourly rentals
@@ -104,6 +106,8 @@ SENTENCES = {
     "person.searched": ngettext_lazy("%(actor)s searched for persons (%(by)s) and found %(results)d",
                                      "%(actor)s searched for persons (%(by)s) and found %(results)d", "results"),
     "person.record.viewed": _("%(actor)s opened the record of %(subject)s, purpose: %(purpose)s"),
+    "registration.arrival.declared": _("%(actor)s declared the arrival of %(subject)s at %(unit)s (%(channel)s)"),
+    "registration.departure.declared": _("%(actor)s declared the departure of %(subject)s (%(channel)s)"),
     "place.residents.listed": ngettext_lazy("%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "results"),

@@ -20,6 +20,13 @@ class PlaceClass(models.TextChoices):
     INSTANT = "instant", _("Instant place")
 
 
+class DeclaredBy(models.TextChoices):
+    OBLIGOR = "obligor", _("Declaration obligor")
+    RESIDENT = "resident", _("Resident")
+    STAFF = "staff", _("Staff")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+
+
 class Registration(models.Model):
     # indexed by registration_person_end below (person first), so no index of its own
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations", db_index=False)
@@ -32,6 +39,18 @@ class Registration(models.Model):
     # The unit's area down to its grid (the grid's materialised path, "/440300/440308/…/"), stamped on every write
     # by registrations.services.registration_area_path, so that scope is a prefix match on this column alone.
     area_path = BytewiseCharField(max_length=255, editable=False)
+    # The declaration (empty for records imported before declarations were kept): who, how, when, by when.
+    # (database defaults, so that the bulk writers' COPY and INSERTs need not name these columns)
+    declared_by = models.CharField(_("declared by"), max_length=16, choices=DeclaredBy.choices, blank=True,
+                                   db_default="")
+    declared_by_account = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                            related_name="+", db_index=False)
+    channel = models.CharField(_("channel"), max_length=10, blank=True, db_default="")  # stays.models.Channel's
+    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
+    due_at = models.DateTimeField(_("declaration due"), null=True, blank=True)
+    late = models.BooleanField(_("declared late"), db_default=False)
+    departure_declared_at = models.DateTimeField(_("departure declared"), null=True, blank=True)
+    departure_late = models.BooleanField(_("departure declared late"), db_default=False)
 
     class Meta:
         indexes = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from residence.accounts.models import User
 from residence.audit.services import event_record
 from residence.people.selectors import PersonShown, persons_shown
-from residence.places.models import Unit
+from residence.places.models import Obligor, Unit
 from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import Registration
 
@@ -28,3 +28,10 @@ def unit_residents(*, user: User, units: list[Unit], subject: str) -> dict[int, 
     event_record(actor=user, action="place.residents.listed", subject_type="place", subject_id=subject[:60],
                  data={"results": len(regs)})
     return out
+
+
+def obligor_residents(*, obligor: Obligor, limit: int = RESIDENTS_SHOWN) -> list[Registration]:
+    """Who is registered now at the obligor's units, by unit then name: the obligor's own tenants or workers, whom
+    its declarations put there (names and masked ID numbers only reach the page)."""
+    return list(Registration.objects.filter(unit__obligor=obligor, ended_on__isnull=True)
+                .select_related("person", "unit__building").order_by("unit__code", "person__name", "pk")[:limit])

@@ -5,6 +5,8 @@ from residence.registrations import views
 app_name = "registrations"
 urlpatterns = [
     path("import/", views.resident_import, name="import"),
+    path("mine/", views.residents_mine, name="mine"),
+    path("mine/<int:registration_id>/departure/", views.departure, name="departure"),
 ]
 
 # Pages under /places/ that list residents: joined to places' own patterns in config/urls.py, one "places" namespace.

@@ -1,21 +1,28 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from residence.accounts.roles import Capability, can
-from residence.core.errors import NotFound
+from residence.core.errors import DomainError, NotFound
+from residence.core.forms import form_error
 from residence.core.uploads import table_import_page
+from residence.places.models import Obligor, Unit
 from residence.places.selectors import building_get_for_user, jurisdiction_ancestors, unit_get_for_user, unit_list
+from residence.registrations.forms import ArrivalForm, DepartureForm
 from residence.registrations.imports import (
     COLUMNS,
     resident_import_commit,
     resident_import_example,
     resident_import_preview,
 )
-from residence.registrations.selectors import unit_residents
+from residence.registrations.selectors import obligor_residents, unit_residents
+from residence.registrations.services import registration_declare_arrival, registration_declare_departure
 
 
 @login_required
@@ -63,3 +70,57 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
         "residents": unit_residents(user=user, units=[u], subject=u.code).get(u.pk, []),  # type: ignore[arg-type]
         "crumbs": jurisdiction_ancestors(jurisdiction=u.building.grid, user=user),  # type: ignore[arg-type]
     })
+
+
+def _obligor(request: HttpRequest) -> Obligor:
+    obligor = Obligor.objects.filter(account_id=request.user.pk).first() \
+        if can(request.user, Capability.PREMISES_OWN) else None
+    if obligor is None:
+        raise Http404
+    return obligor
+
+
+@login_required
+def residents_mine(request: HttpRequest) -> HttpResponse:
+    """A landlord's or employer's residents: who is registered at its units now, declare an arrival, a departure."""
+    obligor = _obligor(request)
+    units = list(Unit.objects.filter(obligor=obligor).select_related("building").order_by("code"))
+    form = ArrivalForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = registration_declare_arrival(
+                actor=request.user, obligor=obligor, unit_code=data["unit"],  # type: ignore[arg-type]
+                id_number=data["id_number"], name=data["name"], phone=data["phone"], started_on=data["started_on"])
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            said = _("Arrival declared: %(name)s at %(unit)s.") % {"name": registration.person.name,
+                                                                  "unit": registration.unit.label}
+            if registration.late:
+                said += " " + _("Declared late: it was due by %(due)s.") % {
+                    "due": f"{timezone.localtime(registration.due_at):%Y-%m-%d %H:%M}"}
+            messages.success(request, said)
+            return redirect("registrations:mine")
+    return render(request, "registrations/mine.html", {
+        "obligor": obligor, "form": form, "units": units, "residents": obligor_residents(obligor=obligor),
+        "today": timezone.localdate().isoformat()}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def departure(request: HttpRequest, registration_id: int) -> HttpResponse:
+    obligor = _obligor(request)
+    form = DepartureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the date the resident left."))
+        return redirect("registrations:mine")
+    try:
+        registration = registration_declare_departure(actor=request.user, obligor=obligor,  # type: ignore[arg-type]
+                                                      registration_id=registration_id,
+                                                      ended_on=form.cleaned_data["ended_on"])
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Departure declared: %(name)s.") % {"name": registration.person.name})
+    return redirect("registrations:mine")

@@ -61,6 +61,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("home", "get", "/", STAFF, None),
         ("premises", "get", "/places/mine/", PREMISES, None),
         ("stays-desk", "get", "/stays/", STAYS, None),
+        ("residents-mine", "get", "/registrations/mine/", PREMISES, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -95,7 +96,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
 def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
-                        "resident-import-template", "premises", "stays-desk", "own-record", "otp",
+                        "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 

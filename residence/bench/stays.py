@@ -66,13 +66,16 @@ def raw_stay_copy(premises: Premises, n: int = 200_000) -> float:
     from residence.stays.services import ROW_COLUMNS
 
     person_id = Person.objects.order_by("pk").values_list("pk", flat=True).first()
+    if person_id is None:
+        raise RuntimeError("no persons: run the demo generation first")
     unit = Unit.objects.select_related("building__grid").get(code=premises.units[0])
     now = timezone.now()
     with transaction.atomic():
         ids = stay_row_ids(n)
-        rows = ((i, i, "check_in", premises.obligor_id, unit.pk, person_id, now, None, None, now, None, "api", now,
-                 False, None, f"raw-{i}", unit.building.grid.path) for i in ids)
-        assert len(ROW_COLUMNS) == 17
+        rows = [tuple(getattr(Stay(id=i, stay_id=i, event="check_in", obligor_id=premises.obligor_id, unit_id=unit.pk,
+                                   person_id=person_id, arrived_at=now, declared_at=now, channel="api", due_at=now,
+                                   late=False, idempotency_key=f"raw-{i}", area_path=unit.building.grid.path), c)
+                      for c in ROW_COLUMNS) for i in ids]  # as the API writes them; built before the clock starts
         t = time.perf_counter()
         bulk_insert(Stay, ROW_COLUMNS, rows)
         elapsed = time.perf_counter() - t

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
-from residence.accounts.roles import AREA_KINDS, Capability, can
+from residence.accounts.roles import AREA_KINDS, Capability, Kind, can
 from residence.accounts.selectors import row_exists, subject_pks
 from residence.accounts.services import account_failed_lookup
 from residence.audit.actions import VALUES
@@ -433,7 +433,7 @@ def person_reads_for_resident(*, user: User, person: Person, limit: int = 100) -
         reader = readers.get(e.actor_id) if e.actor_id else None
         if reader is None:
             office = str(_("the system"))
-        elif reader.kind == "department":
+        elif reader.kind == Kind.DEPARTMENT:
             office = reader.display_name or str(reader.get_role_display())
         else:
             office = f"{areas.get(reader.jurisdiction_code, reader.jurisdiction_code)} · {reader.get_role_display()}"

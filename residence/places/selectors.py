@@ -95,9 +95,21 @@ def unit_list(*, building: Building) -> QuerySet[Unit]:
     return building.units.select_related("obligor").order_by("label")
 
 
+def obligor_of(*, user: User, capability: Capability = Capability.PREMISES_OWN) -> Obligor | None:
+    """The declaration obligor whose account `user` is, when the account holds `capability`; else None."""
+    if not can(user, capability):
+        return None
+    return Obligor.objects.filter(account_id=user.pk).first()
+
+
+def premises_units(*, obligor: Obligor) -> list[Unit]:
+    """The obligor's units, by code: its premises' code table."""
+    return list(Unit.objects.filter(obligor=obligor).select_related("building").order_by("code"))
+
+
 def premises_of(*, user: User) -> tuple[Obligor | None, QuerySet[Unit]]:
     """A declaration obligor's own premises, with the number of people registered there now. Nothing else."""
-    obligor = Obligor.objects.filter(account=user).first() if can(user, Capability.PREMISES_OWN) else None
+    obligor = obligor_of(user=user)
     if obligor is None:
         return None, Unit.objects.none()
     units = (obligor.units.select_related("building")

@@ -12,8 +12,15 @@ from residence.accounts.roles import Capability, can
 from residence.core.errors import DomainError, NotFound
 from residence.core.forms import form_error
 from residence.core.uploads import table_import_page
-from residence.places.models import Obligor, Unit
-from residence.places.selectors import building_get_for_user, jurisdiction_ancestors, unit_get_for_user, unit_list
+from residence.places.models import Obligor
+from residence.places.selectors import (
+    building_get_for_user,
+    jurisdiction_ancestors,
+    obligor_of,
+    premises_units,
+    unit_get_for_user,
+    unit_list,
+)
 from residence.registrations.forms import ArrivalForm, DepartureForm
 from residence.registrations.imports import (
     COLUMNS,
@@ -73,8 +80,7 @@ def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _obligor(request: HttpRequest) -> Obligor:
-    obligor = Obligor.objects.filter(account_id=request.user.pk).first() \
-        if can(request.user, Capability.PREMISES_OWN) else None
+    obligor = obligor_of(user=request.user)  # type: ignore[arg-type]
     if obligor is None:
         raise Http404
     return obligor
@@ -84,7 +90,7 @@ def _obligor(request: HttpRequest) -> Obligor:
 def residents_mine(request: HttpRequest) -> HttpResponse:
     """A landlord's or employer's residents: who is registered at its units now, declare an arrival, a departure."""
     obligor = _obligor(request)
-    units = list(Unit.objects.filter(obligor=obligor).select_related("building").order_by("code"))
+    units = premises_units(obligor=obligor)
     form = ArrivalForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

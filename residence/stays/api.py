@@ -10,13 +10,13 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from residence.accounts.api_auth import bearer_token
-from residence.accounts.models import User
-from residence.accounts.roles import Capability, can
+from residence.accounts.roles import Capability
 from residence.core.errors import DomainError
 from residence.core.schemas import ERRORS, ErrorOut
 from residence.places.models import Obligor
+from residence.places.selectors import obligor_of, premises_units
 from residence.stays.schemas import BatchOut, CheckInsIn, CheckOutsIn, DeclaredOut, UnitOut
-from residence.stays.selectors import premises_units, stays_declared_on
+from residence.stays.selectors import stays_declared_on
 from residence.stays.services import stays_check_in, stays_check_out
 
 router = Router(tags=["stays"], auth=[bearer_token])
@@ -24,10 +24,7 @@ REFUSED = ErrorOut(code="not_allowed", message="this key may not declare stays")
 
 
 def _obligor(request: HttpRequest) -> Obligor | None:
-    user: User = request.user  # type: ignore[assignment]
-    if not can(user, Capability.STAY_DECLARE):
-        return None
-    return Obligor.objects.filter(account=user).first()
+    return obligor_of(user=request.user, capability=Capability.STAY_DECLARE)  # type: ignore[arg-type]
 
 
 def _batch(request: HttpRequest, items: list, dry_run: bool, service) -> BatchOut | Status[ErrorOut]:  # type: ignore[type-arg, no-untyped-def]

@@ -5,15 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from residence.places.models import Obligor, Unit
+from residence.places.models import Obligor
 from residence.stays.models import Stay, StayEvent
-
-
-def premises_units(*, obligor: Obligor) -> list[Unit]:
-    """The premises' code table: every unit the obligor holds."""
-    return list(Unit.objects.filter(obligor=obligor).select_related("building").order_by("code"))
 
 
 def stays_declared_on(*, obligor: Obligor, day: dt.date) -> list[dict[str, Any]]:
@@ -29,9 +25,14 @@ def stays_declared_on(*, obligor: Obligor, day: dt.date) -> list[dict[str, Any]]
              "declared_at": timezone.localtime(r.declared_at).isoformat(), "on_time": not r.late} for r in rows]
 
 
+def open_check_ins() -> QuerySet[Stay]:
+    """The check-in rows of stays still open: no later row (a check-out, or the system's "departure not
+    declared") names their stay. One probe of the stay_id index per row, not a scan of every closed stay."""
+    later = Stay.objects.filter(stay_id=OuterRef("stay_id")).exclude(event=StayEvent.CHECK_IN)
+    return Stay.objects.filter(event=StayEvent.CHECK_IN).exclude(Exists(later))
+
+
 def stays_open(*, obligor: Obligor, limit: int = 200) -> list[Stay]:
     """The premises' guests checked in now, latest first, with their unit and (masked) person."""
-    closed = Stay.objects.filter(obligor=obligor, event__in=[StayEvent.CHECK_OUT, StayEvent.DEPARTURE_MISSING])
-    return list(Stay.objects.filter(obligor=obligor, event=StayEvent.CHECK_IN)
-                .exclude(stay_id__in=closed.values("stay_id"))
-                .select_related("unit", "person").order_by("-arrived_at", "-id")[:limit])
+    return list(open_check_ins().filter(obligor=obligor).select_related("unit", "person")
+                .order_by("-arrived_at", "-id")[:limit])

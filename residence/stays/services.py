@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ from residence.people.services import person_build
 from residence.places.models import Obligor, Unit
 from residence.stays.models import Channel, Stay, StayEvent, StayKey
 from residence.stays.partitions import stay_row_ids
+from residence.stays.selectors import open_check_ins
 
 KEY_MAX = 100
 CLOCK_SKEW = dt.timedelta(minutes=15)  # a front desk's clock may run ahead of ours: later than this is "future"
@@ -225,16 +226,49 @@ def _persons_by_index(indexes: list[str]) -> dict[str, int]:
 
 def _open_stays(person_ids: Sequence[int]) -> dict[int, list[Stay]]:
     """Open stays (checked in, neither checked out nor closed) of these persons."""
-    closed = Stay.objects.filter(event__in=[StayEvent.CHECK_OUT, StayEvent.DEPARTURE_MISSING]).values("stay_id")
-    rows = (Stay.objects.filter(person_id__in=person_ids, event=StayEvent.CHECK_IN)
-            .exclude(stay_id__in=closed).order_by("arrived_at"))
+    rows = open_check_ins().filter(person_id__in=person_ids).order_by("arrived_at")
     out: dict[int, list[Stay]] = {}
     for row in rows:
         out.setdefault(row.person_id, []).append(row)
     return out
 
 
-def _check_in_item(raw: Any, units: dict[str, Unit], errors: list[dict[str, str]]) -> dict[str, Any]:
+ItemCheck = Callable[[dict[str, Any], dict[str, Unit], dt.datetime, list[dict[str, str]]], dict[str, Any]]
+
+
+def _validated(obligor: Obligor, items: Any, now: dt.datetime, check: ItemCheck
+               ) -> tuple[list[Outcome | None], list[_Valid]]:
+    """Each item checked on its own: the rejected ones answered at once (outcomes), the others to be written."""
+    items = _batch(items)
+    outcomes: list[Outcome | None] = [None] * len(items)
+    codes: set[str] = {i["unit_code"] for i in items if isinstance(i, dict) and isinstance(i.get("unit_code"), str)}
+    units = _premises_units(obligor, codes)
+    valid: list[_Valid] = []
+    for n, raw in enumerate(items):
+        if not isinstance(raw, dict):
+            outcomes[n] = Outcome("rejected", errors=[_error("item", "item", _("Each item is a JSON object."))])
+            continue
+        errors: list[dict[str, str]] = []
+        key = _key(raw.get("idempotency_key"), errors)
+        data = check(raw, units, now, errors)
+        if errors:
+            outcomes[n] = Outcome("rejected", errors=errors)
+        else:
+            valid.append(_Valid(n, key, _digest(raw), data))
+    return outcomes, valid
+
+
+def _unit(raw: dict[str, Any], units: dict[str, Unit], errors: list[dict[str, str]]) -> Unit | None:
+    code = raw.get("unit_code")
+    unit = units.get(code) if isinstance(code, str) else None
+    if unit is None:
+        errors.append(_error("unit_code", "unit_unknown",
+                             _("No unit of these premises has this code; GET /api/v1/stays/units lists them.")))
+    return unit
+
+
+def _check_in_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime,
+                   errors: list[dict[str, str]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     try:
         ident = parse_id_number(raw.get("id_number"))
@@ -243,20 +277,37 @@ def _check_in_item(raw: Any, units: dict[str, Unit], errors: list[dict[str, str]
     except DomainError as exc:
         errors.append(_error("id_number", exc.code, exc.message))
     try:
-        data["name"] = clean_name(raw.get("name") if isinstance(raw.get("name"), str) else "")
+        name = raw.get("name")
+        data["name"] = clean_name(name if isinstance(name, str) else "")
     except DomainError as exc:
         errors.append(_error("name", exc.code, exc.message))
-    code = raw.get("unit_code")
-    unit = units.get(code) if isinstance(code, str) else None
-    if unit is None:
-        errors.append(_error("unit_code", "unit_unknown",
-                             _("No unit of these premises has this code; GET /api/v1/stays/units lists them.")))
-    data["unit"] = unit
+    data["unit"] = _unit(raw, units, errors)
     data["arrived_at"] = _moment(raw.get("arrived_at"), "arrived_at", errors)
+    if data["arrived_at"] and data["arrived_at"] > now + CLOCK_SKEW:
+        errors.append(_error("arrived_at", "future", _("The arrival is in the future.")))
     data["expected_departure"] = _moment(raw.get("expected_departure"), "expected_departure", errors, required=False)
     if data["arrived_at"] and data["expected_departure"] and data["expected_departure"] <= data["arrived_at"]:
         errors.append(_error("expected_departure", "before_arrival",
                              _("The expected departure is not after the arrival.")))
+    return data
+
+
+def _check_out_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime,
+                    errors: list[dict[str, str]]) -> dict[str, Any]:
+    data: dict[str, Any] = {"departed_at": _moment(raw.get("departed_at"), "departed_at", errors)}
+    if data["departed_at"] and data["departed_at"] > now + CLOCK_SKEW:
+        errors.append(_error("departed_at", "future", _("The departure is in the future.")))
+    stay_id = raw.get("stay_id")
+    if stay_id is not None:
+        if type(stay_id) is not int or stay_id <= 0:
+            errors.append(_error("stay_id", "stay_id", _("A stay number is a positive whole number.")))
+        data["stay_id"] = stay_id
+        return data
+    try:
+        data["id_index"] = id_index(str(parse_id_number(raw.get("id_number"))))
+    except DomainError as exc:
+        errors.append(_error("id_number", exc.code, exc.message))
+    data["unit"] = _unit(raw, units, errors)
     return data
 
 
@@ -266,28 +317,11 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
 
     A guest still checked in elsewhere (or at this unit) is accepted and flagged `overlap`, naming the other stay,
     and that earlier stay is closed as "departure not declared"."""
-    items = _batch(items)
     now = timezone.now()
-    outcomes: list[Outcome | None] = [None] * len(items)
-    codes: set[str] = {i["unit_code"] for i in items if isinstance(i, dict) and isinstance(i.get("unit_code"), str)}
-    units = _premises_units(obligor, codes)
-    valid: list[_Valid] = []
-    for n, raw in enumerate(items):
-        errors: list[dict[str, str]] = []
-        if not isinstance(raw, dict):
-            outcomes[n] = Outcome("rejected", errors=[_error("item", "item", _("Each item is a JSON object."))])
-            continue
-        key = _key(raw.get("idempotency_key"), errors)
-        data = _check_in_item(raw, units, errors)
-        if data.get("arrived_at") and data["arrived_at"] > now + CLOCK_SKEW:
-            errors.append(_error("arrived_at", "future", _("The arrival is in the future.")))
-        if errors:
-            outcomes[n] = Outcome("rejected", errors=errors)
-            continue
-        valid.append(_Valid(n, key, _digest(raw), data))
+    outcomes, valid = _validated(obligor, items, now, _check_in_item)
     with transaction.atomic():
         fresh = _claim(obligor, valid, outcomes, now, dry_run)
-        written = _write_check_ins(actor, obligor, fresh, outcomes, now, channel, dry_run)
+        written = _write_check_ins(actor, obligor, fresh, outcomes, now, channel)
         _store_results(obligor, valid, outcomes, dry_run)
         if written and not dry_run:
             event_record(actor=actor, action="stay.checked_in", subject_type="obligor", subject_id=obligor.pk,
@@ -300,7 +334,7 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
 
 
 def _write_check_ins(actor: User, obligor: Obligor, fresh: list[_Valid], outcomes: list[Outcome | None],
-                     now: dt.datetime, channel: str, dry_run: bool) -> list[int]:
+                     now: dt.datetime, channel: str) -> list[int]:
     if not fresh:
         return []
     persons = _persons(fresh, obligor)
@@ -344,40 +378,8 @@ def _row(stay: Stay) -> tuple[Any, ...]:
 def stays_check_out(*, actor: User, obligor: Obligor, items: Any, channel: str = Channel.API,
                     dry_run: bool = False) -> list[dict[str, Any]]:
     """Declare check-outs of the obligor's open stays, named by `stay_id` or by `id_number` and `unit_code`."""
-    items = _batch(items)
     now = timezone.now()
-    outcomes: list[Outcome | None] = [None] * len(items)
-    codes: set[str] = {i["unit_code"] for i in items if isinstance(i, dict) and isinstance(i.get("unit_code"), str)}
-    units = _premises_units(obligor, codes)
-    valid: list[_Valid] = []
-    for n, raw in enumerate(items):
-        errors: list[dict[str, str]] = []
-        if not isinstance(raw, dict):
-            outcomes[n] = Outcome("rejected", errors=[_error("item", "item", _("Each item is a JSON object."))])
-            continue
-        key = _key(raw.get("idempotency_key"), errors)
-        data: dict[str, Any] = {"departed_at": _moment(raw.get("departed_at"), "departed_at", errors)}
-        if data["departed_at"] and data["departed_at"] > now + CLOCK_SKEW:
-            errors.append(_error("departed_at", "future", _("The departure is in the future.")))
-        stay_id = raw.get("stay_id")
-        if stay_id is not None:
-            if type(stay_id) is not int or stay_id <= 0:
-                errors.append(_error("stay_id", "stay_id", _("A stay number is a positive whole number.")))
-            data["stay_id"] = stay_id
-        else:
-            try:
-                data["id_index"] = id_index(str(parse_id_number(raw.get("id_number"))))
-            except DomainError as exc:
-                errors.append(_error("id_number", exc.code, exc.message))
-            code = raw.get("unit_code")
-            data["unit"] = units.get(code) if isinstance(code, str) else None
-            if data["unit"] is None:
-                errors.append(_error("unit_code", "unit_unknown",
-                                     _("No unit of these premises has this code; GET /api/v1/stays/units lists them.")))
-        if errors:
-            outcomes[n] = Outcome("rejected", errors=errors)
-            continue
-        valid.append(_Valid(n, key, _digest(raw), data))
+    outcomes, valid = _validated(obligor, items, now, _check_out_item)
     with transaction.atomic():
         fresh = _claim(obligor, valid, outcomes, now, dry_run)
         written = _write_check_outs(actor, obligor, fresh, outcomes, now, channel)
@@ -404,8 +406,7 @@ def _write_check_outs(actor: User, obligor: Obligor, fresh: list[_Valid], outcom
                       now: dt.datetime, channel: str) -> list[int]:
     if not fresh:
         return []
-    closed = Stay.objects.filter(event__in=[StayEvent.CHECK_OUT, StayEvent.DEPARTURE_MISSING]).values("stay_id")
-    open_rows = Stay.objects.filter(obligor=obligor, event=StayEvent.CHECK_IN).exclude(stay_id__in=closed)
+    open_rows = open_check_ins().filter(obligor=obligor)
     by_id = [v.data["stay_id"] for v in fresh if "stay_id" in v.data]
     by_person = [v.data["id_index"] for v in fresh if "id_index" in v.data]
     found_by_id = {s.stay_id: s for s in open_rows.filter(stay_id__in=by_id).select_for_update()} if by_id else {}

@@ -14,17 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from residence.accounts.roles import Capability, can
+from residence.accounts.roles import Capability
 from residence.places.models import Obligor
+from residence.places.selectors import obligor_of, premises_units
 from residence.stays.forms import CheckInForm, CheckOutForm
 from residence.stays.models import Channel
-from residence.stays.selectors import premises_units, stays_open
+from residence.stays.selectors import stays_open
 from residence.stays.services import stays_check_in, stays_check_out
 
 
 def _obligor(request: HttpRequest) -> Obligor:
-    user = request.user
-    obligor = Obligor.objects.filter(account_id=user.pk).first() if can(user, Capability.STAY_DECLARE) else None
+    obligor = obligor_of(user=request.user, capability=Capability.STAY_DECLARE)  # type: ignore[arg-type]
     if obligor is None:
         raise Http404
     return obligor

@@ -58,16 +58,18 @@ class Capability(StrEnum):
     ACCOUNT_MANAGE = "account.manage"  # staff accounts inside one's area (/manage/accounts/)
     OBLIGOR_MANAGE = "obligor.manage"  # declaration obligors inside one's area (/manage/obligors/)
     CLIENT_MANAGE = "client.manage"  # department API clients inside one's area (/manage/clients/)
+    REGISTRATION_RECORD = "registration.record"  # register, correct and end registrations of one's area
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
-                           Capability.PLACE_BROWSE}),
+                           Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                               Capability.PLACE_BROWSE}),
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
-    Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE}),
+    Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
+                                 Capability.REGISTRATION_RECORD}),
     Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                                  Capability.READ_HOLD}),
     # a district manager administers the staff and the obligors of their district; department clients (systems

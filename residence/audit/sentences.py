@@ -19,7 +19,7 @@ from residence.audit.subjects import subject_names, subject_type
 
 # which word list (actions.VALUES) words each data key, per action where it differs
 _REASONS = {"account.resident.code_withheld": "code_withheld", "account.locked": "locked",
-            "account.login.failed": "login_failed"}
+            "account.login.failed": "login_failed", "registration.cancelled": "cancel_reason"}
 
 
 def event_sentences(*, viewer: object, events: list[Event]) -> list[Event]:

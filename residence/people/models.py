@@ -48,6 +48,25 @@ class Person(models.Model):
         return f"{self.name} {self.id_number_masked}"
 
 
+class PersonRevision(models.Model):
+    """A change to a person's items (phone, education, occupation …) made by a later declaration or a clerk: the
+    values before and after (a phone only masked), who made it and from what. Written only by
+    people.services.person_items_update."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="revisions")
+    at = models.DateTimeField()
+    by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    source = models.CharField(max_length=40)  # e.g. "registration.arrival.declared"
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "at"], name="person_revision_at")]
+
+    def __str__(self) -> str:
+        return f"person {self.person_id} changed at {self.at:%Y-%m-%d %H:%M}"
+
+
 class PersonSearchKey(models.Model):
     """One form a person is found by (people.identity.name_forms: the name, its full pinyin and initials for every
     reading) at one area where they are registered (the registration's area path, down to the grid), with the end

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import transaction
@@ -14,6 +15,8 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core.errors import PermissionDenied, ValidationError
+from residence.core.text import clean_text
+from residence.people.choices import Education, Ethnicity, MaritalStatus
 from residence.people.identity import (
     ProtectedIdentity,
     clean_name,
@@ -24,7 +27,7 @@ from residence.people.identity import (
     reveal_phone,
     search_keys,
 )
-from residence.people.models import Person, PersonSearchKey, ReadHold
+from residence.people.models import Person, PersonRevision, PersonSearchKey, ReadHold
 from residence.people.selectors import person_get_for_user
 
 
@@ -57,6 +60,69 @@ def person_create(
         person_search_keys_stamp(person_ids=[person.pk])
         event_record(actor=actor, action="person.created", subject_type="person", subject_id=person.pk)
     return person
+
+
+@dataclass(frozen=True, slots=True)
+class PersonItems:
+    """The items a declaration collects about a person beyond the ID number (HB: marital status, education,
+    occupation, phone …). An empty item means "not given": it never erases what is on record."""
+
+    name: str = ""
+    phone: str = ""
+    ethnicity: str = ""
+    education: str = ""
+    marital_status: str = ""
+    occupation: str = ""
+    hukou_address: str = ""
+
+    def checked(self) -> PersonItems:
+        """The items cleaned and checked, each error naming its field."""
+        for field_name, choices in (("ethnicity", Ethnicity), ("education", Education),
+                                    ("marital_status", MaritalStatus)):
+            value = getattr(self, field_name)
+            if value and value not in choices.values:
+                raise ValidationError(_("Not a known code: %(value)s.") % {"value": value[:10]}, code="code",
+                                      field=field_name)
+        occupation = clean_text(self.occupation, "occupation", length=60)
+        address = clean_text(self.hukou_address, "hukou_address", length=200)
+        return PersonItems(name=clean_name(self.name) if self.name else "", phone=self.phone.strip(),
+                           ethnicity=self.ethnicity, education=self.education, marital_status=self.marital_status,
+                           occupation=occupation, hukou_address=address)
+
+
+_ITEM_FIELDS = ("name", "ethnicity", "education", "marital_status", "occupation", "hukou_address")
+
+
+def person_items_update(*, actor: User | None, person: Person, items: PersonItems, source: str) -> list[str]:
+    """A later declaration names a person already on record: the items it gives that differ from the record replace
+    them, and the values before and after are kept (PersonRevision; a phone only masked). Call inside the
+    declaration's transaction with `person` locked. Returns the names of the items changed."""
+    items = items.checked()
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    for field_name in _ITEM_FIELDS:
+        new = getattr(items, field_name)
+        if new and new != getattr(person, field_name):
+            before[field_name], after[field_name] = getattr(person, field_name), new
+            setattr(person, field_name, new)
+    if items.phone:
+        ident = protect(id_number=reveal_id_number(person.id_number_enc), phone=items.phone)
+        if ident.phone_index != person.phone_index:
+            before["phone"], after["phone"] = person.phone_masked, ident.phone_masked
+            person.phone_enc, person.phone_index, person.phone_masked = (ident.phone_enc, ident.phone_index,
+                                                                         ident.phone_masked)
+    if not after:
+        return []
+    if "name" in after:
+        person.name_initials = name_initials(person.name)
+    person.save()
+    PersonRevision.objects.create(person=person, at=timezone.now(), by=actor, source=source[:40], before=before,
+                                  after=after)
+    if "name" in after:
+        person_search_keys_stamp(person_ids=[person.pk])
+    event_record(actor=actor, action="person.items.updated", subject_type="person", subject_id=person.pk,
+                 data={"items": sorted(after), "source": source[:40]})
+    return sorted(after)
 
 
 def person_search_keys_stamp(*, person_ids: Iterable[int]) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import unicodedata
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from residence.accounts.roles import Capability, Kind, can
 from residence.accounts.services import account_fields_check, user_create
 from residence.audit.services import event_record
 from residence.core.errors import NotFound, PermissionDenied, ValidationError
+from residence.core.text import clean_text
 from residence.places.models import Jurisdiction, Obligor, ObligorKind, Unit
 from residence.places.selectors import jurisdiction_path_for_user
 
@@ -48,13 +48,7 @@ def obligor_account_bind(*, actor: User | None, obligor_id: int, username: str) 
 # obligors registered inside their area (Obligor.jurisdiction). Out of the area is "not found".
 
 def _text(value: str, field: str, *, required: bool = True, length: int = 100) -> str:
-    value = " ".join((value or "").split())
-    if required and not value:
-        raise ValidationError(_("Required."), field=field)
-    if len(value) > length or any(unicodedata.category(ch).startswith("C") or ch in "<>" for ch in value):
-        raise ValidationError(_("At most %(n)d characters, without < > or control characters.") % {"n": length},
-                              field=field)
-    return value
+    return clean_text(value, field, length=length, required=required)
 
 
 def obligor_get_for(*, actor: User, obligor_id: int) -> Obligor:

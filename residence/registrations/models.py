@@ -27,6 +27,43 @@ class DeclaredBy(models.TextChoices):
     GRID_WORKER = "grid_worker", _("Grid worker")
 
 
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Registered")
+    # declared by the resident themselves: waits for the obligor's confirmation or a clerk's check
+    PENDING = "pending", _("Awaiting confirmation")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class ResidenceReason(models.TextChoices):
+    """Why the person lives here (居住事由)."""
+
+    WORK = "work", _("Work")
+    BUSINESS = "business", _("Business")
+    STUDY = "study", _("Study")
+    FAMILY = "family", _("Joining family")
+    MEDICAL = "medical", _("Medical treatment")
+    OTHER = "other", _("Other")
+
+
+class CancelReason(models.TextChoices):
+    """Why a registration was withdrawn: it should never have been made."""
+
+    ERROR = "error", _("Declared in error")
+    NEVER_ARRIVED = "never_arrived", _("The person never lived here")
+    DUPLICATE = "duplicate", _("Declared twice")
+    REFUSED = "refused", _("The obligor or a clerk did not confirm it")
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def current(self) -> RegistrationQuerySet:
+        """Registrations in force now: not ended, not withdrawn (those awaiting confirmation included)."""
+        return self.filter(ended_on__isnull=True).exclude(status=RegistrationStatus.CANCELLED)
+
+    def standing(self) -> RegistrationQuerySet:
+        """Every registration that was not withdrawn: what a person's residence history is made of."""
+        return self.exclude(status=RegistrationStatus.CANCELLED)
+
+
 class Registration(models.Model):
     # indexed by registration_person_end below (person first), so no index of its own
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations", db_index=False)
@@ -51,6 +88,19 @@ class Registration(models.Model):
     late = models.BooleanField(_("declared late"), db_default=False)
     departure_declared_at = models.DateTimeField(_("departure declared"), null=True, blank=True)
     departure_late = models.BooleanField(_("departure declared late"), db_default=False)
+    departure_declared_by = models.CharField(_("departure declared by"), max_length=16, choices=DeclaredBy.choices,
+                                             blank=True, db_default="")
+    departure_channel = models.CharField(_("departure channel"), max_length=10, blank=True, db_default="")
+    expected_ended_on = models.DateField(_("expected departure"), null=True, blank=True)
+    reason = models.CharField(_("reason for residence"), max_length=10, choices=ResidenceReason.choices, blank=True,
+                              db_default="")
+    status = models.CharField(_("status"), max_length=10, choices=RegistrationStatus.choices,
+                              db_default=RegistrationStatus.CONFIRMED)
+    cancel_reason = models.CharField(_("reason withdrawn"), max_length=16, choices=CancelReason.choices, blank=True,
+                                     db_default="")
+    cancelled_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -68,3 +118,51 @@ class Registration(models.Model):
         self.area_path = registration_area_path(self.unit)
         super().save(*args, **kwargs)
         registration_written(person_ids=[self.person_id])
+
+
+class RegistrationRevision(models.Model):
+    """One change to a registration after it was declared: a correction, a confirmation, a withdrawal or a check at
+    the door, with who made it, why, and the values before and after. Written only by registrations.services."""
+
+    class Kind(models.TextChoices):
+        CORRECTED = "corrected", _("Corrected")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Withdrawn")
+        DEPARTED = "departed", _("Departure recorded")
+        VISITED = "visited", _("Checked at the door")
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="revisions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey("accounts.User", null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
+    by_role = models.CharField(max_length=20, blank=True)
+    note = models.CharField(_("reason"), max_length=200, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["registration", "at"], name="registration_revision_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.registration_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DoorCheck(models.Model):
+    """What a grid worker found at the door for one registration (HB, SZ: collection and verification on a phone)."""
+
+    class Outcome(models.TextChoices):
+        PRESENT = "present", _("Lives here")
+        MOVED_OUT = "moved_out", _("Moved out")
+        NOT_FOUND = "not_found", _("Not found")
+
+    registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="door_checks")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    checked_at = models.DateTimeField()
+    checked_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", db_index=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["registration", "checked_at"], name="door_check_registration")]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.registration_id}"

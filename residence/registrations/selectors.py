@@ -19,7 +19,7 @@ def unit_residents(*, user: User, units: list[Unit], subject: str) -> dict[int, 
     path = jurisdiction_path_for_user(user)
     if path is None or not units:
         return {}
-    regs = list(Registration.objects.filter(unit__in=units, ended_on__isnull=True, area_path__startswith=path)
+    regs = list(Registration.objects.current().filter(unit__in=units, area_path__startswith=path)
                 .select_related("person").order_by("unit_id", "person__name", "person_id")[:RESIDENTS_SHOWN])
     shown = {p.id: p for p in persons_shown(user=user, persons=list({r.person_id: r.person for r in regs}.values()))}
     out: dict[int, list[PersonShown]] = {}
@@ -33,5 +33,5 @@ def unit_residents(*, user: User, units: list[Unit], subject: str) -> dict[int, 
 def obligor_residents(*, obligor: Obligor, limit: int = RESIDENTS_SHOWN) -> list[Registration]:
     """Who is registered now at the obligor's units, by unit then name: the obligor's own tenants or workers, whom
     its declarations put there (names and masked ID numbers only reach the page)."""
-    return list(Registration.objects.filter(unit__obligor=obligor, ended_on__isnull=True)
+    return list(Registration.objects.current().filter(unit__obligor=obligor)
                 .select_related("person", "unit__building").order_by("unit__code", "person__name", "pk")[:limit])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 
@@ -10,14 +11,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
+from residence.accounts.roles import Capability, Role, can
 from residence.audit.services import event_record
 from residence.core.errors import NotFound, ValidationError
 from residence.core.rules import declarations_due
-from residence.people.identity import clean_name, protect
+from residence.core.text import clean_text
+from residence.people.identity import clean_name, protect, reveal_id_number
 from residence.people.models import Person
-from residence.people.services import person_build, person_search_keys_stamp
+from residence.people.services import PersonItems, person_build, person_items_update, person_search_keys_stamp
 from residence.places.models import Jurisdiction, Obligor, Unit
-from residence.registrations.models import DeclaredBy, Registration
+from residence.places.selectors import jurisdiction_path_for_user, obligor_of
+from residence.registrations.models import (
+    CancelReason,
+    DeclaredBy,
+    DoorCheck,
+    Registration,
+    RegistrationRevision,
+    RegistrationStatus,
+    ResidenceReason,
+)
 
 
 def registration_area_path(unit: Unit) -> str:
@@ -66,35 +78,145 @@ def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def registration_declare_arrival(*, actor: User, obligor: Obligor, unit_code: str, id_number: str, name: str,
-                                 phone: str = "", started_on: dt.date, channel: str = "web") -> Registration:
-    """A landlord or employer declares a tenant's or worker's arrival at one of its units: the person is found by ID
-    number or recorded, the registration written with its deadline (the locality's days for the place class) and
-    whether it was met, and the declaration audited."""
-    unit = _obligor_unit(obligor, unit_code)
+def _staff_declarer(actor: User) -> tuple[str, str]:
+    """Who declares, and by which channel, when a staff member records a registration: a grid worker at the door on
+    a phone, anyone else at the counter."""
+    if actor.role == Role.GRID_WORKER:
+        return DeclaredBy.GRID_WORKER, "phone"
+    return DeclaredBy.STAFF, "counter"
+
+
+def _arrive(*, actor: User, unit: Unit, id_number: str, name: str, started_on: dt.date, items: PersonItems,
+            expected_ended_on: dt.date | None, reason: str, declared_by: str, channel: str,
+            status: str = RegistrationStatus.CONFIRMED) -> Registration:
+    """Every arrival, whoever declares it: the checks, the person found by ID number (its items updated, with
+    history) or recorded, the registration with its deadline and whether it was met, and the audit event."""
     today = timezone.localdate()
     if started_on > today:
         raise ValidationError(_("The arrival date is in the future."), code="future", field="started_on")
-    ident = protect(id_number=id_number, phone=phone)
-    name = clean_name(name)
+    if expected_ended_on is not None and expected_ended_on < started_on:
+        raise ValidationError(_("The expected departure is before the arrival."), code="before_arrival",
+                              field="expected_ended_on")
+    if reason and reason not in ResidenceReason.values:
+        raise ValidationError(_("Not a known code: %(value)s.") % {"value": reason[:10]}, code="code",
+                              field="reason")
+    ident = protect(id_number=id_number, phone=items.phone)
+    items = dataclasses.replace(items, name=clean_name(name)).checked()
     now = timezone.now()
     [(due, late)] = declarations_due(_place_class(unit), "arrival", [(_start_of(started_on), now)])
     with transaction.atomic():
         person = Person.objects.select_for_update().filter(id_number_index=ident.id_number_index).first()
         if person is None:
-            person = person_build(ident=ident, name=name)
+            person = person_build(ident=ident, name=items.name, ethnicity=items.ethnicity or "01",
+                                  education=items.education, marital_status=items.marital_status,
+                                  occupation=items.occupation, hukou_address=items.hukou_address)
             person.save()
             event_record(actor=actor, action="person.created", subject_type="person", subject_id=person.pk)
-        if Registration.objects.filter(person=person, unit=unit, ended_on__isnull=True).exists():
+        else:
+            person_items_update(actor=actor, person=person, items=items, source="registration.arrival.declared")
+        if Registration.objects.current().filter(person=person, unit=unit).exists():
             raise ValidationError(_("This person is already registered at this unit."), code="already_here",
                                   field="id_number")
-        registration = Registration(person=person, unit=unit, started_on=started_on, declared_by=DeclaredBy.OBLIGOR,
+        registration = Registration(person=person, unit=unit, started_on=started_on, declared_by=declared_by,
                                     declared_by_account=actor, channel=channel, declared_at=now, due_at=due,
-                                    late=late)
+                                    late=late, expected_ended_on=expected_ended_on, reason=reason, status=status)
         registration.save()
         event_record(actor=actor, action="registration.arrival.declared", subject_type="person",
                      subject_id=person.pk, data={"registration": registration.pk, "unit": unit.code,
-                                                 "late": late, "channel": channel})
+                                                 "late": late, "channel": channel, "by": declared_by,
+                                                 "status": status})
+    return registration
+
+
+def registration_declare_arrival(*, actor: User, obligor: Obligor, unit_code: str, id_number: str, name: str,
+                                 phone: str = "", started_on: dt.date, channel: str = "web",
+                                 items: PersonItems | None = None, expected_ended_on: dt.date | None = None,
+                                 reason: str = "") -> Registration:
+    """A landlord or employer declares a tenant's or worker's arrival at one of its units (with the person's items
+    and the expected departure when it gives them)."""
+    unit = _obligor_unit(obligor, unit_code)
+    items = items or PersonItems()
+    if phone:
+        items = dataclasses.replace(items, phone=phone)
+    return _arrive(actor=actor, unit=unit, id_number=id_number, name=name, started_on=started_on, items=items,
+                   expected_ended_on=expected_ended_on, reason=reason, declared_by=DeclaredBy.OBLIGOR,
+                   channel=channel)
+
+
+def registration_record_arrival(*, actor: User, unit_id: int, id_number: str, name: str, started_on: dt.date,
+                                items: PersonItems | None = None, expected_ended_on: dt.date | None = None,
+                                reason: str = "") -> Registration:
+    """A clerk at the counter, or a grid worker at the door, registers a person at a unit inside their area."""
+    if not can(actor, Capability.REGISTRATION_RECORD):
+        raise NotFound(_("No such unit in your area."))
+    path = jurisdiction_path_for_user(actor)
+    unit = Unit.objects.select_related("building__grid").filter(pk=unit_id).first()
+    if unit is None or path is None or not str(unit.building.grid.path).startswith(path):
+        raise NotFound(_("No such unit in your area."))
+    declared_by, channel = _staff_declarer(actor)
+    return _arrive(actor=actor, unit=unit, id_number=id_number, name=name, started_on=started_on,
+                   items=items or PersonItems(), expected_ended_on=expected_ended_on, reason=reason,
+                   declared_by=declared_by, channel=channel)
+
+
+def registration_self_declare(*, actor: User, unit_code: str, name: str, started_on: dt.date,
+                              items: PersonItems | None = None, expected_ended_on: dt.date | None = None,
+                              reason: str = "") -> Registration:
+    """A resident declares their own residence at a unit (the code on its door plate), from their phone. It waits
+    for the unit's obligor to confirm it, or for a clerk's check."""
+    if not can(actor, Capability.RECORD_OWN) or not actor.person_id:
+        raise NotFound(_("No such unit."))
+    unit = Unit.objects.select_related("building__grid").filter(code=(unit_code or "").strip()).first()
+    if unit is None:
+        raise ValidationError(_("No unit has this code. It is on the door plate."), code="unit_unknown",
+                              field="unit_code")
+    person = Person.objects.get(pk=actor.person_id)
+    return _arrive(actor=actor, unit=unit, id_number=reveal_id_number(person.id_number_enc), name=name or person.name,
+                   started_on=started_on, items=items or PersonItems(), expected_ended_on=expected_ended_on,
+                   reason=reason, declared_by=DeclaredBy.RESIDENT, channel="phone",
+                   status=RegistrationStatus.PENDING)
+
+
+def _registration_for(actor: User, registration_id: int) -> Registration:
+    """The registration, locked, when `actor` may act on it: the obligor of its unit, or staff who record
+    registrations inside whose area it lies. Anything else is "not found"."""
+    qs = Registration.objects.select_for_update().filter(pk=registration_id)
+    obligor = obligor_of(user=actor)
+    if obligor is not None:
+        qs = qs.filter(unit__obligor=obligor)
+    elif can(actor, Capability.REGISTRATION_RECORD) and (path := jurisdiction_path_for_user(actor)) is not None:
+        qs = qs.filter(area_path__startswith=path)
+    else:
+        qs = qs.none()
+    found = qs.first()
+    if found is None:
+        raise NotFound(_("No such registration."))
+    return found
+
+
+def _revise(registration: Registration, *, actor: User, kind: str, note: str = "", before: dict | None = None,
+            after: dict | None = None) -> RegistrationRevision:
+    return RegistrationRevision.objects.create(
+        registration=registration, kind=kind, at=timezone.now(), by=actor, by_role=actor.role, note=note[:200],
+        before=before or {}, after=after or {})
+
+
+def _depart(registration: Registration, *, actor: User, ended_on: dt.date, declared_by: str,
+            channel: str) -> Registration:
+    if registration.ended_on is not None or registration.status == RegistrationStatus.CANCELLED:
+        raise NotFound(_("No current resident of your units matches."))
+    if ended_on < registration.started_on or ended_on > timezone.localdate():
+        raise ValidationError(_("The departure date must lie between the arrival (%(start)s) and today.")
+                              % {"start": registration.started_on}, code="ended_on", field="ended_on")
+    now = timezone.now()
+    unit = Unit.objects.get(pk=registration.unit_id)
+    [(_due, late)] = declarations_due(_place_class(unit), "departure", [(_start_of(ended_on), now)])
+    registration.ended_on, registration.departure_declared_at, registration.departure_late = ended_on, now, late
+    registration.departure_declared_by, registration.departure_channel = declared_by, channel
+    registration.save()
+    event_record(actor=actor, action="registration.departure.declared", subject_type="person",
+                 subject_id=registration.person_id, data={"registration": registration.pk, "late": late,
+                                                          "channel": channel, "by": declared_by})
     return registration
 
 
@@ -102,18 +224,139 @@ def registration_declare_departure(*, actor: User, obligor: Obligor, registratio
                                    channel: str = "web") -> Registration:
     """The obligor declares that a resident of one of its units left on `ended_on`."""
     with transaction.atomic():
-        registration = (Registration.objects.select_for_update().select_related("unit")
-                        .filter(pk=registration_id, unit__obligor=obligor, ended_on__isnull=True).first())
+        registration = (Registration.objects.select_for_update()
+                        .filter(pk=registration_id, unit__obligor=obligor).first())
         if registration is None:
             raise NotFound(_("No current resident of your units matches."))
-        if ended_on < registration.started_on or ended_on > timezone.localdate():
-            raise ValidationError(_("The departure date must lie between the arrival (%(start)s) and today.")
-                                  % {"start": registration.started_on}, code="ended_on", field="ended_on")
-        now = timezone.now()
-        [(_due, late)] = declarations_due(_place_class(registration.unit), "departure", [(_start_of(ended_on), now)])
-        registration.ended_on, registration.departure_declared_at, registration.departure_late = ended_on, now, late
+        return _depart(registration, actor=actor, ended_on=ended_on, declared_by=DeclaredBy.OBLIGOR,
+                       channel=channel)
+
+
+def registration_record_departure(*, actor: User, registration_id: int, ended_on: dt.date) -> Registration:
+    """A clerk or a grid worker records that a resident of their area left on `ended_on`."""
+    if not can(actor, Capability.REGISTRATION_RECORD):
+        raise NotFound(_("No such registration."))
+    declared_by, channel = _staff_declarer(actor)
+    with transaction.atomic():
+        registration = _registration_for(actor, registration_id)
+        registration = _depart(registration, actor=actor, ended_on=ended_on, declared_by=declared_by,
+                               channel=channel)
+        _revise(registration, actor=actor, kind=RegistrationRevision.Kind.DEPARTED,
+                after={"ended_on": ended_on.isoformat()})
+    return registration
+
+
+def registration_door_check(*, actor: User, registration_id: int, outcome: str, ended_on: dt.date | None = None,
+                            note: str = "") -> DoorCheck:
+    """What a grid worker found at the door: the resident lives here, moved out (the registration ends on
+    `ended_on`, default today), or was not found (left for a follow-up). Each visit is kept and audited."""
+    if not can(actor, Capability.REGISTRATION_RECORD):
+        raise NotFound(_("No such registration."))
+    if outcome not in DoorCheck.Outcome.values:
+        raise ValidationError(_("Not a known code: %(value)s.") % {"value": outcome[:10]}, code="code",
+                              field="outcome")
+    note = clean_text(note, "note", length=200)
+    with transaction.atomic():
+        registration = _registration_for(actor, registration_id)
+        if registration.ended_on is not None or registration.status == RegistrationStatus.CANCELLED:
+            raise ValidationError(_("This registration has already ended."), code="ended", field="registration")
+        if outcome == DoorCheck.Outcome.MOVED_OUT:
+            declared_by, channel = _staff_declarer(actor)
+            _depart(registration, actor=actor, ended_on=ended_on or timezone.localdate(), declared_by=declared_by,
+                    channel=channel)
+        check = DoorCheck.objects.create(registration=registration, outcome=outcome, checked_at=timezone.now(),
+                                         checked_by=actor, note=note)
+        event_record(actor=actor, action="registration.door.checked", subject_type="person",
+                     subject_id=registration.person_id, data={"registration": registration.pk, "outcome": outcome})
+    return check
+
+
+def registration_confirm(*, actor: User, registration_id: int) -> Registration:
+    """The unit's obligor, or a clerk of the area, confirms a registration a resident declared themselves."""
+    with transaction.atomic():
+        registration = _registration_for(actor, registration_id)
+        if registration.status != RegistrationStatus.PENDING:
+            raise ValidationError(_("Only a registration awaiting confirmation can be confirmed."),
+                                  code="not_pending", field="status")
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.save(update_fields=["status"])
+        _revise(registration, actor=actor, kind=RegistrationRevision.Kind.CONFIRMED,
+                before={"status": RegistrationStatus.PENDING}, after={"status": RegistrationStatus.CONFIRMED})
+        event_record(actor=actor, action="registration.confirmed", subject_type="person",
+                     subject_id=registration.person_id, data={"registration": registration.pk})
+    return registration
+
+
+def registration_cancel(*, actor: User, registration_id: int, reason: str, note: str = "") -> Registration:
+    """Withdraw a registration that should never have been made, saying why (a pending declaration the obligor
+    does not confirm is withdrawn as "refused"). The record stays, marked withdrawn, with its history."""
+    if reason not in CancelReason.values:
+        raise ValidationError(_("Say why the registration is withdrawn."), code="reason", field="reason")
+    note = clean_text(note, "note", length=200)
+    with transaction.atomic():
+        registration = _registration_for(actor, registration_id)
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise ValidationError(_("This registration is already withdrawn."), code="cancelled", field="status")
+        before = {"status": registration.status}
+        registration.status, registration.cancel_reason = RegistrationStatus.CANCELLED, reason
+        registration.cancelled_at = timezone.now()
         registration.save()
-        event_record(actor=actor, action="registration.departure.declared", subject_type="person",
-                     subject_id=registration.person_id, data={"registration": registration.pk, "late": late,
-                                                              "channel": channel})
+        _revise(registration, actor=actor, kind=RegistrationRevision.Kind.CANCELLED, note=note, before=before,
+                after={"status": RegistrationStatus.CANCELLED, "cancel_reason": reason})
+        event_record(actor=actor, action="registration.cancelled", subject_type="person",
+                     subject_id=registration.person_id, data={"registration": registration.pk, "reason": reason})
+    return registration
+
+
+_CORRECTABLE = ("started_on", "ended_on", "expected_ended_on", "reason")
+
+
+def registration_correct(*, actor: User, registration_id: int, note: str, started_on: dt.date | None = None,
+                         ended_on: dt.date | None = None, expected_ended_on: dt.date | None = None,
+                         reason: str | None = None) -> Registration:
+    """Correct the dates or the reason of a registration. The values before and after, who and why are kept; the
+    deadline and lateness of the declaration are recomputed from the corrected dates."""
+    note = clean_text(note, "note", length=200, required=True)
+    with transaction.atomic():
+        registration = _registration_for(actor, registration_id)
+        if registration.status == RegistrationStatus.CANCELLED:
+            raise ValidationError(_("This registration is already withdrawn."), code="cancelled", field="status")
+        asked = {"started_on": started_on, "ended_on": ended_on, "expected_ended_on": expected_ended_on,
+                 "reason": reason}
+        before: dict[str, str | None] = {}
+        after: dict[str, str | None] = {}
+        for field_name in _CORRECTABLE:
+            new = asked[field_name]
+            if new is None or new == getattr(registration, field_name):
+                continue
+            if field_name == "ended_on" and registration.ended_on is None:
+                raise ValidationError(_("Declare a departure instead: this registration has not ended."),
+                                      code="open", field="ended_on")
+            old = getattr(registration, field_name)
+            before[field_name] = old.isoformat() if isinstance(old, dt.date) else old
+            after[field_name] = new.isoformat() if isinstance(new, dt.date) else new
+            setattr(registration, field_name, new)
+        if not after:
+            raise ValidationError(_("Nothing was changed."), code="unchanged", field="started_on")
+        today = timezone.localdate()
+        start, end = registration.started_on, registration.ended_on
+        if start > today or (end is not None and not start <= end <= today):
+            raise ValidationError(_("The dates must lie in order, and not after today."), code="dates",
+                                  field="started_on")
+        if registration.expected_ended_on is not None and registration.expected_ended_on < start:
+            raise ValidationError(_("The expected departure is before the arrival."), code="before_arrival",
+                                  field="expected_ended_on")
+        if registration.reason and registration.reason not in ResidenceReason.values:
+            raise ValidationError(_("Not a known code: %(value)s.") % {"value": registration.reason[:10]},
+                                  code="code", field="reason")
+        if "started_on" in after and registration.declared_at is not None:
+            unit = Unit.objects.get(pk=registration.unit_id)
+            [(registration.due_at, registration.late)] = declarations_due(
+                _place_class(unit), "arrival", [(_start_of(start), registration.declared_at)])
+        registration.save()
+        _revise(registration, actor=actor, kind=RegistrationRevision.Kind.CORRECTED, note=note, before=before,
+                after=after)
+        event_record(actor=actor, action="registration.corrected", subject_type="person",
+                     subject_id=registration.person_id, data={"registration": registration.pk,
+                                                              "fields": sorted(after)})
     return registration

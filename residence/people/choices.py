@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from residence.core.columns import Code, coded
 
@@ -41,6 +42,17 @@ class MaritalStatus(models.TextChoices):
     WIDOWED = "30", "丧偶"
     DIVORCED = "40", "离婚"
     UNSTATED = "90", "未说明"
+
+
+class ResidenceReason(models.TextChoices):
+    """Why the person lives here (居住事由)."""
+
+    WORK = "work", _("Work")
+    BUSINESS = "business", _("Business")
+    STUDY = "study", _("Study")
+    FAMILY = "family", _("Joining family")
+    MEDICAL = "medical", _("Medical treatment")
+    OTHER = "other", _("Other")
 
 
 # How import columns accept these fields (core/columns.py): the code, the standard name, or a name people commonly

@@ -10,6 +10,7 @@ from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from residence.accounts.services import AccountLocked
 from residence.accounts.views import LoginView
 from residence.core.errors import DomainError, NotFound, PermissionDenied
 from residence.core.proxy import client_address
+from residence.people.choices import ResidenceReason
 from residence.people.forms import ResidentCodeForm, ResidentLoginForm, ResidentPhoneForm, SearchForm, UnmaskForm
 from residence.people.residents import (
     resident_account_open,
@@ -89,6 +91,8 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "person": person_shown(user=user, person=person),
         "registrations": person_registrations(user=user, person=person),
         "can_unmask": can(user, Capability.PERSON_UNMASK), "unmask_form": UnmaskForm(),
+        "can_record": can(user, Capability.REGISTRATION_RECORD), "reasons": ResidenceReason.choices,
+        "today": timezone.localdate().isoformat(),
     })
 
 

@@ -113,7 +113,8 @@ def premises_of(*, user: User) -> tuple[Obligor | None, QuerySet[Unit]]:
     if obligor is None:
         return None, Unit.objects.none()
     units = (obligor.units.select_related("building")
-             .annotate(n_current=Count("registrations", filter=Q(registrations__ended_on__isnull=True) & ~Q(registrations__status="cancelled")))
+             .annotate(n_current=Count("registrations", filter=Q(registrations__ended_on__isnull=True)
+                                       & ~Q(registrations__status="cancelled")))
              .order_by("building__address_code", "label"))
     return obligor, units
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.fields import BytewiseCharField
+from residence.people.choices import ResidenceReason
 from residence.people.models import Person
 from residence.places.models import Unit
 
@@ -32,17 +33,6 @@ class RegistrationStatus(models.TextChoices):
     # declared by the resident themselves: waits for the obligor's confirmation or a clerk's check
     PENDING = "pending", _("Awaiting confirmation")
     CANCELLED = "cancelled", _("Withdrawn")
-
-
-class ResidenceReason(models.TextChoices):
-    """Why the person lives here (居住事由)."""
-
-    WORK = "work", _("Work")
-    BUSINESS = "business", _("Business")
-    STUDY = "study", _("Study")
-    FAMILY = "family", _("Joining family")
-    MEDICAL = "medical", _("Medical treatment")
-    OTHER = "other", _("Other")
 
 
 class CancelReason(models.TextChoices):

@@ -18,9 +18,10 @@ from residence.core.rules import declarations_due
 from residence.core.text import clean_text
 from residence.people.identity import clean_name, protect, reveal_id_number
 from residence.people.models import Person
+from residence.people.selectors import person_get_for_user
 from residence.people.services import PersonItems, person_build, person_items_update, person_search_keys_stamp
 from residence.places.models import Jurisdiction, Obligor, Unit
-from residence.places.selectors import jurisdiction_path_for_user, obligor_of
+from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import (
     CancelReason,
     DeclaredBy,
@@ -30,6 +31,7 @@ from residence.registrations.models import (
     RegistrationStatus,
     ResidenceReason,
 )
+from residence.registrations.selectors import registration_get_for_user
 
 
 def registration_area_path(unit: Unit) -> str:
@@ -143,16 +145,23 @@ def registration_declare_arrival(*, actor: User, obligor: Obligor, unit_code: st
                    channel=channel)
 
 
-def registration_record_arrival(*, actor: User, unit_id: int, id_number: str, name: str, started_on: dt.date,
-                                items: PersonItems | None = None, expected_ended_on: dt.date | None = None,
-                                reason: str = "") -> Registration:
-    """A clerk at the counter, or a grid worker at the door, registers a person at a unit inside their area."""
+def registration_record_arrival(*, actor: User, started_on: dt.date, unit_id: int | None = None,
+                                unit_code: str = "", person_id: int | None = None, id_number: str = "",
+                                name: str = "", items: PersonItems | None = None,
+                                expected_ended_on: dt.date | None = None, reason: str = "") -> Registration:
+    """A clerk at the counter, or a grid worker at the door, registers a person at a unit inside their area: the
+    unit by id (its page) or code, the person by id (their page, inside the actor's scope) or by ID number and
+    name (somebody new to the area)."""
     if not can(actor, Capability.REGISTRATION_RECORD):
         raise NotFound(_("No such unit in your area."))
     path = jurisdiction_path_for_user(actor)
-    unit = Unit.objects.select_related("building__grid").filter(pk=unit_id).first()
+    units = Unit.objects.select_related("building__grid")
+    unit = (units.filter(pk=unit_id) if unit_id is not None else units.filter(code=(unit_code or "").strip())).first()
     if unit is None or path is None or not str(unit.building.grid.path).startswith(path):
-        raise NotFound(_("No such unit in your area."))
+        raise ValidationError(_("No such unit in your area."), code="unit_unknown", field="unit_code")
+    if person_id is not None:
+        person = person_get_for_user(user=actor, person_id=person_id)
+        id_number, name = reveal_id_number(person.id_number_enc), person.name
     declared_by, channel = _staff_declarer(actor)
     return _arrive(actor=actor, unit=unit, id_number=id_number, name=name, started_on=started_on,
                    items=items or PersonItems(), expected_ended_on=expected_ended_on, reason=reason,
@@ -178,20 +187,10 @@ def registration_self_declare(*, actor: User, unit_code: str, name: str, started
 
 
 def _registration_for(actor: User, registration_id: int) -> Registration:
-    """The registration, locked, when `actor` may act on it: the obligor of its unit, or staff who record
-    registrations inside whose area it lies. Anything else is "not found"."""
-    qs = Registration.objects.select_for_update().filter(pk=registration_id)
-    obligor = obligor_of(user=actor)
-    if obligor is not None:
-        qs = qs.filter(unit__obligor=obligor)
-    elif can(actor, Capability.REGISTRATION_RECORD) and (path := jurisdiction_path_for_user(actor)) is not None:
-        qs = qs.filter(area_path__startswith=path)
-    else:
-        qs = qs.none()
-    found = qs.first()
-    if found is None:
-        raise NotFound(_("No such registration."))
-    return found
+    """The registration, locked, when `actor` may act on it (registrations.selectors.registration_get_for_user:
+    the obligor of its unit, or staff who record registrations in whose area it lies); else "not found"."""
+    found = registration_get_for_user(user=actor, registration_id=registration_id)
+    return Registration.objects.select_for_update().get(pk=found.pk)
 
 
 def _revise(registration: Registration, *, actor: User, kind: str, note: str = "", before: dict | None = None,

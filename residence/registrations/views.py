@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from residence.accounts.roles import Capability, can
@@ -21,15 +25,42 @@ from residence.places.selectors import (
     unit_get_for_user,
     unit_list,
 )
-from residence.registrations.forms import ArrivalForm, DepartureForm
+from residence.registrations.forms import (
+    ArrivalForm,
+    CancelForm,
+    CorrectionForm,
+    DepartureForm,
+    DoorCheckForm,
+    PersonItemsForm,
+    SelfDeclarationForm,
+    UnitArrivalForm,
+)
 from residence.registrations.imports import (
     COLUMNS,
     resident_import_commit,
     resident_import_example,
     resident_import_preview,
 )
-from residence.registrations.selectors import obligor_residents, unit_residents
-from residence.registrations.services import registration_declare_arrival, registration_declare_departure
+from residence.registrations.models import Registration
+from residence.registrations.selectors import (
+    obligor_history,
+    obligor_pending,
+    obligor_residents,
+    registration_get_for_user,
+    registration_history,
+    unit_residents,
+)
+from residence.registrations.services import (
+    registration_cancel,
+    registration_confirm,
+    registration_correct,
+    registration_declare_arrival,
+    registration_declare_departure,
+    registration_door_check,
+    registration_record_arrival,
+    registration_record_departure,
+    registration_self_declare,
+)
 
 
 @login_required
@@ -66,17 +97,36 @@ def building(request: HttpRequest, address_code: str) -> HttpResponse:
 
 @login_required
 def unit(request: HttpRequest, unit_id: int) -> HttpResponse:
-    """One unit in the user's area and who lives there now, masked; out of scope is "not found"."""
+    """One unit in the user's area and who lives there now, masked; out of scope is "not found". A grid worker at
+    the door (or a clerk) records what they find for each resident, and registers somebody new here."""
     user = request.user
     try:
         u = unit_get_for_user(user=user, unit_id=unit_id)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
+    records = can(user, Capability.REGISTRATION_RECORD)
+    form = PersonItemsForm(request.POST if request.method == "POST" else None, auto_id="new_%s") if records else None
+    if request.method == "POST":
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                registration = registration_record_arrival(
+                    actor=user, unit_id=u.pk, id_number=d["id_number"], name=d["name"],  # type: ignore[arg-type]
+                    started_on=d["started_on"], items=form.items(), expected_ended_on=d["expected_ended_on"],
+                    reason=d["reason"])
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _arrival_said(registration))
+                return redirect("places:unit", u.pk)
     return render(request, "places/unit.html", {
-        "unit": u, "building": u.building,
+        "unit": u, "building": u.building, "can_record": records, "arrival_form": form,
+        "today": timezone.localdate().isoformat(),
         "residents": unit_residents(user=user, units=[u], subject=u.code).get(u.pk, []),  # type: ignore[arg-type]
         "crumbs": jurisdiction_ancestors(jurisdiction=u.building.grid, user=user),  # type: ignore[arg-type]
-    })
+    }, status=400 if form is not None and form.errors else 200)
 
 
 def _obligor(request: HttpRequest) -> Obligor:
@@ -86,9 +136,19 @@ def _obligor(request: HttpRequest) -> Obligor:
     return obligor
 
 
+def _arrival_said(registration: Registration) -> str:
+    said = _("Arrival declared: %(name)s at %(unit)s.") % {"name": registration.person.name,
+                                                          "unit": registration.unit.label}
+    if registration.late:
+        said += " " + _("Declared late: it was due by %(due)s.") % {
+            "due": f"{timezone.localtime(registration.due_at):%Y-%m-%d %H:%M}"}
+    return said
+
+
 @login_required
 def residents_mine(request: HttpRequest) -> HttpResponse:
-    """A landlord's or employer's residents: who is registered at its units now, declare an arrival, a departure."""
+    """A landlord's or employer's residents: who is registered at its units now, declare an arrival (with the
+    person's items), a departure; residents' own declarations to confirm; the recent history."""
     obligor = _obligor(request)
     units = premises_units(obligor=obligor)
     form = ArrivalForm(request.POST or None, units=units)
@@ -97,36 +157,188 @@ def residents_mine(request: HttpRequest) -> HttpResponse:
         try:
             registration = registration_declare_arrival(
                 actor=request.user, obligor=obligor, unit_code=data["unit"],  # type: ignore[arg-type]
-                id_number=data["id_number"], name=data["name"], phone=data["phone"], started_on=data["started_on"])
+                id_number=data["id_number"], name=data["name"], started_on=data["started_on"], items=form.items(),
+                expected_ended_on=data["expected_ended_on"], reason=data["reason"])
         except DomainError as exc:
             form_error(form, exc)
         else:
-            said = _("Arrival declared: %(name)s at %(unit)s.") % {"name": registration.person.name,
-                                                                  "unit": registration.unit.label}
-            if registration.late:
-                said += " " + _("Declared late: it was due by %(due)s.") % {
-                    "due": f"{timezone.localtime(registration.due_at):%Y-%m-%d %H:%M}"}
-            messages.success(request, said)
+            messages.success(request, _arrival_said(registration))
             return redirect("registrations:mine")
     return render(request, "registrations/mine.html", {
         "obligor": obligor, "form": form, "units": units, "residents": obligor_residents(obligor=obligor),
+        "pending": obligor_pending(obligor=obligor), "history": obligor_history(obligor=obligor),
         "today": timezone.localdate().isoformat()}, status=400 if form.errors else 200)
 
 
 @login_required
 @require_POST
 def departure(request: HttpRequest, registration_id: int) -> HttpResponse:
-    obligor = _obligor(request)
+    """A departure: declared by the obligor of the unit, or recorded by a clerk or grid worker of the area."""
     form = DepartureForm(request.POST)
+    back = request.POST.get("next") == "detail"
     if not form.is_valid():
         messages.error(request, _("Give the date the resident left."))
-        return redirect("registrations:mine")
+    else:
+        try:
+            obligor = obligor_of(user=request.user)  # type: ignore[arg-type]
+            if obligor is not None:
+                registration = registration_declare_departure(
+                    actor=request.user, obligor=obligor, registration_id=registration_id,  # type: ignore[arg-type]
+                    ended_on=form.cleaned_data["ended_on"])
+            else:
+                registration = registration_record_departure(
+                    actor=request.user, registration_id=registration_id,  # type: ignore[arg-type]
+                    ended_on=form.cleaned_data["ended_on"])
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Departure declared: %(name)s.") % {"name": registration.person.name})
+    if back or obligor_of(user=request.user) is None:  # type: ignore[arg-type]
+        return redirect("registrations:detail", registration_id)
+    return redirect("registrations:mine")
+
+
+def _duration(span: dt.timedelta) -> str:
+    """A lateness in words: "3 days 4 hours", "5 hours"."""
+    days, hours = span.days, span.seconds // 3600
+    if days:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days} + (
+            " " + ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours} if hours else "")
+    return ngettext("%(n)d hour", "%(n)d hours", max(hours, 1)) % {"n": max(hours, 1)}
+
+
+def _registration(request: HttpRequest, registration_id: int) -> Registration:
     try:
-        registration = registration_declare_departure(actor=request.user, obligor=obligor,  # type: ignore[arg-type]
-                                                      registration_id=registration_id,
-                                                      ended_on=form.cleaned_data["ended_on"])
+        return registration_get_for_user(user=request.user, registration_id=registration_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def detail(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """One registration for its obligor or the staff of its area: the declaration (who, how, when, by when, late by
+    how long), its history, and the forms to correct, withdraw, confirm or end it."""
+    registration = _registration(request, registration_id)
+    revisions, checks = registration_history(registration=registration)
+    late_by = ""
+    if registration.late and registration.declared_at and registration.due_at:
+        late_by = _duration(registration.declared_at - registration.due_at)
+    return render(request, "registrations/detail.html", {
+        "r": registration, "revisions": revisions, "checks": checks, "late_by": late_by,
+        "correct_form": CorrectionForm(initial={"reason": registration.reason}), "cancel_form": CancelForm(),
+        "today": timezone.localdate().isoformat(),
+        "is_obligor": obligor_of(user=request.user) is not None,  # type: ignore[arg-type]
+    })
+
+
+def _act(request: HttpRequest, registration_id: int, act: Any, done: str) -> HttpResponse:
+    try:
+        act()
+    except NotFound:
+        raise Http404 from None
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Departure declared: %(name)s.") % {"name": registration.person.name})
-    return redirect("registrations:mine")
+        messages.success(request, done)
+    return redirect("registrations:detail", registration_id)
+
+
+@login_required
+@require_POST
+def correct(request: HttpRequest, registration_id: int) -> HttpResponse:
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the registration is corrected, and give valid dates."))
+        return redirect("registrations:detail", registration_id)
+    d = form.cleaned_data
+    return _act(request, registration_id, lambda: registration_correct(
+        actor=request.user, registration_id=registration_id, note=d["note"],  # type: ignore[arg-type]
+        started_on=d["started_on"], ended_on=d["ended_on"], expected_ended_on=d["expected_ended_on"],
+        reason=d["reason"] or None), _("The registration was corrected; the earlier values are kept below."))
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the registration is withdrawn."))
+        return redirect("registrations:detail", registration_id)
+    return _act(request, registration_id, lambda: registration_cancel(
+        actor=request.user, registration_id=registration_id,  # type: ignore[arg-type]
+        reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]), _("The registration was withdrawn."))
+
+
+@login_required
+@require_POST
+def confirm(request: HttpRequest, registration_id: int) -> HttpResponse:
+    return _act(request, registration_id, lambda: registration_confirm(
+        actor=request.user, registration_id=registration_id),  # type: ignore[arg-type]
+        _("The registration was confirmed."))
+
+
+@login_required
+@require_POST
+def door_check(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """A grid worker at the door: the resident lives here, moved out, or was not found. Back to the unit."""
+    form = DoorCheckForm(request.POST)
+    unit_id = Registration.objects.filter(pk=registration_id).values_list("unit_id", flat=True).first()
+    if not form.is_valid() or unit_id is None:
+        raise Http404
+    try:
+        check = registration_door_check(actor=request.user, registration_id=registration_id,  # type: ignore[arg-type]
+                                        outcome=form.cleaned_data["outcome"], ended_on=form.cleaned_data["ended_on"],
+                                        note=form.cleaned_data["note"])
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Recorded: %(outcome)s.") % {"outcome": check.get_outcome_display()})
+    return redirect("places:unit", unit_id)
+
+
+@login_required
+@require_POST
+def person_arrival(request: HttpRequest, person_id: int) -> HttpResponse:
+    """A clerk at the counter registers a person already on record (from their page) at a unit of the area."""
+    form = UnitArrivalForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the unit code and the arrival date."))
+        return redirect("people:detail", person_id)
+    d = form.cleaned_data
+    try:
+        registration = registration_record_arrival(
+            actor=request.user, person_id=person_id, unit_code=d["unit_code"],  # type: ignore[arg-type]
+            started_on=d["started_on"], expected_ended_on=d["expected_ended_on"], reason=d["reason"])
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _arrival_said(registration))
+    return redirect("people:detail", person_id)
+
+
+@login_required(login_url="me:login")
+def self_declare(request: HttpRequest) -> HttpResponse:
+    """A resident declares where they live now, on their phone; it waits for the obligor's or a clerk's
+    confirmation."""
+    if not can(request.user, Capability.RECORD_OWN):
+        raise Http404
+    form = SelfDeclarationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            registration_self_declare(actor=request.user, unit_code=d["unit_code"], name="",  # type: ignore[arg-type]
+                                      started_on=d["started_on"], expected_ended_on=d["expected_ended_on"],
+                                      reason=d["reason"])
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Declared. It waits for your landlord's or a clerk's confirmation."))
+            return redirect("me:record")
+    return render(request, "registrations/self_declare.html", {"form": form},
+                  status=400 if form.errors else 200)

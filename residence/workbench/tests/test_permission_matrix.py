@@ -31,6 +31,7 @@ IMPORT = {"admin"}
 PREMISES = {"landlord", "hotel"}
 STAYS = {"hotel"}  # the front desk of a hotel or hourly rental
 OWN_RECORD = {"resident"}
+RECORD = {"admin", "clerk", "grid_worker"}  # register at the counter or the door; correct, withdraw, end
 MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
@@ -41,16 +42,17 @@ ID = "440308199001010013"[:17] + check_character("44030819900101001")
 @pytest.fixture
 def target(city) -> dict[str, object]:
     person = person_create(actor=None, id_number=ID, name="测试人", phone="13600000000")
-    unit = Unit.objects.filter(building__grid__path__contains="/440308/").order_by("pk").first()
+    unit = Unit.objects.filter(building__grid__path__contains="/440308/", obligor__isnull=True).order_by("pk").first()
     assert unit is not None
-    Registration.objects.create(person=person, unit=unit, started_on=dt.date(2025, 3, 1))
+    registration = Registration.objects.create(person=person, unit=unit, started_on=dt.date(2025, 3, 1))
     staff = user_create(actor=None, username="matrix-target", password="x", role="clerk", jurisdiction_code="440308",
                         check_password=False)
     obligor = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
-            "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk}
+            "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
+            "registration": registration.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -62,6 +64,8 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("premises", "get", "/places/mine/", PREMISES, None),
         ("stays-desk", "get", "/stays/", STAYS, None),
         ("residents-mine", "get", "/registrations/mine/", PREMISES, None),
+        ("registration", "get", f"/registrations/{t['registration']}/", RECORD, None),
+        ("self-declare", "get", "/registrations/declare/", OWN_RECORD, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -97,6 +101,7 @@ def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
                         "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
+                        "self-declare",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 

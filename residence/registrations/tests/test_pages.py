@@ -53,7 +53,8 @@ def tenant(landlords) -> Registration:
 def test_a_grid_worker_records_at_the_door_and_another_districts_cannot(tenant) -> None:
     grid = _client(_staff("door_yt", "grid_worker", "440308"))
     page = grid.get(f"/places/unit/{tenant.unit_id}/").content.decode()
-    assert f'action="/registrations/{tenant.pk}/door/"' in page and "已搬离" in page
+    assert f'action="/registrations/{tenant.pk}/door/"' in page
+    assert "已搬离" in page
     token = grid.cookies["csrftoken"].value
     outsider = _client(_staff("door_lh", "grid_worker", "440303"))
     _token(outsider, "/places/")
@@ -124,7 +125,9 @@ def test_a_landlord_corrects_and_withdraws_with_the_history_shown(landlords, ten
     r = landlord.post(f"/registrations/{tenant.pk}/correct/", {"started_on": earlier, "note": "合同日期为准",
                                                               "csrfmiddlewaretoken": token}, follow=True)
     shown = r.content.decode()
-    assert "合同日期为准" in shown and earlier in shown and "已更正" in shown
+    assert "合同日期为准" in shown
+    assert earlier in shown
+    assert "已更正" in shown
     assert Registration.objects.get(pk=tenant.pk).late is True  # now declared 45 days after the arrival
     r = landlord.post(f"/registrations/{tenant.pk}/cancel/", {"reason": "duplicate", "csrfmiddlewaretoken": token},
                       follow=True)
@@ -151,7 +154,8 @@ def test_a_resident_declares_themselves_and_the_landlord_confirms(landlords, ten
     token = _token(me, "/registrations/declare/")
     r = me.post("/registrations/declare/", {"unit_code": "NOPE", "started_on": TODAY().isoformat(),
                                             "csrfmiddlewaretoken": token})
-    assert r.status_code == 400 and "门牌" in r.content.decode()
+    assert r.status_code == 400
+    assert "门牌" in r.content.decode()
     second = Unit.objects.filter(building__grid__path__contains="/440308/", obligor__isnull=True).first()
     Unit.objects.filter(pk=second.pk).update(obligor=yt["obligor"])
     r = me.post("/registrations/declare/", {"unit_code": second.code, "started_on": TODAY().isoformat(),
@@ -163,7 +167,8 @@ def test_a_resident_declares_themselves_and_the_landlord_confirms(landlords, ten
     landlord = Client(enforce_csrf_checks=True)
     landlord.force_login(User.objects.get(pk=yt["account"].pk))
     page = landlord.get("/registrations/mine/").content.decode()
-    assert 'id="pending"' in page and f"/registrations/{own.pk}/confirm/" in page
+    assert 'id="pending"' in page
+    assert f"/registrations/{own.pk}/confirm/" in page
     r = landlord.post(f"/registrations/{own.pk}/confirm/", {"csrfmiddlewaretoken": landlord.cookies["csrftoken"].value})
     assert r.status_code == 302
     assert Registration.objects.get(pk=own.pk).status == "confirmed"

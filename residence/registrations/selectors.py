@@ -52,6 +52,15 @@ def obligor_history(*, obligor: Obligor, days: int = 90, limit: int = 200) -> li
                 .select_related("person", "unit").order_by("-ended_on", "-pk")[:limit])
 
 
+def pending_in_area(*, user: User, limit: int = RESIDENTS_SHOWN) -> list[Registration]:
+    """Residents' own declarations inside the staff member's area that wait for a check, oldest first."""
+    path = jurisdiction_path_for_user(user) if can(user, Capability.REGISTRATION_RECORD) else None
+    if path is None:
+        return []
+    return list(Registration.objects.current().filter(status=RegistrationStatus.PENDING, area_path__startswith=path)
+                .select_related("person", "unit__building").order_by("declared_at", "pk")[:limit])
+
+
 def registration_get_for_user(*, user: User, registration_id: int) -> Registration:
     """One registration for the obligor of its unit, or for staff who record registrations in whose area it lies;
     anything else is "not found"."""

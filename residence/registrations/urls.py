@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.residents_mine, name="mine"),
     path("mine/<int:registration_id>/departure/", views.departure, name="departure"),
     path("declare/", views.self_declare, name="self_declare"),
+    path("pending/", views.pending, name="pending"),
     path("<int:registration_id>/", views.detail, name="detail"),
     path("<int:registration_id>/correct/", views.correct, name="correct"),
     path("<int:registration_id>/cancel/", views.cancel, name="cancel"),

@@ -16,6 +16,7 @@ from residence.accounts.roles import Capability, can
 from residence.core.errors import DomainError, NotFound
 from residence.core.forms import form_error
 from residence.core.uploads import table_import_page
+from residence.people.selectors import persons_shown
 from residence.places.models import Obligor
 from residence.places.selectors import (
     building_get_for_user,
@@ -46,6 +47,7 @@ from residence.registrations.selectors import (
     obligor_history,
     obligor_pending,
     obligor_residents,
+    pending_in_area,
     registration_get_for_user,
     registration_history,
     unit_residents,
@@ -320,6 +322,18 @@ def person_arrival(request: HttpRequest, person_id: int) -> HttpResponse:
     else:
         messages.success(request, _arrival_said(registration))
     return redirect("people:detail", person_id)
+
+
+@login_required
+def pending(request: HttpRequest) -> HttpResponse:
+    """A clerk's or grid worker's queue: residents' own declarations in their area that wait for a check. Opening a
+    row is opening the registration (confirm or withdraw there)."""
+    if not can(request.user, Capability.REGISTRATION_RECORD):
+        raise Http404
+    rows = pending_in_area(user=request.user)  # type: ignore[arg-type]
+    shown = {p.id: p for p in persons_shown(user=request.user,  # type: ignore[arg-type]
+                                            persons=list({r.person_id: r.person for r in rows}.values()))}
+    return render(request, "registrations/pending.html", {"rows": [(r, shown[r.person_id]) for r in rows]})
 
 
 @login_required(login_url="me:login")

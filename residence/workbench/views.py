@@ -21,6 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "has_scope": own is not None,
         "can_search": can(request.user, Capability.PERSON_SEARCH),
         "can_browse": can(request.user, Capability.PLACE_BROWSE),
+        "can_record": can(request.user, Capability.REGISTRATION_RECORD),
         "can_audit": can(request.user, Capability.AUDIT_BROWSE),
         "can_accounts": can(request.user, Capability.ACCOUNT_MANAGE),
         "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),

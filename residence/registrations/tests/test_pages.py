@@ -164,6 +164,11 @@ def test_a_resident_declares_themselves_and_the_landlord_confirms(landlords, ten
     own = Registration.objects.get(person_id=tenant.person_id, unit=second)
     assert (own.status, own.declared_by) == ("pending", "resident")
     assert "待确认" in me.get("/me/").content.decode()
+    queue = _client(_staff("queue_yt", "clerk", "440308")).get("/registrations/pending/").content.decode()
+    assert f"/registrations/{own.pk}/" in queue
+    assert ident(31) not in queue
+    elsewhere = _client(_staff("queue_lh", "clerk", "440303")).get("/registrations/pending/").content.decode()
+    assert f"/registrations/{own.pk}/" not in elsewhere
     landlord = Client(enforce_csrf_checks=True)
     landlord.force_login(User.objects.get(pk=yt["account"].pk))
     page = landlord.get("/registrations/mine/").content.decode()

@@ -66,6 +66,7 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("residents-mine", "get", "/registrations/mine/", PREMISES, None),
         ("registration", "get", f"/registrations/{t['registration']}/", RECORD, None),
         ("self-declare", "get", "/registrations/declare/", OWN_RECORD, None),
+        ("pending-declarations", "get", "/registrations/pending/", RECORD, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -101,7 +102,7 @@ def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
                         "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
-                        "self-declare",
+                        "self-declare", "pending-declarations",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 

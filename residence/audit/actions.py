@@ -39,6 +39,7 @@ ACTIONS = {
     "registration.arrival.declared": _("Declared an arrival"),
     "registration.departure.declared": _("Declared a departure"),
     "registration.area.restamped": _("Moved the open registrations of a redrawn grid to its new area"),
+    "registration.certificate.printed": _("Printed a residence registration certificate"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
     # stays at hotels and hourly rentals
     "stay.checked_in": _("Declared check-ins"),
@@ -108,6 +109,8 @@ SENTENCES = {
     "person.record.viewed": _("%(actor)s opened the record of %(subject)s, purpose: %(purpose)s"),
     "registration.arrival.declared": _("%(actor)s declared the arrival of %(subject)s at %(unit)s (%(channel)s)"),
     "registration.departure.declared": _("%(actor)s declared the departure of %(subject)s (%(channel)s)"),
+    "registration.certificate.printed": _("%(actor)s printed the residence registration certificate %(certificate)s "
+                                          "of %(subject)s"),
     "place.residents.listed": ngettext_lazy("%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "results"),

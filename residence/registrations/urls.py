@@ -7,6 +7,7 @@ urlpatterns = [
     path("import/", views.resident_import, name="import"),
     path("mine/", views.residents_mine, name="mine"),
     path("mine/<int:registration_id>/departure/", views.departure, name="departure"),
+    path("<int:registration_id>/certificate/", views.certificate, name="certificate"),
 ]
 
 # Pages under /places/ that list residents: joined to places' own patterns in config/urls.py, one "places" namespace.

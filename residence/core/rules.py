@@ -40,7 +40,7 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
 
 def continuity_kinds(as_of: dt.date) -> frozenset[str]:
     """The kinds of record that stand for registered time in the locality on `as_of`
-    (`permit.continuity.evidence_kinds`): a kind the rules do not name (a hotel stay, `instant_stay`) never counts."""
+    (`permit.continuity.evidence_kinds`). Hotel stays (`instant_stay`) count in no shipped locality."""
     return frozenset(load_parameters(locality()).get("permit.continuity.evidence_kinds", as_of).value)
 
 

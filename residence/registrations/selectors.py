@@ -226,7 +226,7 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
 
 
 PICTURE_WIDTH = 360  # picture units; the SVG scales to the page's width (a phone's 390 px, a desktop's column)
-_MIN_BAR = 1.5  # a one-day stay stays visible
+_MIN_BAR = 3.0  # a one-day stay stays visible on a phone
 
 
 def timeline_picture(rows: list[TimelineRow], as_of: dt.date) -> Picture:

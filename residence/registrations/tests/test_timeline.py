@@ -133,7 +133,8 @@ def test_a_clerk_of_another_district_finds_neither_the_person_nor_the_certificat
     assert str(world["lh"]["unit"]) in page
     assert str(world["yt"]["unit"]) not in page
     assert str(world["hotel"]["unit"]) not in page
-    assert page.count("辖区外") >= 3  # two rows and the sentence
+    # two rows, the sentence, the picture's grey bar and its legend; no address, no area name of Yantian
+    assert page.count("辖区外") == 5
     assert "/certificate/" not in page
     assert client.get(f"/registrations/{world['new'].pk}/certificate/").status_code == 404
     assert not Event.objects.filter(action="registration.certificate.printed").exists()

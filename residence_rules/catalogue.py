@@ -26,7 +26,8 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "material": ("id_card", "photo", "address_proof", "employment_proof", "housing_proof",
                  "enrolment_proof", "scheme_certificate"),
     "area_level": ("county", "prefecture", "province"),
-    "evidence_kind": ("registration", "school_roll", "social_insurance"),
+    # instant_stay: a hotel or hourly-rental stay (住宿登记), which no locality counts yet
+    "evidence_kind": ("registration", "school_roll", "social_insurance", "instant_stay"),
     "basis": ("none", "scheme", "employment", "residence", "study"),
     "timing": ("early", "in_window", "late", "not_endorsed"),
     "permit_status": ("active", "suspended", "restored"),

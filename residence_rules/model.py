@@ -48,7 +48,7 @@ ENUM_ZH: dict[str, str] = {
     "photo": "本人相片", "address_proof": "居住地住址证明", "employment_proof": "就业证明",
     "housing_proof": "住所证明", "enrolment_proof": "就读证明", "scheme_certificate": "人才或投资认定文件",
     "county": "县级", "prefecture": "地级", "province": "省级", "school_roll": "在校登记",
-    "social_insurance": "社保缴纳", "scheme": "直接申领政策", "employment": "合法稳定就业",
+    "social_insurance": "社保缴纳", "instant_stay": "旅馆住宿登记", "scheme": "直接申领政策", "employment": "合法稳定就业",
     "residence": "合法稳定住所", "study": "连续就读", "early": "未到签注期", "in_window": "在签注期内",
     "late": "逾期", "not_endorsed": "未办理签注", "active": "有效", "suspended": "使用功能中止",
     "restored": "补办签注后恢复", "pending": "制作中(未逾期)", "on_time": "按期发放", "overdue": "逾期未发放",

@@ -44,6 +44,7 @@ ACTIONS = {
     "registration.corrected": _("Corrected a registration"),
     "registration.door.checked": _("Checked a registration at the door"),
     "person.items.updated": _("Updated a person's items"),
+    "registration.certificate.printed": _("Printed a residence registration certificate"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
     # stays at hotels and hourly rentals
     "stay.checked_in": _("Declared check-ins"),
@@ -118,6 +119,8 @@ SENTENCES = {
     "registration.corrected": _("%(actor)s corrected a registration of %(subject)s"),
     "registration.door.checked": _("%(actor)s checked %(subject)s at the door: %(outcome)s"),
     "person.items.updated": _("%(actor)s updated the items of %(subject)s"),
+    "registration.certificate.printed": _("%(actor)s printed the residence registration certificate %(certificate)s "
+                                          "of %(subject)s"),
     "place.residents.listed": ngettext_lazy("%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "%(actor)s listed the residents of %(subject)s: %(results)d shown",
                                             "results"),

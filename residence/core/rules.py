@@ -1,15 +1,17 @@
-"""The rules engine (`residence_rules`) as the Django side asks it: the deployment's locality (RESIDENCE_LOCALITY)
-and the deadlines of declarations, computed for a whole batch at once."""
+"""The rules engine (`residence_rules`) as the Django side asks it: the deployment's locality (RESIDENCE_LOCALITY),
+the deadlines of declarations (computed for a whole batch at once), and a person's continuity of registered
+residence with whether they are registered only, without a permit yet."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
 
-from residence_rules import evaluate
+from residence_rules import ContinuityResult, continuity, evaluate, load_parameters
 
 
 def locality() -> str:
@@ -34,3 +36,32 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
     zone = timezone.get_current_timezone()
     return [(timezone.make_aware(result.value("declaration_due", i), zone), bool(result.value("declaration_late", i)))
             for i in range(len(moments))]
+
+
+def continuity_kinds(as_of: dt.date) -> frozenset[str]:
+    """The kinds of record that stand for registered time in the locality on `as_of`
+    (`permit.continuity.evidence_kinds`). Hotel stays (`instant_stay`) count in no shipped locality."""
+    return frozenset(load_parameters(locality()).get("permit.continuity.evidence_kinds", as_of).value)
+
+
+class Continuity(NamedTuple):
+    """A person's continuity as the rules see it, and whether they are registered only (no permit yet)."""
+
+    result: ContinuityResult
+    register_only: bool
+    register_only_below_days: int  # the rules' threshold (half a year), for the words beside the mark
+
+
+def residence_continuity(intervals: Sequence[Mapping[str, Any]], as_of: dt.date) -> Continuity:
+    """Continuous registered residence as of `as_of` from a person's intervals ({from, to (inclusive) or None, area
+    code, kind}), under the locality's rules, with the rules' "registered only, no permit" (只登记不发证) answer.
+
+    Intervals of a kind that the locality does not count are not passed on: the engine would only note each of them
+    (a hotel guest has many stays), and whether a kind counts is the engine's own parameter, read here."""
+    counted = continuity_kinds(as_of)
+    usable = [iv for iv in intervals if iv["kind"] in counted]
+    where = locality()
+    result = continuity(usable, as_of, where)
+    outputs = evaluate(["register_only"], [{"registration_intervals": usable}], as_of, where)
+    below = load_parameters(where).get("registration.register_only_below_days", as_of).value
+    return Continuity(result, bool(outputs.value("register_only", 0)), int(below))

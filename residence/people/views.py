@@ -29,6 +29,7 @@ from residence.people.residents import (
     resident_reset_start,
     resident_signup_start,
 )
+from residence.people.sections import person_sections
 from residence.people.selectors import (
     person_own,
     person_reads_for_resident,
@@ -93,6 +94,7 @@ def detail(request: HttpRequest, person_id: int) -> HttpResponse:
         "can_unmask": can(user, Capability.PERSON_UNMASK), "unmask_form": UnmaskForm(),
         "can_record": can(user, Capability.REGISTRATION_RECORD), "reasons": ResidenceReason.choices,
         "today": timezone.localdate().isoformat(),
+        "sections": person_sections(request, user=user, person=person, own=False),
     })
 
 
@@ -200,4 +202,5 @@ def my_record(request: HttpRequest) -> HttpResponse:
         "person": person_shown(user=user, person=person),
         "registrations": person_registrations(user=user, person=person),
         "reads": person_reads_for_resident(user=user, person=person),
+        "sections": person_sections(request, user=user, person=person, own=True),
     })

@@ -1,21 +1,33 @@
-"""Reads of registrations, scoped to the actor: who lives at a building's units, as the viewer may see them."""
+"""Reads of registrations, scoped to the actor: who lives at a building's units, as the viewer may see them; a
+person's residence timeline with its continuity."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
-from residence.accounts.roles import Capability, can
+from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.audit.services import event_record
 from residence.core.errors import NotFound
-from residence.people.selectors import PersonShown, persons_shown
-from residence.places.models import Obligor, Unit
+from residence.core.rules import continuity_kinds, residence_continuity
+from residence.people.selectors import PersonShown, person_get_for_user, persons_shown
+from residence.places.models import Jurisdiction, Obligor, Unit
 from residence.places.selectors import jurisdiction_path_for_user, obligor_of
-from residence.registrations.models import DoorCheck, Registration, RegistrationRevision, RegistrationStatus
+from residence.registrations.certificate import Certificate, certificate_number
+from residence.registrations.models import (
+    DoorCheck,
+    PlaceClass,
+    Registration,
+    RegistrationRevision,
+    RegistrationStatus,
+)
+from residence.stays.models import Stay, StayEvent
 
 RESIDENTS_SHOWN = 500  # residents listed on one page (a building of a thousand flats is split by unit)
 
@@ -90,3 +102,248 @@ def obligor_residents(*, obligor: Obligor, limit: int = RESIDENTS_SHOWN) -> list
     its declarations put there (names and masked ID numbers only reach the page)."""
     return list(Registration.objects.current().filter(unit__obligor=obligor)
                 .select_related("person", "unit__building").order_by("unit__code", "person__name", "pk")[:limit])
+
+
+# ==== a person's residence timeline =================================================================================
+STAYS_SHOWN = 50  # hotel stays on a timeline (the latest); registrations are all shown
+OUTSIDE = "outside"  # the area of an interval outside the viewer's jurisdiction, as a break names it
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One interval of a person's timeline as the viewer may see it. Outside the viewer's area: dates and kind
+    only (`outside`, no address, no declaration)."""
+
+    kind: str  # "registration" (a long-term place) | "stay" (an instant place: a hotel, an hourly rental)
+    start: dt.date
+    end: dt.date | None  # the last day (inclusive); None: still there
+    outside: bool
+    address: str = ""
+    place_label: str = ""
+    declared_by: str = ""
+    late: bool | None = None  # None: not known (imported before declarations were kept, or outside)
+    counts: bool = True  # whether the locality's rules count this kind of record as registered time
+    registration_id: int | None = None  # a current registration the viewer may print a certificate of
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One interval drawn on the timeline's picture: x and width in the picture's units (see `timeline_picture`)."""
+
+    x: float
+    width: float
+    lane: str  # "registration" | "outside" | "stay"
+    title: str
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Geometry of the server-rendered SVG: a bar of the years, the intervals on it, a mark for today."""
+
+    width: int
+    years: list[tuple[float, int]]  # (x, year) of each year's first day
+    bars: list[Bar]
+    today_x: float
+    label_every: int = 1  # a year's number under every n-th year (they would overlap on a phone)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    rows: list[TimelineRow]  # newest first
+    as_of: dt.date
+    days: int  # continuous registered days as of `as_of`
+    run_start: dt.date | None
+    sentence: str  # the continuity in one sentence
+    breaks: list[str]  # what broke it, one sentence each, oldest first
+    notes: list[str]
+    register_only: bool
+    register_only_below_days: int
+    picture: Picture
+    stays_left_out: bool = False  # more stays than STAYS_SHOWN
+
+
+def _county(area_path: str) -> str:
+    """The area code the rules get for an area path ("/440300/440308/440308001/…/"): its county (the last six-digit
+    code on the path; the engine counts every code as its county, and a street or grid of our own numbering under
+    a county is not a division code)."""
+    codes = [c for c in area_path.strip("/").split("/") if c.isdigit()]
+    counties = [c for c in codes if len(c) == 6]
+    return counties[-1] if counties else (codes[0] if codes else "")
+
+
+def _area_words(label: str | None) -> str:
+    """The engine's label of an area ("盐田区 (440308)") without its code, for a sentence."""
+    return (label or "").split(" (")[0]
+
+
+def _local_day(moment: dt.datetime | None) -> dt.date | None:
+    return None if moment is None else timezone.localtime(moment).date()
+
+
+def _stay_rows(person_id: int) -> tuple[list[tuple[Stay, dt.date | None]], bool]:
+    """The person's latest stays (check-in row, and the day it closed, if it did): one range of the
+    (person, arrived_at) index; the closing rows name the same stay and carry the same arrival, so they come along."""
+    rows = list(Stay.objects.filter(person_id=person_id).select_related("unit__building")
+                .order_by("-arrived_at", "-id")[:STAYS_SHOWN * 2 + 1])
+    more = len(rows) > STAYS_SHOWN * 2
+    closed: dict[int, dt.date | None] = {}
+    for r in rows:
+        if r.event != StayEvent.CHECK_IN:
+            closed[r.stay_id] = _local_day(r.departed_at or r.declared_at)
+    stays = [(r, closed.get(r.stay_id)) for r in rows if r.event == StayEvent.CHECK_IN][:STAYS_SHOWN]
+    return stays, more
+
+
+def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = None) -> Timeline:
+    """A person's registrations and hotel stays across units and years, with their continuous registered residence
+    as of `as_of` (today) under the locality's rules and what broke it.
+
+    Scope: a staff member sees the person only when `person_get_for_user` does (else NotFound), and of the intervals
+    only those inside their own area in full; the others are dated rows "outside your area", with no address, and a
+    break names no area outside. Continuity is computed over all of them. A resident sees all of their own.
+    Three queries (the person in scope, the registrations with their units, the latest stays by the
+    (person, arrived_at) index), whatever the number of stays in the table."""
+    as_of = as_of or timezone.localdate()
+    if user.kind in AREA_KINDS:
+        person = person_get_for_user(user=user, person_id=person_id)
+        path = jurisdiction_path_for_user(user) or "\x00"  # no jurisdiction: nothing is inside
+    elif can(user, Capability.RECORD_OWN) and user.person_id == person_id:
+        person, path = None, ""
+    else:
+        raise NotFound(_("No such person."))
+    person_pk = person.pk if person is not None else person_id
+    registrations = list(Registration.objects.standing().filter(person_id=person_pk).select_related("unit__building")
+                         .order_by("-started_on", "-pk"))
+    stays, more = _stay_rows(person_pk)
+    counted = continuity_kinds(as_of)
+
+    intervals: list[dict[str, Any]] = []
+    rows: list[TimelineRow] = []
+    inside_codes: set[str] = set()
+    for r in registrations:
+        code, inside = _county(r.area_path), r.area_path.startswith(path)
+        intervals.append({"from": r.started_on, "to": r.ended_on, "area": code, "kind": "registration"})
+        if inside:
+            inside_codes.add(code)
+            rows.append(TimelineRow(
+                "registration", r.started_on, r.ended_on, False, address=str(r.unit),
+                place_label=str(r.get_place_class_display()), declared_by=str(r.get_declared_by_display()),
+                late=r.late if r.declared_at else None, counts="registration" in counted,
+                registration_id=r.pk if r.ended_on is None else None))
+        else:
+            rows.append(TimelineRow("registration", r.started_on, r.ended_on, True,
+                                    counts="registration" in counted))
+    for s, ended in stays:
+        start = _local_day(s.arrived_at)
+        assert start is not None
+        end = max(ended, start) if ended else None
+        intervals.append({"from": start, "to": end, "area": _county(s.area_path), "kind": "instant_stay"})
+        if s.area_path.startswith(path):
+            rows.append(TimelineRow("stay", start, end, False, address=str(s.unit),
+                                    place_label=str(PlaceClass.INSTANT.label), late=s.late,
+                                    counts="instant_stay" in counted))
+        else:
+            rows.append(TimelineRow("stay", start, end, True, counts="instant_stay" in counted))
+    rows.sort(key=lambda row: (row.start, row.end or dt.date.max), reverse=True)
+
+    found = residence_continuity(intervals, as_of)
+    result = found.result
+    shown = (lambda code: True) if not path else (lambda code: code in inside_codes)
+
+    def area(code: str, label: str) -> str:
+        return _area_words(label) if code and shown(code) else str(_("outside your area"))
+
+    if result.run_start is None:
+        sentence = _("No registration in force on %(day)s.") % {"day": as_of.isoformat()}
+    else:
+        sentence = _("Registered continuously in %(area)s since %(start)s: %(days)d days (as of %(day)s).") % {
+            "area": area(result.area or "", result.area_label or ""), "start": result.run_start.isoformat(),
+            "days": result.days, "day": as_of.isoformat()}
+    breaks = []
+    for b in result.breaks:
+        if b.kind == "gap":
+            breaks.append(_("No registration from %(start)s to %(end)s (%(days)d days): continuity broke.") % {
+                "start": b.start.isoformat(), "end": b.end.isoformat() if b.end else "", "days": b.days})
+        elif b.kind == "move":
+            breaks.append(_("On %(day)s a move from %(from)s to %(to)s, another area: continuity broke.") % {
+                "day": b.start.isoformat(), "from": area(b.from_area, b.from_label), "to": area(b.to_area, b.to_label)})
+        else:
+            breaks.append(_("The registration ended on %(day)s; none is in force since.") % {
+                "day": (b.start - dt.timedelta(days=1)).isoformat()})
+    # the engine's other remarks name areas in its own words: shown to the resident, and to staff only when every
+    # registration is inside their area
+    notes = [zh for zh, _en in result.notes] if not path or all(not r.outside for r in rows) else []
+    return Timeline(rows=rows, as_of=as_of, days=result.days, run_start=result.run_start, sentence=sentence,
+                    breaks=breaks, notes=notes, register_only=found.register_only,
+                    register_only_below_days=found.register_only_below_days,
+                    picture=timeline_picture(rows, as_of), stays_left_out=more)
+
+
+PICTURE_WIDTH = 360  # picture units; the SVG scales to the page's width (a phone's 390 px, a desktop's column)
+_MIN_BAR = 3.0  # a one-day stay stays visible on a phone
+
+
+def timeline_picture(rows: list[TimelineRow], as_of: dt.date) -> Picture:
+    """Where each interval lies on a bar of the years from the first year on the timeline to `as_of`'s year."""
+    first_year = min([r.start.year for r in rows] + [as_of.year])
+    if as_of.year - first_year > 11:  # a long life: the last twelve years
+        first_year = as_of.year - 11
+    begin, end = dt.date(first_year, 1, 1), dt.date(as_of.year + 1, 1, 1)
+    span = (end - begin).days
+
+    def x(day: dt.date) -> float:
+        return round(PICTURE_WIDTH * max(0, min(span, (day - begin).days)) / span, 1)
+
+    bars = []
+    for r in sorted(rows, key=lambda row: (row.kind == "stay", row.start)):  # stays drawn over registrations
+        last = r.end or as_of
+        if last < begin:
+            continue
+        left, right = x(r.start), x(last + dt.timedelta(days=1))
+        lane = "stay" if r.kind == "stay" else "outside" if r.outside else "registration"
+        title = f"{r.start.isoformat()} – {r.end.isoformat() if r.end else _('now')}"
+        bars.append(Bar(left, max(round(right - left, 1), _MIN_BAR), lane, title))
+    years = [(x(dt.date(y, 1, 1)), y) for y in range(first_year, as_of.year + 1)]
+    return Picture(PICTURE_WIDTH, years, bars, x(as_of), 1 if len(years) <= 8 else 2)
+
+
+def registration_certificate(*, user: User, registration_id: int) -> Certificate:
+    """What the certificate of a current registration says, for whoever may print it: the resident (their own), the
+    obligor of the unit (its current residents), a staff member when the person is in their scope and the
+    registration inside their area. Anyone else, or an ended registration: NotFound. Every print is recorded as a read
+    of the person's data."""
+    reg = None
+    if 0 < registration_id < 2**63:
+        reg = (Registration.objects.current().select_related("person", "unit__building")
+               .filter(pk=registration_id, status=RegistrationStatus.CONFIRMED).first())
+    if reg is None:
+        raise NotFound(_("No such registration."))
+    if user.kind in AREA_KINDS:
+        person_get_for_user(user=user, person_id=reg.person_id)  # NotFound when the person is out of scope
+        path = jurisdiction_path_for_user(user)
+        if path is None or not reg.area_path.startswith(path):
+            raise NotFound(_("No such registration."))
+    elif can(user, Capability.RECORD_OWN) and user.person_id is not None:
+        if user.person_id != reg.person_id:
+            raise NotFound(_("No such registration."))
+    else:
+        obligor = obligor_of(user=user)
+        if obligor is None or reg.unit.obligor_id != obligor.pk:
+            raise NotFound(_("No such registration."))
+    today = timezone.localdate()
+    county = _county(reg.area_path)
+    intervals = [{"from": start, "to": end, "area": _county(area), "kind": "registration"}
+                 for start, end, area in Registration.objects.standing().filter(person_id=reg.person_id,
+                                                                               started_on__lte=today)
+                 .values_list("started_on", "ended_on", "area_path")]
+    found = residence_continuity(intervals, today)
+    issued_by = Jurisdiction.objects.filter(code=county).values_list("name", flat=True).first() or county
+    number = certificate_number(area_code=county, started_on=reg.started_on, registration_id=reg.pk)
+    event_record(actor=user, action="registration.certificate.printed", subject_type="person",
+                 subject_id=reg.person_id, data={"registration": reg.pk, "certificate": number})
+    return Certificate(
+        number=number, name=reg.person.name, id_number_masked=reg.person.id_number_masked, address=str(reg.unit),
+        registered_since=reg.started_on, declared_by=str(reg.get_declared_by_display()) if reg.declared_by else "",
+        declared_at=timezone.localtime(reg.declared_at) if reg.declared_at else None, issued_by=issued_by,
+        printed_on=today, register_only=found.register_only,
+        register_only_below_days=found.register_only_below_days, continuous_days=found.result.days)

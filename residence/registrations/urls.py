@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:registration_id>/confirm/", views.confirm, name="confirm"),
     path("<int:registration_id>/door/", views.door_check, name="door_check"),
     path("person/<int:person_id>/arrival/", views.person_arrival, name="person_arrival"),
+    path("<int:registration_id>/certificate/", views.certificate, name="certificate"),
 ]
 
 # Pages under /places/ that list residents: joined to places' own patterns in config/urls.py, one "places" namespace.

@@ -7,15 +7,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.core.errors import DomainError, NotFound
 from residence.core.forms import form_error
 from residence.core.uploads import table_import_page
+from residence.people.models import Person
 from residence.people.selectors import persons_shown
 from residence.places.models import Obligor
 from residence.places.selectors import (
@@ -26,6 +29,7 @@ from residence.places.selectors import (
     unit_get_for_user,
     unit_list,
 )
+from residence.registrations.certificate import certificate_pdf
 from residence.registrations.forms import (
     ArrivalForm,
     CancelForm,
@@ -48,8 +52,10 @@ from residence.registrations.selectors import (
     obligor_pending,
     obligor_residents,
     pending_in_area,
+    registration_certificate,
     registration_get_for_user,
     registration_history,
+    residence_timeline,
     unit_residents,
 )
 from residence.registrations.services import (
@@ -356,3 +362,25 @@ def self_declare(request: HttpRequest) -> HttpResponse:
             return redirect("me:record")
     return render(request, "registrations/self_declare.html", {"form": form},
                   status=400 if form.errors else 200)
+
+
+def timeline_section(request: HttpRequest, user: User, person: Person, own: bool) -> str:
+    """The person's residence timeline with its continuity, a section of the person's pages (people.sections)."""
+    try:
+        timeline = residence_timeline(user=user, person_id=person.pk)
+    except NotFound:
+        return ""
+    return render_to_string("registrations/_timeline.html", {"timeline": timeline, "own": own}, request=request)
+
+
+@login_required
+def certificate(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """The registration certificate as a PDF, for the resident, the unit's obligor or staff in scope (else 404)."""
+    try:
+        cert = registration_certificate(user=request.user, registration_id=registration_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
+    response = HttpResponse(certificate_pdf(cert), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from residence.bench import measure, stays
+from residence.bench import measure, stays, timeline
 from residence.bench.measure import Figure
 from residence.core.keys import keys_init
 
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--http-seconds", type=float, default=4.0)
         parser.add_argument("--skip-demo-ready", action="store_true")
         parser.add_argument("--stay-batches", type=int, default=40, help="batches of 1,000 check-ins to post")
+        parser.add_argument("--timeline-stays", type=int, default=10_000_000, help="stay rows for the timeline figure")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -101,6 +102,13 @@ class Command(BaseCommand):
         out += [Figure("raw: COPY into stays_stay", raw_stays, "rows/s"),
                 Figure(f"check-ins through the API ({n:,}, 1,000 a batch, 4 clients)", rate, "stays/s", "≥ 15%",
                        "raw COPY stays", raw_stays)]
+
+        self.stdout.write(f"timeline: stays topped up to {opts['timeline_stays']:,} rows (raw COPY), then one person's"
+                          " timeline with continuity at a time …")
+        n_stays = timeline.stays_fill(opts["timeline_stays"], progress=self.stdout.write)
+        lat = timeline.timeline_latencies(min(opts["lookups"], 1_000))
+        out.append(Figure(f"timeline and continuous residence of one person, p99 ({n_stays:,} stays)",
+                          measure.percentile(lat, 99) * 1000, "ms", "≤ 10 ms", "raw point SELECT p99", point99))
 
         if not opts["skip_demo_ready"]:
             self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
 
 
 def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
@@ -36,6 +36,22 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             cur.executemany(sql, chunk)
             n += len(chunk)
     return n
+
+
+def copy_or_conflict(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+    """PostgreSQL: COPY the rows inside a savepoint and return True; when one of them violates a unique constraint
+    (a concurrent transaction wrote the same key), undo the COPY alone and return False, so that the caller writes
+    them another way (`bulk_insert_new`). Elsewhere: False, nothing written. Call inside a transaction."""
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    try:
+        with transaction.atomic():
+            bulk_insert(model, columns, rows)
+    except (IntegrityError, psycopg.errors.UniqueViolation):
+        return False
+    return True
 
 
 def _column_types(model: type[models.Model], columns: Sequence[str]) -> list[str]:

@@ -154,7 +154,8 @@ def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Seq
     out: list[Any] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, columns))
+            # %b: the arrays go in binary (no quoting and escaping of each element as in an array literal)
+            arrays = ", ".join(f"%b::{t}[]" for t in _column_types(model, columns))
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) {on}",
                         [list(column) for column in zip(*rows, strict=True)])
             return [r[0] for r in cur.fetchall()]

@@ -76,8 +76,8 @@ def persons_insert_new(guests: Sequence[tuple[IdNumber, str, str]]) -> tuple[dic
     table = Person._meta.db_table
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",
-                        [len(rows)])
+            cur.execute(f"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{table}', 'id')::regclass AS seq)"
+                        f" q, generate_series(1, %s)", [len(rows)])
             ids = [r[0] for r in cur.fetchall()]
         if copy_or_conflict(Person, ("id", *PERSON_ROW_COLUMNS),
                             [(pk, *row) for pk, row in zip(ids, rows, strict=True)]):
@@ -94,7 +94,7 @@ def persons_by_index(indexes: Sequence[str]) -> dict[str, int]:
     if connection.vendor != "postgresql":
         return dict(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", "id"))
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%s)",
+        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%b)",
                     [list(indexes)])
         return dict(cur.fetchall())
 

@@ -201,7 +201,7 @@ def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome
     table = StayKey._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one statement: the answers as arrays
-            cur.execute(f"UPDATE {table} k SET result = v.result FROM unnest(%s::text[], %s::jsonb[]) "
+            cur.execute(f"UPDATE {table} k SET result = v.result FROM unnest(%b::text[], %b::jsonb[]) "
                         f"AS v(key, result) WHERE k.obligor_id = %s AND k.key = v.key",
                         [[k for k, _r in results], [r for _k, r in results], obligor.pk])
         else:

@@ -33,7 +33,7 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
 
     situations = [{"place_class": place_class, "event": event, "event_time": _at(happened),
                    "declared_time": _at(declared)} for happened, declared in moments]
-    as_of = max(situation["declared_time"] for situation in situations).date()
+    as_of = max(_at(declared) for _happened, declared in moments).date()
     result = evaluate(["declaration_due", "declaration_late"], situations, as_of, locality())
     return [(result.value("declaration_due", i).replace(tzinfo=zone), bool(result.value("declaration_late", i)))
             for i in range(len(moments))]

@@ -15,7 +15,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core import crypto
-from residence.core.bulk import bulk_insert_new, copy_or_conflict
+from residence.core.bulk import COPY_FROM, bulk_insert_new, copy_or_conflict
 from residence.core.errors import PermissionDenied, ValidationError
 from residence.core.idnumber import IdNumber
 from residence.people.identity import (
@@ -64,26 +64,33 @@ def person_rows(guests: Sequence[tuple[IdNumber, str, str]], *, now: dt.datetime
             for (idn, index, name), enc in zip(guests, encrypted, strict=True)]
 
 
-def persons_insert_new(guests: Sequence[tuple[IdNumber, str, str]]) -> tuple[dict[str, int], set[int]]:
-    """Create the persons (ID number, its blind index, cleaned name) not on record, set-based, in the caller's
-    transaction; returns the ids of all of them by blind index, and the ids of those this call created. On
-    PostgreSQL the ids come from the table's sequence and the rows go by COPY; when a concurrent transaction wrote
-    one of the same persons meanwhile (a unique violation), the COPY is undone and the rows go again by INSERT …
-    ON CONFLICT DO NOTHING, that transaction's row winning."""
+def persons_ensure(guests: Sequence[tuple[IdNumber, str, str]]) -> tuple[dict[str, int], set[int]]:
+    """The ids (by blind index) of these persons (ID number, its blind index, cleaned name), creating in the caller's
+    transaction those not on record; and the ids of the persons this call created. Set-based: many persons are
+    looked up, then those missing are written, on PostgreSQL by COPY with ids from the table's sequence; a few are
+    written first (INSERT … ON CONFLICT DO NOTHING, one statement) and only those already on record looked up. A
+    concurrent transaction writing one of the same persons wins: its row is used (after a failed COPY is undone)."""
+    found: dict[str, int] = {}
+    if len(guests) >= COPY_FROM:
+        found = persons_by_index([index for _idn, index, _name in guests])
+        guests = [g for g in guests if g[1] not in found]
+        if guests and connection.vendor == "postgresql":
+            rows = person_rows(guests, now=timezone.now())
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{Person._meta.db_table}', "
+                            f"'id')::regclass AS seq) q, generate_series(1, %s)", [len(rows)])
+                ids = [r[0] for r in cur.fetchall()]
+            if copy_or_conflict(Person, ("id", *PERSON_ROW_COLUMNS),
+                                [(pk, *row) for pk, row in zip(ids, rows, strict=True)]):
+                found.update((index, pk) for (_idn, index, _name), pk in zip(guests, ids, strict=True))
+                return found, set(ids)
     if not guests:
-        return {}, set()
-    rows = person_rows(guests, now=timezone.now())
-    table = Person._meta.db_table
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{table}', 'id')::regclass AS seq)"
-                        f" q, generate_series(1, %s)", [len(rows)])
-            ids = [r[0] for r in cur.fetchall()]
-        if copy_or_conflict(Person, ("id", *PERSON_ROW_COLUMNS),
-                            [(pk, *row) for pk, row in zip(ids, rows, strict=True)]):
-            return {index: pk for (_idn, index, _name), pk in zip(guests, ids, strict=True)}, set(ids)
-    created = set(bulk_insert_new(Person, PERSON_ROW_COLUMNS, rows, conflict=["id_number_index"], returning="id"))
-    return persons_by_index([index for _idn, index, _name in guests]), created
+        return found, set()
+    made = dict(bulk_insert_new(Person, PERSON_ROW_COLUMNS, person_rows(guests, now=timezone.now()),
+                                conflict=["id_number_index"], returning=("id_number_index", "id")))
+    found.update(made)
+    found.update(persons_by_index([index for _idn, index, _name in guests if index not in made]))
+    return found, set(made.values())
 
 
 def persons_by_index(indexes: Sequence[str]) -> dict[str, int]:

@@ -36,7 +36,7 @@ from residence.core.errors import DomainError, NotFound, ValidationError
 from residence.core.idnumber import parse_id_number
 from residence.core.rules import declarations_due
 from residence.people.identity import clean_name, id_index
-from residence.people.services import persons_by_index, persons_insert_new
+from residence.people.services import persons_ensure
 from residence.places.models import Obligor, Unit
 from residence.stays.models import Channel, Stay, StayEvent, StayKey
 from residence.stays.partitions import stay_row_ids
@@ -211,16 +211,11 @@ def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome
 
 def _persons(valid: list[_Valid]) -> tuple[dict[str, int], set[int]]:
     """Person ids by ID-number index, creating the persons not yet on record (set-based); and the ids of those
-    created now (no stay can name them yet)."""
+    created now (no stay can name them yet). A concurrent batch may create the same person: its row wins."""
     wanted: dict[str, _Valid] = {}
     for v in valid:
         wanted.setdefault(v.data["id_index"], v)
-    found = persons_by_index(list(wanted))
-    missing = [(v.data["ident"], idx, v.data["name"]) for idx, v in wanted.items() if idx not in found]
-    # a concurrent batch may create the same person: its row wins, ours is skipped
-    made, created = persons_insert_new(missing)
-    found.update(made)
-    return found, created
+    return persons_ensure([(v.data["ident"], idx, v.data["name"]) for idx, v in wanted.items()])
 
 
 class _Open(NamedTuple):

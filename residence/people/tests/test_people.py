@@ -146,3 +146,35 @@ def test_a_number_beyond_any_record_is_not_found_not_a_server_error(client, city
     client.force_login(make_user("big-id", "clerk", "440308"))
     for url in ("/people/99999999999999999999999/", "/api/people/99999999999999999999999"):
         assert client.get(url).status_code == 404
+
+
+def test_initials_spelled_by_character_are_pypinyins_for_every_demo_name() -> None:
+    from faker.providers.person.zh_CN import Provider as ZhNames
+    from pypinyin import Style, lazy_pinyin
+
+    given = ZhNames.first_names_male + ZhNames.first_names_female
+    names = [s + g for s in list(ZhNames.last_names)[:120] for g in given] + ["阿依古丽·买买提", "单丽", "吕布"]
+    assert {n: name_initials(n) for n in names} == {
+        n: "".join(lazy_pinyin(n.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")).lower() for n in names}
+    assert name_initials("吕布") == "lb"
+
+
+def test_person_rows_hold_what_person_build_assembles() -> None:
+    from django.utils import timezone
+
+    from residence.core.idnumber import parse_id_number
+    from residence.people.identity import id_index, protect
+    from residence.people.services import PERSON_ROW_COLUMNS, person_build, person_rows
+
+    number = parse_id_number(new_id(5))
+    now = timezone.now()
+    [row] = person_rows([(number, id_index(number.value), "单丽")], now=now)
+    built = person_build(ident=protect(id_number=number.value), name="单丽")
+    built.created_at = now
+    fields = {f.column: f for f in Person._meta.concrete_fields}
+    assert set(PERSON_ROW_COLUMNS) == set(fields) - {"id"}
+    expected = {c: getattr(built, fields[c].attname) for c in PERSON_ROW_COLUMNS if c != "id_number_enc"}
+    expected["photo"] = expected["photo"].name  # a FieldFile of no file: stored as ""
+    assert dict(zip(PERSON_ROW_COLUMNS, row, strict=True)) | {"id_number_enc": None} == expected | {
+        "id_number_enc": None}
+    assert reveal_id_number(row[0]) == number.value  # encrypted afresh (another nonce), the same number

@@ -336,7 +336,7 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
     and that earlier stay is closed as "departure not declared"."""
     now = timezone.now()
     outcomes, valid = _validated(obligor, items, now, _check_in_item)
-    firsts = list({v.key: v for v in reversed(valid)}.values())[::-1]  # each key's first item, in order
+    firsts = sorted({v.key: v for v in reversed(valid)}.values(), key=lambda v: v.index)  # each key's first item
     dues = declarations_due("instant", "arrival", [(v.data["arrived_at"], now) for v in firsts])
     with transaction.atomic():
         # each key's answer is known before its claim (the stay number taken now, the deadline, no flags), so the

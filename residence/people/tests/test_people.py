@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from residence.audit.models import Event
 from residence.core.errors import NotFound, PermissionDenied, ValidationError
@@ -178,3 +179,49 @@ def test_person_rows_hold_what_person_build_assembles() -> None:
     assert dict(zip(PERSON_ROW_COLUMNS, row, strict=True)) | {"id_number_enc": None} == expected | {
         "id_number_enc": None}
     assert reveal_id_number(row[0]) == number.value  # encrypted afresh (another nonce), the same number
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY and its fallback are PostgreSQL's")
+def test_persons_written_meanwhile_by_another_transaction_are_used_not_duplicated(city, monkeypatch) -> None:
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from residence.core.idnumber import parse_id_number
+    from residence.people import services
+    from residence.people.identity import id_index
+    from residence.people.services import persons_ensure
+
+    copies: list[bool] = []
+    real = services.copy_or_conflict
+    monkeypatch.setattr(services, "copy_or_conflict", lambda *a: copies.append(real(*a)) or copies[-1])
+    before = Person.objects.count()
+
+    def guests(start: int, n: int) -> list:
+        numbers = [parse_id_number(new_id(seq)) for seq in range(start, start + n)]
+        return [(idn, id_index(idn.value), "王芳") for idn in numbers]
+
+    first, more = guests(100, 20), guests(200, 20)
+    copied, theirs = threading.Event(), {}
+
+    def other() -> None:  # writes the first 20 by COPY and commits a second later
+        try:
+            with transaction.atomic():
+                theirs.update(persons_ensure(first)[0])
+                copied.set()
+                time.sleep(1.0)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert copied.wait(30)
+    with transaction.atomic():  # our COPY of all 40 waits for theirs, fails on the first 20, and goes again
+        found, created = persons_ensure(first + more)
+    thread.join()
+    assert {g[1]: found[g[1]] for g in first} == theirs
+    assert created == {found[g[1]] for g in more}
+    assert Person.objects.count() == before + 40
+    assert copies == [True, False]  # theirs went by COPY; ours failed on their rows and went by INSERT … ON CONFLICT

@@ -140,11 +140,12 @@ def http_rate(port: int, path: str, seconds: float = 4.0, clients: int = 4) -> f
     return sum(counts) / (time.perf_counter() - t)
 
 
-def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def serve(app: str, port: int, env: dict[str, str], *, workers: int = 2) -> subprocess.Popen[bytes]:
     granian = str(Path(sys.executable).with_name("granian"))
     return subprocess.Popen(  # noqa: S603 - our own server binary on loopback
-        [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--no-ws",
-         app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--no-ws", app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
 
 

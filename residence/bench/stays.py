@@ -1,9 +1,13 @@
-"""Stays in `residence bench`: check-ins through the integrator API beside raw COPY into the same table.
+"""Stays in `residence bench`: check-ins through the integrator API beside raw limits measured in the same run.
 
-The project figure: batches of 1,000 check-ins of guests not yet on record (the costly case: each is a new person,
-its ID number encrypted and indexed) posted over HTTP by 4 clients to `residence serve`'s stack under granian;
-every item is validated, its key claimed, its deadline computed, and each batch is one audit event. The raw limit:
-binary COPY of rows as wide as a stay straight into `stays_stay`, in the same run.
+Batches: 1,000 check-ins of guests not yet on record (the costly case: each is a new person, its ID number
+encrypted and indexed) posted over HTTP by 4 clients to `residence serve`'s stack under granian; every item is
+validated, its key claimed, its deadline computed, and each batch is one audit event. The raw limit: binary COPY of
+rows as wide as a stay straight into `stays_stay`.
+
+Single declarations: one-item check-ins (a new guest, a fresh idempotency key each) from 16 clients through the whole
+stack (bearer key, validation, encryption, audit), beside the bare endpoint of `bare_api` (Django and ninja, the same
+body, one INSERT) served by the same granian the same way. Both answer bodies serialised before the clock starts.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from residence.bench.measure import Figure, free_port, percentile, serve, stop, wait_http
 from residence.core.idnumber import check_character
 
 BATCH = 1_000
+SINGLE_CLIENTS = 16
+SINGLE_GUESTS = 5_000_000  # the single declarations' guests are numbered from here, the batches' from 0
 
 
 @dataclass
@@ -54,6 +61,16 @@ def guest_ids(start: int, n: int) -> list[str]:
         first = f"110105{born:%Y%m%d}{(k // 10950) % 1000:03d}"
         out.append(first + check_character(first))
     return out
+
+
+def guest_names(start: int, n: int) -> list[str]:
+    """`n` guests' names from the demo's lists (surnames and given names as Faker's zh_CN has them), varied so that
+    no cache of names flatters the figures."""
+    from faker.providers.person.zh_CN import Provider as ZhNames
+
+    surnames = list(ZhNames.last_names)
+    given = ZhNames.first_names_male + ZhNames.first_names_female
+    return [surnames[k % len(surnames)] + given[(k // len(surnames) + k) % len(given)] for k in range(start, start + n)]
 
 
 def raw_stay_copy(premises: Premises, n: int = 200_000) -> float:
@@ -91,10 +108,11 @@ def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: 
     bodies = []
     for b in range(batches):
         ids = guest_ids(first_guest + b * size, size)
+        names = guest_names(first_guest + b * size, size)
         bodies.append(json.dumps({"items": [
-            {"idempotency_key": f"bench-{first_guest + b * size + i}", "id_number": number, "name": "测试客",
+            {"idempotency_key": f"bench-{first_guest + b * size + i}", "id_number": number, "name": name,
              "unit_code": premises.units[i % len(premises.units)], "arrived_at": arrived}
-            for i, number in enumerate(ids)]}, ensure_ascii=False).encode())
+            for i, (number, name) in enumerate(zip(ids, names, strict=True))]}, ensure_ascii=False).encode())
     accepted = [0] * clients
     headers = {"Authorization": f"Bearer {premises.key}", "Content-Type": "application/json"}
 
@@ -125,7 +143,6 @@ def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: 
 
 def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, int]:
     """`api_check_ins` against the project served by granian (2 workers), the bench database in DATABASE_URL."""
-    from residence.bench.measure import free_port, serve, stop, wait_http
     from residence.stays.models import Stay
 
     first = Stay.objects.filter(idempotency_key__startswith="bench-").count()  # guests of earlier runs stay
@@ -138,3 +155,103 @@ def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, i
         return api_check_ins(port, premises, batches=batches, first_guest=first + 1)
     finally:
         stop(proc)
+
+
+@dataclass
+class Load:
+    """What `post_load` measured: answers per second, how many, and each request's seconds."""
+
+    rate: float
+    n: int
+    latencies: list[float] = field(default_factory=list)
+
+
+def single_bodies(premises: Premises, clients: int, per_client: int, *, first_guest: int, prefix: str
+                  ) -> list[list[bytes]]:
+    """Each client's one-item check-in bodies, serialised now: a new guest and a fresh idempotency key each."""
+    arrived = (timezone.localtime() - dt.timedelta(minutes=20)).isoformat()
+    n = clients * per_client
+    ids, names = guest_ids(first_guest, n), guest_names(first_guest, n)
+    bodies = [json.dumps({"items": [{"idempotency_key": f"{prefix}{first_guest + k}", "id_number": ids[k],
+                                     "name": names[k], "unit_code": premises.units[k % len(premises.units)],
+                                     "arrived_at": arrived}]}, ensure_ascii=False).encode() for k in range(n)]
+    return [bodies[c::clients] for c in range(clients)]
+
+
+def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str, str], *,
+              seconds: float) -> Load:
+    """One keep-alive connection per client, each posting its own bodies in turn until `seconds` pass or its
+    bodies run out; every answer must be 200. Answers per second over the whole run, and each request's seconds."""
+    headers = {**headers, "Content-Type": "application/json"}
+    latencies: list[list[float]] = [[] for _ in bodies]
+    failed: list[str] = []
+    stop_at = time.monotonic() + seconds
+
+    def run(k: int) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine = latencies[k]
+        for body in bodies[k]:
+            if time.monotonic() >= stop_at:
+                break
+            t = time.perf_counter()
+            c.request("POST", path, body=body, headers=headers)
+            r = c.getresponse()
+            text = r.read()
+            mine.append(time.perf_counter() - t)
+            if r.status != 200:
+                failed.append(f"{path} answered {r.status}: {text[:300]!r}")
+                return
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(bodies))]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    if failed:
+        raise RuntimeError(failed[0])
+    flat = [x for mine in latencies for x in mine]
+    return Load(len(flat) / elapsed, len(flat), flat)
+
+
+def served_single_declarations(premises: Premises, *, seconds: float = 4.0, clients: int = SINGLE_CLIENTS,
+                               workers: int = 2) -> tuple[Load, Load]:
+    """(the bare endpoint, the project's one-item check-ins), each served by granian with `workers` workers on the
+    bench database and loaded by `clients` clients for `seconds` after a short warm-up. The project's server runs
+    with the per-client rate limit raised (one key sends them all; the limit is not what is measured)."""
+    from residence.bench import bare_api
+    from residence.stays.models import Stay
+
+    bare_api.table_create()
+    done = Stay.objects.filter(idempotency_key__startswith="bench1-").count()  # guests of earlier runs stay
+    env = dict(os.environ, RESIDENCE_API_TOKEN_RATE=str(10**9))
+    per_client = int(seconds * 200) + 20  # more than a client can send in the time
+    out: list[Load] = []
+    first = SINGLE_GUESTS + done  # the bare endpoint keeps no guests: both load the same numbers
+    for app, ping, path, headers, prefix in [
+            ("residence.bench.bare_wsgi:application", "/ping", "/check-ins", {}, "bare-"),
+            ("config.wsgi:application", "/healthz", "/api/v1/stays/check-ins",
+             {"Authorization": f"Bearer {premises.key}"}, "bench1-")]:
+        warm = single_bodies(premises, clients, 10, first_guest=first, prefix=prefix)
+        bodies = single_bodies(premises, clients, per_client, first_guest=first + clients * 10, prefix=prefix)
+        port = free_port()
+        proc = serve(app, port, env, workers=workers)
+        try:
+            if not wait_http(port, ping):
+                raise RuntimeError(f"{app} did not start")
+            connection.close()  # the server's workers write; this process only waits
+            post_load(port, path, warm, headers, seconds=seconds)
+            out.append(post_load(port, path, bodies, headers, seconds=seconds))
+        finally:
+            stop(proc)
+    bare_api.table_drop()
+    return out[0], out[1]
+
+
+def single_figures(bare: Load, project: Load, clients: int = SINGLE_CLIENTS) -> list[Figure]:
+    return [Figure(f"raw: bare ninja endpoint, one INSERT ({clients} clients)", bare.rate, "req/s"),
+            Figure(f"single check-ins through the API ({clients} clients)", project.rate, "req/s", "≥ 40%",
+                   "bare INSERT endpoint", bare.rate),
+            Figure("single check-in latency, p50", percentile(project.latencies, 50) * 1000, "ms"),
+            Figure("single check-in latency, p99", percentile(project.latencies, 99) * 1000, "ms", "≤ 100 ms")]

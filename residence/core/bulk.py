@@ -4,23 +4,36 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
+from itertools import chain, islice
 from typing import Any
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models, transaction
+
+COPY_FROM = 16  # fewer rows than this go as one INSERT: a COPY costs more round trips than it saves
 
 
 def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
                 *, batch: int = 5_000) -> int:
-    """Insert rows into the model's table; returns the number written. Call inside a transaction."""
+    """Insert rows into the model's table; returns the number written. Call inside a transaction. On PostgreSQL by
+    binary COPY, or, for a handful of rows, one INSERT (and no statement at all for none)."""
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(c) for c in columns)
     n = 0
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
+            rows = iter(rows)
+            first = list(islice(rows, COPY_FROM))
+            if len(first) < COPY_FROM:
+                if first:
+                    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                    cur.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(first))}",
+                                [x for row in first for x in row])
+                return len(first)
             raw = cur.cursor  # the psycopg 3 cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(_column_types(model, columns))
-                for row in rows:
+                copy.set_types(_column_types(model, tuple(columns)))
+                for row in chain(first, rows):
                     copy.write_row(row)
                     n += 1
             return n
@@ -38,15 +51,33 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     return n
 
 
-def _column_types(model: type[models.Model], columns: Sequence[str]) -> list[str]:
-    """PostgreSQL type names of the columns, for binary COPY ("varchar(60)" → "varchar")."""
+def copy_or_conflict(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+    """PostgreSQL: COPY the rows inside a savepoint and return True; when one of them violates a unique constraint
+    (a concurrent transaction wrote the same key), undo the COPY alone and return False, so that the caller writes
+    them another way (`bulk_insert_new`). Elsewhere: False, nothing written. Call inside a transaction."""
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    try:
+        with transaction.atomic():
+            bulk_insert(model, columns, rows)
+    except (IntegrityError, psycopg.errors.UniqueViolation):
+        return False
+    return True
+
+
+@lru_cache(maxsize=256)
+def _column_types(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, ...]:
+    """PostgreSQL type names of the columns, for binary COPY ("varchar(60)" → "varchar"); the same for the life of
+    the process."""
     by_column = {f.column: f for f in model._meta.concrete_fields}
     out = []
     for c in columns:
         field = by_column[c]
         target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
         out.append(str(target.db_type(connection)).split("(")[0])
-    return out
+    return tuple(out)
 
 
 def next_id(model: type[models.Model]) -> int:
@@ -125,26 +156,30 @@ def bulk_set(model: type[models.Model], column: str, pairs: Sequence[tuple[int, 
 
 
 def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
-                    conflict: Sequence[str], returning: str, batch: int = 500) -> list[Any]:
+                    conflict: Sequence[str], returning: str | tuple[str, ...], batch: int = 500) -> list[Any]:
     """Insert the rows that do not conflict on `conflict` (a unique constraint's columns), skipping the others, and
-    return the `returning` column of those inserted. On PostgreSQL one statement whatever the number of rows: the
-    columns go as arrays (`unnest`), so the query stays short and a concurrent insert of the same key waits for the
-    other transaction and is then skipped. Elsewhere, VALUES in batches. Call inside a transaction."""
+    return the `returning` column of those inserted (tuples of the columns when `returning` is a tuple). On
+    PostgreSQL one statement whatever the number of rows: the columns go as arrays (`unnest`), so the query stays
+    short and a concurrent insert of the same key waits for the other transaction and is then skipped. Elsewhere,
+    VALUES in batches. Call inside a transaction."""
     if not rows:
         return []
     q = connection.ops.quote_name
     table, cols = q(model._meta.db_table), ", ".join(q(c) for c in columns)
-    on = f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO NOTHING RETURNING {q(returning)}"
+    several = isinstance(returning, tuple)
+    back = ", ".join(q(c) for c in returning) if isinstance(returning, tuple) else q(returning)
+    on = f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO NOTHING RETURNING {back}"
     out: list[Any] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{t}[]" for t in _column_types(model, columns))
+            # %b: the arrays go in binary (no quoting and escaping of each element as in an array literal)
+            arrays = ", ".join(f"%b::{t}[]" for t in _column_types(model, tuple(columns)))
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT * FROM unnest({arrays}) {on}",
                         [list(column) for column in zip(*rows, strict=True)])
-            return [r[0] for r in cur.fetchall()]
+            return [tuple(r) if several else r[0] for r in cur.fetchall()]
         for start in range(0, len(rows), batch):
             chunk = rows[start:start + batch]
             values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
             cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} {on}", [x for row in chunk for x in row])
-            out += [r[0] for r in cur.fetchall()]
+            out += [tuple(r) if several else r[0] for r in cur.fetchall()]
     return out

@@ -18,10 +18,6 @@ def locality() -> str:
     return str(settings.LOCALITY)
 
 
-def _local(moment: dt.datetime) -> dt.datetime:
-    return timezone.localtime(moment).replace(tzinfo=None)  # the engine counts days in local time
-
-
 def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.datetime, dt.datetime]]
                      ) -> list[tuple[dt.datetime, bool]]:
     """For each (arrival or departure time, time declared): when the declaration was due and whether it came late,
@@ -29,12 +25,19 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
     `departure`)."""
     if not moments:
         return []
-    situations = [{"place_class": place_class, "event": event, "event_time": _local(happened),
-                   "declared_time": _local(declared)} for happened, declared in moments]
-    as_of = max(timezone.localtime(declared).date() for _, declared in moments)
-    result = evaluate(["declaration_due", "declaration_late"], situations, as_of, locality())
     zone = timezone.get_current_timezone()
-    return [(timezone.make_aware(result.value("declaration_due", i), zone), bool(result.value("declaration_late", i)))
+    local: dict[dt.datetime, dt.datetime] = {}  # the engine counts days in local time; a batch shares its "declared"
+
+    def _at(moment: dt.datetime) -> dt.datetime:
+        if (found := local.get(moment)) is None:
+            found = local[moment] = moment.astimezone(zone).replace(tzinfo=None)
+        return found
+
+    situations = [{"place_class": place_class, "event": event, "event_time": _at(happened),
+                   "declared_time": _at(declared)} for happened, declared in moments]
+    as_of = max(_at(declared) for _happened, declared in moments).date()
+    result = evaluate(["declaration_due", "declaration_late"], situations, as_of, locality())
+    return [(result.value("declaration_due", i).replace(tzinfo=zone), bool(result.value("declaration_late", i)))
             for i in range(len(moments))]
 
 

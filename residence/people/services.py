@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
+from residence.core import crypto
+from residence.core.bulk import COPY_FROM, bulk_insert_new, copy_or_conflict
 from residence.core.errors import PermissionDenied, ValidationError
+from residence.core.idnumber import IdNumber
 from residence.core.text import clean_text
 from residence.people.choices import Education, Ethnicity, MaritalStatus
 from residence.people.identity import (
+    ID_CONTEXT,
     ProtectedIdentity,
     clean_name,
+    mask_id,
     name_initials,
     protect,
     redact_numbers,
@@ -43,6 +49,64 @@ def person_build(*, ident: ProtectedIdentity, name: str, ethnicity: str = "01", 
         phone_enc=ident.phone_enc, phone_index=ident.phone_index, phone_masked=ident.phone_masked,
         hukou_address=hukou_address,
     )
+
+
+# The columns of a new person's row, in the order of person_rows' tuples: the same values as person_build's, without
+# a model instance per person (the stays API creates up to 1,000 guests a batch).
+PERSON_ROW_COLUMNS = ("id_number_enc", "id_number_index", "id_number_masked", "name", "name_initials", "sex",
+                      "birth_date", "origin_code", "ethnicity", "education", "marital_status", "occupation",
+                      "phone_enc", "phone_index", "phone_masked", "hukou_address", "photo", "created_at")
+
+
+def person_rows(guests: Sequence[tuple[IdNumber, str, str]], *, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """Rows (PERSON_ROW_COLUMNS) of new persons known by ID number, its blind index and a cleaned name, as
+    person_build assembles them (defaults for the rest, no phone): the ID numbers encrypted in one call."""
+    encrypted = crypto.encrypt_many([idn.value for idn, _index, _name in guests], context=ID_CONTEXT)
+    return [(enc, index, mask_id(idn.value), name, name_initials(name), idn.sex, idn.birth_date, idn.division_code,
+             "01", "", "", "", None, "", "", "", "", now)
+            for (idn, index, name), enc in zip(guests, encrypted, strict=True)]
+
+
+def persons_ensure(guests: Sequence[tuple[IdNumber, str, str]]) -> tuple[dict[str, int], set[int]]:
+    """The ids (by blind index) of these persons (ID number, its blind index, cleaned name), creating in the caller's
+    transaction those not on record; and the ids of the persons this call created. Set-based: many persons are
+    looked up, then those missing are written, on PostgreSQL by COPY with ids from the table's sequence; a few are
+    written first (INSERT … ON CONFLICT DO NOTHING, one statement) and only those already on record looked up. A
+    concurrent transaction writing one of the same persons wins: its row is used (after a failed COPY is undone)."""
+    found: dict[str, int] = {}
+    if len(guests) >= COPY_FROM:
+        found = persons_by_index([index for _idn, index, _name in guests])
+        guests = [g for g in guests if g[1] not in found]
+        if guests and connection.vendor == "postgresql":
+            rows = person_rows(guests, now=timezone.now())
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{Person._meta.db_table}', "
+                            f"'id')::regclass AS seq) q, generate_series(1, %s)", [len(rows)])
+                ids = [r[0] for r in cur.fetchall()]
+            if copy_or_conflict(Person, ("id", *PERSON_ROW_COLUMNS),
+                                [(pk, *row) for pk, row in zip(ids, rows, strict=True)]):
+                found.update((index, pk) for (_idn, index, _name), pk in zip(guests, ids, strict=True))
+                return found, set(ids)
+    if not guests:
+        return found, set()
+    made = dict(bulk_insert_new(Person, PERSON_ROW_COLUMNS, person_rows(guests, now=timezone.now()),
+                                conflict=["id_number_index"], returning=("id_number_index", "id")))
+    found.update(made)
+    found.update(persons_by_index([index for _idn, index, _name in guests if index not in made]))
+    return found, set(made.values())
+
+
+def persons_by_index(indexes: Sequence[str]) -> dict[str, int]:
+    """Person ids by ID-number blind index; on PostgreSQL with the indexes as one array (a short query whatever their
+    number)."""
+    if not indexes:
+        return {}
+    if connection.vendor != "postgresql":
+        return dict(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", "id"))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%b)",
+                    [list(indexes)])
+        return dict(cur.fetchall())
 
 
 def person_create(

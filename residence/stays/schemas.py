@@ -1,14 +1,19 @@
 """The integrator API's shapes. Item fields are typed loosely on purpose: each item is checked by the service and
-answered on its own (`rejected` with field, code and message), so that one bad item never fails the batch."""
+answered on its own (`rejected` with field, code and message), so that one bad item never fails the batch.
+
+The items and their results are plain pydantic models rather than ninja Schemas: a batch has up to 1,000 of each,
+and a ninja Schema runs a Python validator per object (to read Django models' attributes), which these dicts do not
+need; the OpenAPI description is the same."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import BaseModel
 
 
-class CheckInItem(Schema):
+class CheckInItem(BaseModel):
     idempotency_key: Any = Field(None, description="1–100 printable characters, unique per premises for 30 days")
     id_number: Any = Field(None, description="citizen ID number, 18 characters")
     name: Any = Field(None, description="the guest's name")
@@ -17,7 +22,7 @@ class CheckInItem(Schema):
     expected_departure: Any = Field(None, description="optional, ISO 8601")
 
 
-class CheckOutItem(Schema):
+class CheckOutItem(BaseModel):
     idempotency_key: Any = Field(None, description="1–100 printable characters, unique per premises for 30 days")
     stay_id: Any = Field(None, description="the stay number the check-in answered; or give id_number and unit_code")
     id_number: Any = Field(None, description="with unit_code, instead of stay_id")
@@ -33,19 +38,19 @@ class CheckOutsIn(Schema):
     items: list[CheckOutItem] = Field(..., description="at most 1,000 items")
 
 
-class ItemError(Schema):
+class ItemError(BaseModel):
     field: str
     code: str
     message: str
 
 
-class Flag(Schema):
+class Flag(BaseModel):
     code: str
     stay_id: int | None = None
     message: str
 
 
-class ItemResult(Schema):
+class ItemResult(BaseModel):
     index: int
     idempotency_key: str | None = None
     status: str = Field(..., description="accepted | duplicate | rejected")

@@ -18,7 +18,8 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -34,9 +35,8 @@ from residence.core.bulk import bulk_insert, bulk_insert_new
 from residence.core.errors import DomainError, NotFound, ValidationError
 from residence.core.idnumber import parse_id_number
 from residence.core.rules import declarations_due
-from residence.people.identity import clean_name, id_index, protect
-from residence.people.models import Person
-from residence.people.services import person_build
+from residence.people.identity import clean_name, id_index
+from residence.people.services import persons_ensure
 from residence.places.models import Obligor, Unit
 from residence.stays.models import Channel, Stay, StayEvent, StayKey
 from residence.stays.partitions import stay_row_ids
@@ -132,9 +132,10 @@ class _Valid:
 
 
 def _claim(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None], now: dt.datetime,
-           dry_run: bool) -> list[_Valid]:
+           dry_run: bool, planned: dict[str, str] | None = None) -> list[_Valid]:
     """Claim the keys of the valid items; answer those seen before (duplicate, or key_reused when the item differs).
-    Returns the items to write."""
+    `planned` gives the answer (JSON) a key is claimed with, when it is known beforehand. Returns the items to
+    write."""
     fresh: list[_Valid] = []
     seen_here: dict[str, _Valid] = {}
     for v in valid:  # the same key twice in one batch: the second answers like a retry of the first
@@ -143,11 +144,14 @@ def _claim(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None]
         seen_here[v.key] = v
     keys = list(seen_here)
     claimed: set[str] = set()
+    planned = planned or {}
     if not dry_run and keys:
         claimed = set(bulk_insert_new(StayKey, ["obligor_id", "key", "digest", "result", "created_at"],
-                                      [(obligor.pk, k, seen_here[k].digest, "{}", now) for k in keys],
+                                      [(obligor.pk, k, seen_here[k].digest, planned.get(k, "{}"), now)
+                                       for k in keys],
                                       conflict=["obligor_id", "key"], returning="key"))
-    known = {k.key: k for k in StayKey.objects.filter(obligor=obligor, key__in=[k for k in keys if k not in claimed])}
+    unclaimed = [k for k in keys if k not in claimed]
+    known = {k.key: k for k in StayKey.objects.filter(obligor=obligor, key__in=unclaimed)} if unclaimed else {}
     for v in valid:
         first = seen_here[v.key]
         if v is first and v.key in claimed:
@@ -169,8 +173,20 @@ def _claim(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None]
     return fresh
 
 
-def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None], dry_run: bool) -> None:
-    """Record each written item's answer under its key, and answer in-batch repeats with it."""
+def _result_json(out: Outcome) -> str:
+    return json.dumps({k: v for k, v in out.as_dict().items() if k != "status"}, ensure_ascii=False)
+
+
+def _planned_json(stay_id: int, due: dt.datetime, late: bool) -> str:
+    """`_result_json` of an accepted check-in without flags, written out (a thousand json.dumps are 10 ms)."""
+    on_time = "false" if late else "true"
+    return f'{{"stay_id": {stay_id}, "on_time": {on_time}, "due_at": "{due.isoformat()}", "flags": []}}'
+
+
+def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome | None], dry_run: bool,
+                   kept: set[str] | frozenset[str] = frozenset()) -> None:
+    """Record each written item's answer under its key (but for the keys in `kept`: claimed with their final answer,
+    see `_claim`), and answer in-batch repeats with it."""
     by_key: dict[str, Outcome] = {}
     for v in valid:
         out = outcomes[v.index]
@@ -184,12 +200,13 @@ def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome
                                         due_at=first.due_at, flags=first.flags)
     if dry_run or not by_key:
         return
-    results = [(key, json.dumps({k: v for k, v in out.as_dict().items() if k != "status"}, ensure_ascii=False))
-               for key, out in by_key.items()]
+    results = [(key, _result_json(out)) for key, out in by_key.items() if key not in kept]
+    if not results:
+        return
     table = StayKey._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one statement: the answers as arrays
-            cur.execute(f"UPDATE {table} k SET result = v.result FROM unnest(%s::text[], %s::jsonb[]) "
+            cur.execute(f"UPDATE {table} k SET result = v.result FROM unnest(%b::text[], %b::jsonb[]) "
                         f"AS v(key, result) WHERE k.obligor_id = %s AND k.key = v.key",
                         [[k for k, _r in results], [r for _k, r in results], obligor.pk])
         else:
@@ -197,40 +214,41 @@ def _store_results(obligor: Obligor, valid: list[_Valid], outcomes: list[Outcome
                             [(r, obligor.pk, k) for k, r in results])
 
 
-def _persons(valid: list[_Valid], obligor: Obligor) -> dict[str, int]:
-    """Person ids by ID-number index, creating the persons not yet on record (set-based)."""
+def _persons(valid: list[_Valid]) -> tuple[dict[str, int], set[int]]:
+    """Person ids by ID-number index, creating the persons not yet on record (set-based); and the ids of those
+    created now (no stay can name them yet). A concurrent batch may create the same person: its row wins."""
     wanted: dict[str, _Valid] = {}
     for v in valid:
         wanted.setdefault(v.data["id_index"], v)
-    found = _persons_by_index(list(wanted))
-    missing = [v for idx, v in wanted.items() if idx not in found]
-    if missing:  # a concurrent batch may create the same person: its row wins, ours is skipped
-        built = [person_build(ident=protect(id_number=v.data["id_number"]), name=v.data["name"]) for v in missing]
-        fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
-        bulk_insert_new(Person, [f.column for f in fields],
-                        [[f.get_db_prep_save(f.pre_save(p, add=True), connection) for f in fields] for p in built],
-                        conflict=["id_number_index"], returning="id")
-        found.update(_persons_by_index([p.id_number_index for p in built]))
-    return found
+    return persons_ensure([(v.data["ident"], idx, v.data["name"]) for idx, v in wanted.items()])
 
 
-def _persons_by_index(indexes: list[str]) -> dict[str, int]:
-    """Person ids by blind index; on PostgreSQL with the indexes as one array (a short query whatever their number)."""
-    if connection.vendor != "postgresql":
-        return dict(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", "id"))
-    with connection.cursor() as cur:
-        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%s)",
-                    [indexes])
-        return dict(cur.fetchall())
+class _Open(NamedTuple):
+    """What a check-in row says that a later row closing its stay repeats."""
+
+    stay_id: int
+    obligor_id: int
+    unit_id: int
+    person_id: int
+    arrived_at: dt.datetime
+    expected_departure: dt.datetime | None
+    area_path: str
 
 
-def _open_stays(person_ids: Sequence[int]) -> dict[int, list[Stay]]:
-    """Open stays (checked in, neither checked out nor closed) of these persons."""
-    rows = open_check_ins().filter(person_id__in=person_ids).order_by("arrived_at")
-    out: dict[int, list[Stay]] = {}
+def _open_stays(person_ids: Sequence[int]) -> dict[int, list[_Open]]:
+    """Open stays (checked in, neither checked out nor closed) of these persons, oldest arrival first."""
+    if not person_ids:
+        return {}
+    rows = (open_check_ins().filter(person_id__in=person_ids).order_by("arrived_at")
+            .values_list(*_Open._fields))
+    out: dict[int, list[_Open]] = {}
     for row in rows:
-        out.setdefault(row.person_id, []).append(row)
+        stay = _Open(*row)
+        out.setdefault(stay.person_id, []).append(stay)
     return out
+
+
+_row = itemgetter(*ROW_COLUMNS)  # a stay row's values (a dict by column) as a tuple in ROW_COLUMNS' order
 
 
 ItemCheck = Callable[[dict[str, Any], dict[str, Unit], dt.datetime, list[dict[str, str]]], dict[str, Any]]
@@ -271,9 +289,8 @@ def _check_in_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime
                    errors: list[dict[str, str]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     try:
-        ident = parse_id_number(raw.get("id_number"))
-        data["id_number"] = str(ident)
-        data["id_index"] = id_index(str(ident))
+        data["ident"] = ident = parse_id_number(raw.get("id_number"))  # parsed once: the new person's facts too
+        data["id_index"] = id_index(ident.value)
     except DomainError as exc:
         errors.append(_error("id_number", exc.code, exc.message))
     try:
@@ -319,10 +336,19 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
     and that earlier stay is closed as "departure not declared"."""
     now = timezone.now()
     outcomes, valid = _validated(obligor, items, now, _check_in_item)
+    firsts = sorted({v.key: v for v in reversed(valid)}.values(), key=lambda v: v.index)  # each key's first item
+    dues = declarations_due("instant", "arrival", [(v.data["arrived_at"], now) for v in firsts])
     with transaction.atomic():
-        fresh = _claim(obligor, valid, outcomes, now, dry_run)
-        written = _write_check_ins(actor, obligor, fresh, outcomes, now, channel)
-        _store_results(obligor, valid, outcomes, dry_run)
+        # each key's answer is known before its claim (the stay number taken now, the deadline, no flags), so the
+        # claim stores it: only an item flagged below writes its answer again
+        plans = {v.key: (Outcome("accepted", stay_id=row_id, on_time=not late, due_at=due.isoformat()), row_id, due,
+                         late)
+                 for v, row_id, (due, late) in zip(firsts, stay_row_ids(len(firsts)), dues, strict=True)}
+        planned = {key: _planned_json(row_id, due, late) for key, (_out, row_id, due, late) in plans.items()}
+        fresh = _claim(obligor, valid, outcomes, now, dry_run, planned)
+        written = _write_check_ins(actor, obligor, fresh, plans, outcomes, now, channel)
+        flagged = {v.key for v in fresh if plans[v.key][0].flags}
+        _store_results(obligor, valid, outcomes, dry_run, kept=planned.keys() - flagged)
         if written and not dry_run:
             event_record(actor=actor, action="stay.checked_in", subject_type="obligor", subject_id=obligor.pk,
                          data={"stays": written, "count": len(written), "channel": channel,
@@ -333,46 +359,45 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
     return [o.as_dict() for o in outcomes if o is not None]
 
 
-def _write_check_ins(actor: User, obligor: Obligor, fresh: list[_Valid], outcomes: list[Outcome | None],
+def _write_check_ins(actor: User, obligor: Obligor, fresh: list[_Valid],
+                     plans: dict[str, tuple[Outcome, int, dt.datetime, bool]], outcomes: list[Outcome | None],
                      now: dt.datetime, channel: str) -> list[int]:
+    """Write the fresh items' stays (rows as tuples, by COPY on PostgreSQL) under the numbers planned for their keys,
+    and close each guest's stays still open when they arrived (overlaps, within the batch too)."""
     if not fresh:
         return []
-    persons = _persons(fresh, obligor)
-    dues = declarations_due("instant", "arrival", [(v.data["arrived_at"], now) for v in fresh])
-    open_by_person = _open_stays(list(set(persons.values())))
-    ids = stay_row_ids(len(fresh))
-    new_stays: list[Stay] = []
-    displaced: list[tuple[Stay, int]] = []  # (an open stay, the new stay that closes it)
-    for v, row_id, (due, late) in zip(fresh, ids, dues, strict=True):
+    persons, created = _persons(fresh)
+    # the persons created now have no stay anywhere yet: only the others' open stays are looked up
+    open_by_person = _open_stays(sorted({pid for pid in persons.values() if pid not in created}))
+    rows: list[dict[str, Any]] = []
+    displaced: list[tuple[_Open, int]] = []  # (an open stay, the new stay that closes it)
+    for v in fresh:
+        out, row_id, due, late = plans[v.key]
         unit: Unit = v.data["unit"]
-        stay = Stay(id=row_id, stay_id=row_id, event=StayEvent.CHECK_IN, obligor_id=obligor.pk, unit_id=unit.pk,
-                    person_id=persons[v.data["id_index"]], arrived_at=v.data["arrived_at"],
-                    expected_departure=v.data["expected_departure"], declared_at=now, declared_by_id=actor.pk,
-                    channel=channel, due_at=due, late=late, idempotency_key=v.key,
-                    area_path=unit.building.grid.path)
+        arrived = v.data["arrived_at"]
+        stay = _Open(row_id, obligor.pk, unit.pk, persons[v.data["id_index"]], arrived,
+                     v.data["expected_departure"], unit.building.grid.path)
         still_open = open_by_person.setdefault(stay.person_id, [])
-        earlier = [s for s in still_open if s.arrived_at <= stay.arrived_at]
-        flags = [{"code": "overlap", "stay_id": other.stay_id,
-                  "message": _("This guest was still checked in (stay %(id)s); that stay is now marked "
-                               "'departure not declared'.") % {"id": other.stay_id}} for other in earlier]
-        displaced += [(other, row_id) for other in earlier]
-        still_open[:] = [s for s in still_open if s not in earlier] + [stay]
-        stay.overlaps = earlier[-1].stay_id if earlier else None
-        new_stays.append(stay)
-        outcomes[v.index] = Outcome("accepted", stay_id=row_id, on_time=not late, due_at=due.isoformat(), flags=flags)
-    bulk_insert(Stay, ROW_COLUMNS, (_row(s) for s in new_stays))  # first: on SQLite the next ids follow them
-    closing = [Stay(id=row_id, stay_id=other.stay_id, event=StayEvent.DEPARTURE_MISSING, obligor_id=other.obligor_id,
-                    unit_id=other.unit_id, person_id=other.person_id, arrived_at=other.arrived_at,
-                    expected_departure=other.expected_departure, declared_at=now, declared_by_id=actor.pk,
-                    channel=channel, due_at=now, late=True, overlaps=by, idempotency_key="",
-                    area_path=other.area_path)
+        earlier = [s for s in still_open if s.arrived_at <= arrived]
+        if earlier:
+            out.flags = [{"code": "overlap", "stay_id": other.stay_id,
+                          "message": _("This guest was still checked in (stay %(id)s); that stay is now marked "
+                                       "'departure not declared'.") % {"id": other.stay_id}} for other in earlier]
+            displaced += [(other, row_id) for other in earlier]
+            still_open[:] = [s for s in still_open if s not in earlier]
+        still_open.append(stay)
+        rows.append({**stay._asdict(), "id": row_id, "event": StayEvent.CHECK_IN, "departed_at": None,
+                     "declared_at": now, "declared_by_id": actor.pk, "channel": channel, "due_at": due,
+                     "late": late, "overlaps": earlier[-1].stay_id if earlier else None,
+                     "idempotency_key": v.key})
+        outcomes[v.index] = out
+    bulk_insert(Stay, ROW_COLUMNS, map(_row, rows))  # first: on SQLite the next ids follow them
+    closing = [{**other._asdict(), "id": row_id, "event": StayEvent.DEPARTURE_MISSING, "departed_at": None,
+                "declared_at": now, "declared_by_id": actor.pk, "channel": channel, "due_at": now, "late": True,
+                "overlaps": by, "idempotency_key": ""}
                for (other, by), row_id in zip(displaced, stay_row_ids(len(displaced)), strict=True)]
-    bulk_insert(Stay, ROW_COLUMNS, (_row(s) for s in closing))
-    return [s.stay_id for s in new_stays]
-
-
-def _row(stay: Stay) -> tuple[Any, ...]:
-    return tuple(getattr(stay, c) for c in ROW_COLUMNS)
+    bulk_insert(Stay, ROW_COLUMNS, map(_row, closing))
+    return [r["stay_id"] for r in rows]
 
 
 def stays_check_out(*, actor: User, obligor: Obligor, items: Any, channel: str = Channel.API,
@@ -442,14 +467,14 @@ def _write_check_outs(actor: User, obligor: Obligor, fresh: list[_Valid], outcom
     ids = stay_row_ids(len(targets))
     rows = []
     for (v, stay), row_id, (due, late) in zip(targets, ids, dues, strict=True):
-        rows.append(Stay(id=row_id, stay_id=stay.stay_id, event=StayEvent.CHECK_OUT, obligor_id=obligor.pk,
-                         unit_id=stay.unit_id, person_id=stay.person_id, arrived_at=stay.arrived_at,
-                         expected_departure=stay.expected_departure, departed_at=v.data["departed_at"],
-                         declared_at=now, declared_by_id=actor.pk, channel=channel, due_at=due, late=late,
-                         idempotency_key=v.key, area_path=stay.area_path))
+        rows.append({"id": row_id, "stay_id": stay.stay_id, "event": StayEvent.CHECK_OUT, "obligor_id": obligor.pk,
+                     "unit_id": stay.unit_id, "person_id": stay.person_id, "arrived_at": stay.arrived_at,
+                     "expected_departure": stay.expected_departure, "departed_at": v.data["departed_at"],
+                     "declared_at": now, "declared_by_id": actor.pk, "channel": channel, "due_at": due,
+                     "late": late, "overlaps": None, "idempotency_key": v.key, "area_path": stay.area_path})
         outcomes[v.index] = Outcome("accepted", stay_id=stay.stay_id, on_time=not late, due_at=due.isoformat())
-    bulk_insert(Stay, ROW_COLUMNS, (_row(s) for s in rows))
-    return [s.stay_id for s in rows]
+    bulk_insert(Stay, ROW_COLUMNS, map(_row, rows))
+    return [r["stay_id"] for r in rows]
 
 
 def stay_key_issue(*, actor: User | None, obligor_id: int, days: int | None = None) -> tuple[ApiToken, str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from residence.audit.models import Event
 from residence.core.errors import NotFound, PermissionDenied, ValidationError
@@ -146,3 +147,81 @@ def test_a_number_beyond_any_record_is_not_found_not_a_server_error(client, city
     client.force_login(make_user("big-id", "clerk", "440308"))
     for url in ("/people/99999999999999999999999/", "/api/people/99999999999999999999999"):
         assert client.get(url).status_code == 404
+
+
+def test_initials_spelled_by_character_are_pypinyins_for_every_demo_name() -> None:
+    from faker.providers.person.zh_CN import Provider as ZhNames
+    from pypinyin import Style, lazy_pinyin
+
+    given = ZhNames.first_names_male + ZhNames.first_names_female
+    names = [s + g for s in list(ZhNames.last_names)[:120] for g in given] + ["阿依古丽·买买提", "单丽", "吕布"]
+    assert {n: name_initials(n) for n in names} == {
+        n: "".join(lazy_pinyin(n.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")).lower() for n in names}
+    assert name_initials("吕布") == "lb"
+
+
+def test_person_rows_hold_what_person_build_assembles() -> None:
+    from django.utils import timezone
+
+    from residence.core.idnumber import parse_id_number
+    from residence.people.identity import id_index, protect
+    from residence.people.services import PERSON_ROW_COLUMNS, person_build, person_rows
+
+    number = parse_id_number(new_id(5))
+    now = timezone.now()
+    [row] = person_rows([(number, id_index(number.value), "单丽")], now=now)
+    built = person_build(ident=protect(id_number=number.value), name="单丽")
+    built.created_at = now
+    fields = {f.column: f for f in Person._meta.concrete_fields}
+    assert set(PERSON_ROW_COLUMNS) == set(fields) - {"id"}
+    expected = {c: getattr(built, fields[c].attname) for c in PERSON_ROW_COLUMNS if c != "id_number_enc"}
+    expected["photo"] = expected["photo"].name  # a FieldFile of no file: stored as ""
+    assert dict(zip(PERSON_ROW_COLUMNS, row, strict=True)) | {"id_number_enc": None} == expected | {
+        "id_number_enc": None}
+    assert reveal_id_number(row[0]) == number.value  # encrypted afresh (another nonce), the same number
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the COPY and its fallback are PostgreSQL's")
+def test_persons_written_meanwhile_by_another_transaction_are_used_not_duplicated(city, monkeypatch) -> None:
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from residence.core.idnumber import parse_id_number
+    from residence.people import services
+    from residence.people.identity import id_index
+    from residence.people.services import persons_ensure
+
+    copies: list[bool] = []
+    real = services.copy_or_conflict
+    monkeypatch.setattr(services, "copy_or_conflict", lambda *a: copies.append(real(*a)) or copies[-1])
+    before = Person.objects.count()
+
+    def guests(start: int, n: int) -> list:
+        numbers = [parse_id_number(new_id(seq)) for seq in range(start, start + n)]
+        return [(idn, id_index(idn.value), "王芳") for idn in numbers]
+
+    first, more = guests(100, 20), guests(200, 20)
+    copied, theirs = threading.Event(), {}
+
+    def other() -> None:  # writes the first 20 by COPY and commits a second later
+        try:
+            with transaction.atomic():
+                theirs.update(persons_ensure(first)[0])
+                copied.set()
+                time.sleep(1.0)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert copied.wait(30)
+    with transaction.atomic():  # our COPY of all 40 waits for theirs, fails on the first 20, and goes again
+        found, created = persons_ensure(first + more)
+    thread.join()
+    assert {g[1]: found[g[1]] for g in first} == theirs
+    assert created == {found[g[1]] for g in more}
+    assert Person.objects.count() == before + 40
+    assert copies == [True, False]  # theirs went by COPY; ours failed on their rows and went by INSERT … ON CONFLICT

@@ -324,3 +324,14 @@ def test_the_documented_example_client_declares_a_check_in_and_its_check_out(liv
     assert out["results"][0]["status"] == "accepted"
     day = run("reconcile", "--date", timezone.localdate().isoformat())
     assert [(r["stay_id"], r["event"]) for r in day] == [(stay, "check_in"), (stay, "check_out")]
+
+
+def test_the_answer_a_key_is_claimed_with_is_the_answer_written_after() -> None:
+    import json
+
+    from residence.stays.services import Outcome, _planned_json, _result_json
+
+    due = timezone.localtime()
+    for late in (False, True):
+        out = Outcome("accepted", stay_id=12345, on_time=not late, due_at=due.isoformat())
+        assert json.loads(_planned_json(12345, due, late)) == json.loads(_result_json(out))

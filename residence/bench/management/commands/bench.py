@@ -102,6 +102,8 @@ class Command(BaseCommand):
         out += [Figure("raw: COPY into stays_stay", raw_stays, "rows/s"),
                 Figure(f"check-ins through the API ({n:,}, 1,000 a batch, 4 clients)", rate, "stays/s", "≥ 15%",
                        "raw COPY stays", raw_stays)]
+        self.stdout.write(f"stays: single check-ins beside a bare ninja INSERT ({stays.SINGLE_CLIENTS} clients) …")
+        out += stays.single_figures(*stays.served_single_declarations(premises, seconds=opts["http_seconds"]))
 
         self.stdout.write(f"timeline: stays topped up to {opts['timeline_stays']:,} rows (raw COPY), then one person's"
                           " timeline with continuity at a time …")

@@ -21,6 +21,7 @@ from residence.places.selectors import (
     unit_get_for_user,
     unit_list,
 )
+from residence.registrations.compliance import own_compliance_page
 from residence.registrations.forms import ArrivalForm, DepartureForm
 from residence.registrations.imports import (
     COLUMNS,
@@ -110,7 +111,8 @@ def residents_mine(request: HttpRequest) -> HttpResponse:
             return redirect("registrations:mine")
     return render(request, "registrations/mine.html", {
         "obligor": obligor, "form": form, "units": units, "residents": obligor_residents(obligor=obligor),
-        "today": timezone.localdate().isoformat()}, status=400 if form.errors else 200)
+        "today": timezone.localdate().isoformat(), **own_compliance_page(obligor=obligor)},
+        status=400 if form.errors else 200)
 
 
 @login_required

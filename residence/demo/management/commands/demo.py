@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo city already present; keeping it (delete var/ to start over).")
         else:
             self.stdout.write(f"Generating the demo city: {opts['persons']:,} persons, seed {opts['seed']} …")
-            result = demo_city_generate(persons=opts["persons"], seed=opts["seed"],
+            result = demo_city_generate(persons=opts["persons"], seed=opts["seed"], stays=True,
                                         progress=lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write(f"Done in {result.seconds:.1f} s "
                               f"({result.persons_per_second:,.0f} persons/s).")

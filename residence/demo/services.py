@@ -84,7 +84,7 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
         habits = declarations.obligor_habits(drng, [k for _i, _n, k in obligors])
         o0 = next_id(Obligor)
         phones = generator.phones(drng, n_obligors).tolist()
-        with_phone = (drng.random(n_obligors) < .6).tolist()  # a business phone on record for most
+        with_phone = (drng.random(n_obligors) < .1).tolist()  # a business phone on record for some (texted)
         bulk_insert(Obligor, ["id", "name", "kind", "phone"], ((o0 + i, name, k, phones[i] if with_phone[i] else "")
                                                                for i, name, k in obligors))
         reset_sequence(Obligor)

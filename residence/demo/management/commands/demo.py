@@ -52,7 +52,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for username, role, area in users:
-            self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}")
+            where = {"enforcement": " · /compliance/", "landlord": " · /registrations/mine/", "hotel": " · /stays/"}
+            self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}{where.get(username, '')}")
         hotel = Obligor.objects.filter(account__username="hotel").first()
         if hotel is not None:  # a fresh key at each start: the one before it is revoked
             _token, key = stay_key_issue(actor=None, obligor_id=hotel.pk)

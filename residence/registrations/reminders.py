@@ -56,8 +56,9 @@ def departure_reminders_send(*, today: dt.date | None = None) -> int:
         if phones:
             Reminder.objects.filter(day=today, kind=Reminder.Kind.DEPARTURES_OVERDUE,
                                     obligor_id__in=list(phones)).update(texted=True)
-        event_record(actor=None, action="registration.reminders.sent", subject_type="job",
-                     subject_id="reminders.departures",
-                     data={"day": today.isoformat(), "reminded": len(new), "texted": len(phones),
-                           "already": len(overdue) - len(new)})
+        if overdue:  # one event a run that found anything overdue (a run twice a day records its 0 reminded)
+            event_record(actor=None, action="registration.reminders.sent", subject_type="job",
+                         subject_id="reminders.departures",
+                         data={"day": today.isoformat(), "reminded": len(new), "texted": len(phones),
+                               "already": len(overdue) - len(new)})
     return len(new)

@@ -233,8 +233,8 @@ def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, un
 
 def _stays_write(drng: np.random.Generator, persons: int, u0: int, plan: generator.UnitPlan, unit_areas: list[str],
                  obligors: list[tuple[int, str, str]], o0: int, habits: declarations.Habits) -> int:
-    """A year of stays at the hotels' and hourly rentals' units: two a person a year (at most 400,000), COPY on
-    PostgreSQL into the monthly partitions, created first for the whole year."""
+    """A year of stays at the hotels' and hourly rentals' units: one a person a year (at most 200,000; the demo must
+    start within a minute on SQLite), COPY on PostgreSQL into the monthly partitions, created first for the year."""
     kinds = np.array([k for _i, _n, k in obligors])
     owner = plan.obligor
     instant = np.flatnonzero((owner >= 0) & np.isin(kinds[np.maximum(owner, 0)], ["hotel", "hourly_rental"]))
@@ -242,7 +242,7 @@ def _stays_write(drng: np.random.Generator, persons: int, u0: int, plan: generat
         return 0
     now = timezone.now()
     stay_partitions_ensure(timezone.localdate() - dt.timedelta(days=370), timezone.localdate())
-    n = min(2 * persons, 400_000)
+    n = min(persons, 200_000)
     person_ids = np.arange(next_id(Person) - persons, next_id(Person))
     ids = stay_row_ids(2 * n)
     rows = declarations.stay_rows(

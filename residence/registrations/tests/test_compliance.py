@@ -183,7 +183,7 @@ def test_the_demo_writes_a_year_of_stays(db) -> None:
 
     demo_city_generate(persons=400, seed=3, stays=True)
     events = dict(Stay.objects.values_list("event").annotate(n=Count("id")))
-    assert events["check_in"] == 800
+    assert events["check_in"] == 400
     assert events["check_out"] > events["departure_missing"] > 0
     late = Stay.objects.filter(late=True, event="check_in").count() / events["check_in"]
     assert 0.03 <= late <= 0.25

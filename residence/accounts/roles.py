@@ -59,6 +59,7 @@ class Capability(StrEnum):
     OBLIGOR_MANAGE = "obligor.manage"  # declaration obligors inside one's area (/manage/obligors/)
     CLIENT_MANAGE = "client.manage"  # department API clients inside one's area (/manage/clients/)
     REGISTRATION_RECORD = "registration.record"  # register, correct and end registrations of one's area
+    COMPLIANCE_VIEW = "compliance.view"  # which obligors of one's area are behind their duty to declare
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
@@ -71,11 +72,12 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                                  Capability.REGISTRATION_RECORD}),
     Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
-                                 Capability.READ_HOLD}),
+                                 Capability.READ_HOLD, Capability.COMPLIANCE_VIEW}),
     # a district manager administers the staff and the obligors of their district; department clients (systems
     # that read personal data in bulk under a data-sharing agreement) are the administrator's alone
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
-                             Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE}),
+                             Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE,
+                             Capability.COMPLIANCE_VIEW}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
     Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),

@@ -43,6 +43,8 @@ ACTIONS = {
     "registration.cancelled": _("Withdrew a registration"),
     "registration.corrected": _("Corrected a registration"),
     "registration.door.checked": _("Checked a registration at the door"),
+    "registration.reminders.sent": _("Reminded obligors of overdue departures"),
+    "obligor.compliance.viewed": _("Opened an obligor's late and missing declarations"),
     "person.items.updated": _("Updated a person's items"),
     "registration.certificate.printed": _("Printed a residence registration certificate"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
@@ -76,7 +78,8 @@ KINDS = {
     "failed_logins": (_("Failed log-ins and lockouts"), ("account.login.failed", "account.login.locked_out",
                                                          "account.login.failures_unrecorded")),
     "refused": (_("Refused pages"), ("access.refused", "access.refusals_unrecorded")),
-    "person_reads": (_("Reads of persons"), ("person.record.viewed", "person.identity.unmasked", "person.searched")),
+    "person_reads": (_("Reads of persons"), ("person.record.viewed", "person.identity.unmasked", "person.searched",
+                                              "obligor.compliance.viewed")),
     "accounts": (_("Account changes"), ("account.user.created", "account.locked", "account.unlocked",
                                         "account.otp.reset", "account.token.issued", "account.token.rotated",
                                         "account.token.revoked", "account.api_client.created",
@@ -118,6 +121,13 @@ SENTENCES = {
     "registration.cancelled": _("%(actor)s withdrew a registration of %(subject)s (%(reason)s)"),
     "registration.corrected": _("%(actor)s corrected a registration of %(subject)s"),
     "registration.door.checked": _("%(actor)s checked %(subject)s at the door: %(outcome)s"),
+    "registration.reminders.sent": ngettext_lazy(
+        "Reminded %(reminded)d obligor of overdue departures (%(texted)d by text message)",
+        "Reminded %(reminded)d obligors of overdue departures (%(texted)d by text message)", "reminded"),
+    "obligor.compliance.viewed": ngettext_lazy(
+        "%(actor)s opened the late and missing declarations of %(subject)s: %(declarations)d shown",
+        "%(actor)s opened the late and missing declarations of %(subject)s: %(declarations)d shown",
+        "declarations"),
     "person.items.updated": _("%(actor)s updated the items of %(subject)s"),
     "registration.certificate.printed": _("%(actor)s printed the residence registration certificate %(certificate)s "
                                           "of %(subject)s"),

@@ -17,7 +17,7 @@ from residence.accounts.services import user_create
 from residence.audit.services import event_record
 from residence.core import crypto, divisions
 from residence.core.bulk import bulk_insert, deferred_indexes, next_id, reset_sequence
-from residence.demo import city, generator
+from residence.demo import city, declarations, generator
 from residence.people.identity import (
     ID_CONTEXT,
     PHONE_CONTEXT,
@@ -30,6 +30,8 @@ from residence.people.models import Person, PersonSearchKey
 from residence.places.models import AcceptancePoint, Building, Jurisdiction, Obligor, Unit
 from residence.places.services import obligor_account_bind, obligor_jurisdictions_derive
 from residence.registrations.models import Registration
+from residence.stays.models import Stay
+from residence.stays.partitions import stay_partitions_ensure, stay_row_ids
 
 DEMO_PASSWORD = "Demo-pass#2026"  # noqa: S105 - published demo password (12+ characters), printed by `residence demo`
 
@@ -53,12 +55,15 @@ def demo_exists() -> bool:
     return Jurisdiction.objects.filter(code=city.CITY[0]).exists()
 
 
-def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date | None = None,
+def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date | None = None, stays: bool = False,
                        progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
-    """Write the whole demo city. Deterministic for a seed. Refuses to run twice on one database."""
+    """Write the whole demo city. Deterministic for a seed. Refuses to run twice on one database. With `stays`, a
+    year of hotel and hourly-rental stays too (`residence demo` and the bench; the tests' small cities go without,
+    so that their stays are only their own)."""
     t0 = time.perf_counter()
     today = today or timezone.localdate()
     rng = np.random.default_rng(seed)
+    drng = np.random.default_rng(seed + 1_000_003)  # declarations and stays: the city itself stays as it was
     n_buildings, n_units, n_obligors = generator.sizes(persons)
     shape = generator.city_shape()
     with transaction.atomic():
@@ -76,18 +81,26 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
         progress(f"{len(shape.jurisdictions)} areas, {len(shape.points)} acceptance points")
 
         obligors = generator.obligor_rows(rng, n_obligors)
+        habits = declarations.obligor_habits(drng, [k for _i, _n, k in obligors])
         o0 = next_id(Obligor)
-        bulk_insert(Obligor, ["id", "name", "kind"], ((o0 + i, name, k) for i, name, k in obligors))
+        phones = generator.phones(drng, n_obligors).tolist()
+        with_phone = (drng.random(n_obligors) < .1).tolist()  # a business phone on record for some (texted)
+        bulk_insert(Obligor, ["id", "name", "kind", "phone"], ((o0 + i, name, k, phones[i] if with_phone[i] else "")
+                                                               for i, name, k in obligors))
         reset_sequence(Obligor)
 
         # constraints and indexes rebuilt once
         with deferred_indexes(Building, Unit, Person, Registration, PersonSearchKey):
             b0, addresses, building_areas = _buildings_write(rng, n_buildings, shape, ids)
             progress(f"{n_buildings} buildings, {n_obligors} obligors")
-            u0, n_rental, unit_areas = _units_write(rng, n_units, addresses, building_areas, obligors, b0, o0)
-            progress(f"{n_units} units ({n_rental} rental)")
-            n_regs = _persons_write(rng, persons, today, u0, unit_areas, progress)
+            u0, plan, unit_areas = _units_write(rng, n_units, addresses, building_areas, obligors, b0, o0)
+            progress(f"{n_units} units ({int(plan.is_rental.sum())} rental)")
+            n_regs = _persons_write(rng, persons, today, u0, unit_areas, progress,
+                                    declared=(drng, plan, habits))
             progress("building indexes")
+        if stays:
+            n_stays = _stays_write(drng, persons, u0, plan, unit_areas, obligors, o0, habits)
+            progress(f"{n_stays:,} stay declarations at hotels and hourly rentals")
         obligor_jurisdictions_derive()  # each obligor administered where its units are
         event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
     return DemoResult(persons, n_buildings, n_units, n_obligors, n_regs, time.perf_counter() - t0)
@@ -113,7 +126,8 @@ def _buildings_write(rng: np.random.Generator, n: int, shape: generator.CityShap
 
 
 def _units_write(rng: np.random.Generator, n: int, addresses: list[str], building_areas: list[str],
-                 obligors: list[tuple[int, str, str]], b0: int, o0: int) -> tuple[int, int, list[str]]:
+                 obligors: list[tuple[int, str, str]], b0: int, o0: int
+                 ) -> tuple[int, generator.UnitPlan, list[str]]:
     """Units in the buildings, about 40% rental with their obligors; returns (first unit id, rental units, each
     unit's area path: what registrations.services.registration_area_path gives)."""
     plan = generator.unit_plan(rng, n, len(addresses), obligors)
@@ -125,7 +139,7 @@ def _units_write(rng: np.random.Generator, n: int, addresses: list[str], buildin
         for i, b in enumerate(plan.building_of.tolist())
     ))
     reset_sequence(Unit)
-    return u0, int(plan.is_rental.sum()), [building_areas[b] for b in plan.building_of.tolist()]
+    return u0, plan, [building_areas[b] for b in plan.building_of.tolist()]
 
 
 _ETHNIC = np.array([f"{i:02d}" for i in range(2, 57)])
@@ -135,7 +149,10 @@ _MARITAL = np.array(["10", "20", "30", "40"])
 
 
 def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, unit_areas: list[str],
-                   progress: Callable[[str], None]) -> int:
+                   progress: Callable[[str], None],
+                   declared: tuple[np.random.Generator, generator.UnitPlan, declarations.Habits]) -> int:
+    drng, plan, habits = declared
+    now = timezone.now()
     n_units = len(unit_areas)
     p0 = next_id(Person)
     r0 = next_id(Registration)
@@ -197,14 +214,44 @@ def _persons_write(rng: np.random.Generator, n: int, today: dt.date, u0: int, un
                              end - dt.timedelta(days=200 + i % 300), end, created,
                              unit_areas[int(prev_unit[k]) - u0]))
             n_regs += 1
+        unit_idx = np.array([r[2] - u0 for r in reg_rows], dtype=np.int64)
+        decl = declarations.registration_declarations(
+            drng, started=np.array([r[4] for r in reg_rows], dtype="datetime64[D]"),
+            ended=np.array([r[5] or r[4] for r in reg_rows], dtype="datetime64[D]"),
+            current=np.array([r[5] is None for r in reg_rows]), obligor=plan.obligor[unit_idx],
+            rental=plan.is_rental[unit_idx], habits=habits, today=today, now=now)
         bulk_insert(Registration, ["id", "person_id", "unit_id", "place_class", "started_on", "ended_on",
-                                   "created_at", "area_path"], reg_rows)
+                                   "created_at", "area_path", *declarations.DECLARATION_COLUMNS],
+                    (r + d for r, d in zip(reg_rows, decl, strict=True)))
         k0 += _search_keys_write(k0, p0 + start, names, reg_rows)
         progress(f"{stop:,} / {n:,} persons")
     reset_sequence(Person)
     reset_sequence(Registration)
     reset_sequence(PersonSearchKey)
     return n_regs
+
+
+def _stays_write(drng: np.random.Generator, persons: int, u0: int, plan: generator.UnitPlan, unit_areas: list[str],
+                 obligors: list[tuple[int, str, str]], o0: int, habits: declarations.Habits) -> int:
+    """A year of stays at the hotels' and hourly rentals' units: one a person a year (at most 200,000; the demo must
+    start within a minute on SQLite), COPY on PostgreSQL into the monthly partitions, created first for the year."""
+    kinds = np.array([k for _i, _n, k in obligors])
+    owner = plan.obligor
+    instant = np.flatnonzero((owner >= 0) & np.isin(kinds[np.maximum(owner, 0)], ["hotel", "hourly_rental"]))
+    if not len(instant):
+        return 0
+    now = timezone.now()
+    stay_partitions_ensure(timezone.localdate() - dt.timedelta(days=370), timezone.localdate())
+    n = min(persons, 200_000)
+    person_ids = np.arange(next_id(Person) - persons, next_id(Person))
+    ids = stay_row_ids(2 * n)
+    rows = declarations.stay_rows(
+        drng, n=n, units=u0 + instant, unit_obligor=owner[instant],
+        unit_hourly=kinds[owner[instant]] == "hourly_rental",
+        unit_area=[unit_areas[i] for i in instant.tolist()], obligor_ids=o0 + np.arange(len(obligors)),
+        habits=habits, obligor_index=owner[instant], person_ids=person_ids, now=now, ids=ids)
+    written = bulk_insert(Stay, declarations.STAY_COLUMNS, rows)
+    return written
 
 
 def _search_keys_write(k0: int, p0: int, names: list[str], reg_rows: list[tuple]) -> int:  # type: ignore[type-arg]

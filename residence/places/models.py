@@ -76,6 +76,8 @@ class Obligor(models.Model):
     code = models.CharField(_("obligor code"), max_length=32, null=True, blank=True, unique=True)
     jurisdiction = models.ForeignKey(Jurisdiction, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="obligors")
+    # a business phone for reminders by text message (not a person's: kept in clear, masked on screen)
+    phone = models.CharField(_("business phone"), max_length=20, blank=True, db_default="")
 
     def __str__(self) -> str:
         return self.name
@@ -118,3 +120,24 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building} {self.label}"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a declaration obligor by a daily job (registrations.reminders): at most one of a kind a
+    day, shown on its pages and texted to its business phone when it has one."""
+
+    class Kind(models.TextChoices):
+        DEPARTURES_OVERDUE = "departures", _("Departures overdue")
+
+    obligor = models.ForeignKey(Obligor, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    day = models.DateField()
+    count = models.PositiveIntegerField()  # how many were overdue when it was sent
+    texted = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["obligor", "kind", "day"], name="reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.obligor_id} {self.day}"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.accounts.selectors import row_exists, subject_pks
 from residence.core.errors import NotFound
-from residence.places.models import Building, Jurisdiction, Obligor, Unit
+from residence.places.models import Building, Jurisdiction, Obligor, Reminder, Unit
 
 
 def jurisdiction_path_for_user(user: User) -> str | None:
@@ -187,3 +189,9 @@ def obligors_named(viewer: User, ids: list[str]) -> dict[str, str]:
 
 def obligor_exists(sid: str) -> bool:
     return row_exists(Obligor, sid)
+
+
+def reminder_latest(*, obligor: Obligor, days: int = 7) -> Reminder | None:
+    """The obligor's latest reminder of the last `days` days, for its pages."""
+    since = timezone.localdate() - dt.timedelta(days=days - 1)
+    return Reminder.objects.filter(obligor=obligor, day__gte=since).order_by("-day").first()

@@ -30,6 +30,7 @@ from residence.places.selectors import (
     unit_list,
 )
 from residence.registrations.certificate import certificate_pdf
+from residence.registrations.compliance import own_compliance_page
 from residence.registrations.forms import (
     ArrivalForm,
     CancelForm,
@@ -175,7 +176,8 @@ def residents_mine(request: HttpRequest) -> HttpResponse:
     return render(request, "registrations/mine.html", {
         "obligor": obligor, "form": form, "units": units, "residents": obligor_residents(obligor=obligor),
         "pending": obligor_pending(obligor=obligor), "history": obligor_history(obligor=obligor),
-        "today": timezone.localdate().isoformat()}, status=400 if form.errors else 200)
+        "today": timezone.localdate().isoformat(), **own_compliance_page(obligor=obligor)},
+        status=400 if form.errors else 200)
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from residence.accounts.roles import Capability
 from residence.places.models import Obligor
 from residence.places.selectors import obligor_of, premises_units
+from residence.stays.compliance import stays_own_compliance_page
 from residence.stays.forms import CheckInForm, CheckOutForm
 from residence.stays.models import Channel
 from residence.stays.selectors import stays_open
@@ -56,9 +57,11 @@ def desk(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, flag["message"])
             return redirect("stays:desk")
     guests = stays_open(obligor=obligor)
-    for guest in guests:  # each check-out button its own key: a double click checks out once
+    own = stays_own_compliance_page(obligor=obligor)
+    for guest in guests + own["overdue_stays"]:  # each check-out button its own key: a double click checks out once
         guest.checkout_key = uuid.uuid4().hex  # type: ignore[attr-defined]
-    return render(request, "stays/desk.html", {"obligor": obligor, "form": form, "units": units, "guests": guests})
+    return render(request, "stays/desk.html", {"obligor": obligor, "form": form, "units": units, "guests": guests,
+                                               **own})
 
 
 @login_required

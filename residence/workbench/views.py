@@ -26,4 +26,5 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_accounts": can(request.user, Capability.ACCOUNT_MANAGE),
         "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),
         "can_clients": can(request.user, Capability.CLIENT_MANAGE),
+        "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
     })

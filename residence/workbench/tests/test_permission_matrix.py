@@ -35,6 +35,7 @@ RECORD = {"admin", "clerk", "grid_worker"}  # register at the counter or the doo
 MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
+COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
 EVERYONE = set(ROLES)
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
@@ -95,6 +96,8 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("manage-clients", "get", "/manage/clients/", MANAGE_CLIENTS, None),
         ("manage-client-new", "get", "/manage/clients/new/", MANAGE_CLIENTS, None),
         ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
+        ("compliance", "get", "/compliance/", COMPLIANCE, None),
+        ("compliance-obligor", "get", f"/compliance/{t['obligor']}/", COMPLIANCE, None),
     ]
 
 
@@ -104,7 +107,8 @@ def scoped(name: str) -> bool:
                         "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
                         "self-declare", "pending-declarations",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
-                        "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
+                        "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
+                        "compliance"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -170,6 +174,9 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             marker = {"manage-accounts": "matrix-target", "manage-clients": "矩阵局",
                       "manage-obligors": f"/manage/obligors/{target['obligor']}/"}[name]
             assert (marker in shown) is in_scope, (name, role, district)
+        if name == "compliance-obligor":  # a read of personal data: recorded where it answered, only there
+            viewed = Event.objects.filter(action="obligor.compliance.viewed", actor_id=user.pk).count()
+            assert viewed == (1 if ok else 0), (role, district)
         if name == "unmask":
             after = Event.objects.filter(action="person.identity.unmasked").count()
             assert after == unmasked_before + (1 if ok else 0), (role, district)
@@ -183,7 +190,8 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
                                              ("/registrations/import/?template=xlsx", "get"),
                                              ("/places/import/?template=xlsx", "get"),
                                              ("/manage/accounts/", "get"), ("/manage/obligors/", "get"),
-                                             ("/manage/clients/", "get"),
+                                             ("/manage/clients/", "get"), ("/compliance/", "get"),
+                                             ("/compliance/1/", "get"),
                                              ("/manage/accounts/matrix-target/unlock/", "post")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)

@@ -54,7 +54,7 @@ class Command(BaseCommand):
 
         if not demo_exists():
             self.stdout.write(f"generating {opts['persons']:,} persons (COPY) …")
-            result = demo_city_generate(persons=opts["persons"], seed=1,
+            result = demo_city_generate(persons=opts["persons"], seed=1, stays=True,
                                         progress=lambda m: self.stdout.write(f"  {m}"))
             rate = result.persons_per_second
             out.append(Figure("demo generation into PostgreSQL", rate, "persons/s", "≥ 50,000",

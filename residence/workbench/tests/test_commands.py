@@ -19,7 +19,9 @@ def test_worker_once_runs_tasks_and_seals_the_audit_chain(settings, capsys) -> N
         event_record(actor=None, action="test.thing.done", subject_id=i)
     call_command("worker", once=True)
     assert "audit.seal: 3" in capsys.readouterr().out
-    assert not Event.objects.filter(block_seq__isnull=True).exists()
+    # the events recorded before the run are sealed (jobs that run after the seal, such as a purge of uploads other
+    # tests left, may add events of their own for the next run)
+    assert not Event.objects.filter(action="test.thing.done", block_seq__isnull=True).exists()
     assert chain_verify().ok
 
 

@@ -5,3 +5,6 @@ class RegistrationsConfig(AppConfig):
     name = "residence.registrations"
     label = "registrations"
     verbose_name = "Registrations"
+
+    def ready(self) -> None:
+        from residence.registrations import uploads  # noqa: F401 - registers the declarations' job runner

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 from residence.accounts.roles import Capability, can
 from residence.core.errors import DomainError, NotFound
 from residence.core.forms import form_error
+from residence.core.jobs import job_create
 from residence.core.uploads import table_import_page
 from residence.places.models import Obligor
 from residence.places.selectors import (
@@ -30,6 +32,14 @@ from residence.registrations.imports import (
 )
 from residence.registrations.selectors import obligor_residents, unit_residents
 from residence.registrations.services import registration_declare_arrival, registration_declare_departure
+from residence.registrations.uploads import COLUMNS as DECLARATION_COLUMNS
+from residence.registrations.uploads import (
+    KIND,
+    declarations_commit,
+    declarations_done,
+    declarations_example,
+    declarations_preview,
+)
 
 
 @login_required
@@ -130,3 +140,25 @@ def departure(request: HttpRequest, registration_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Departure declared: %(name)s.") % {"name": registration.person.name})
     return redirect("registrations:mine")
+
+
+@login_required
+def residents_upload(request: HttpRequest) -> HttpResponse:
+    """An obligor uploads its declarations (arrivals and departures) as a table: upload → preview → confirm; a
+    large file is committed by the worker with a progress bar (core.uploads, core.jobs)."""
+    obligor = _obligor(request)
+    user = request.user
+    return table_import_page(
+        request, title=_("Upload declarations"), again="registrations:mine_upload", columns=DECLARATION_COLUMNS,
+        intro=_("One row per arrival (到达) or departure (离开) at one of your units. Download the template, fill "
+                "it in, upload it: every row is checked before anything is written."),
+        example=lambda: declarations_example(obligor=obligor),
+        check=lambda name, data: declarations_preview(actor=user, obligor=obligor,  # type: ignore[arg-type]
+                                                      filename=name, data=data),
+        commit=lambda name, data, mode: declarations_commit(actor=user, obligor=obligor,  # type: ignore[arg-type]
+                                                            filename=name, data=data, mode=mode),  # type: ignore[arg-type]
+        done=declarations_done,  # type: ignore[arg-type]
+        background=lambda name, data, mode, rows: job_create(
+            owner=user, kind=KIND, filename=name, data=data, total=rows,
+            params={"mode": mode, "back": reverse("registrations:mine")}),
+    )

@@ -17,7 +17,6 @@ from residence.audit.models import Event
 from residence.core import jobs
 from residence.core.errors import NotFound, ValidationError
 from residence.core.idnumber import check_character
-from residence.core.models import ImportJob
 from residence.people.identity import id_index
 from residence.people.models import Person, PersonRevision, PersonSearchKey
 from residence.places.models import Obligor, Unit
@@ -156,13 +155,14 @@ def test_the_valid_rows_are_declared_with_their_deadlines_history_and_one_audit_
                                  data=mixed["data"], mode="valid_rows")
     assert result.counts == {"arrivals": 3, "departures": 1, "persons_created": 2, "persons_updated": 1}
     assert Person.objects.count() == persons + 2
-    rental, flat = mixed["units"]
+    rental, _flat = mixed["units"]
     today = timezone.localdate()
     new = Registration.objects.get(person__id_number_index=id_index(ident(1)))
     assert (new.unit.code, new.channel, new.declared_by, new.declared_by_account_id, new.late, new.reason,
             new.expected_ended_on, new.status) == (rental, "upload", "obligor", mixed["account"].pk, False, "work",
                                                    today + dt.timedelta(days=90), "confirmed")
-    assert new.area_path.startswith("/440300/440308/") and new.area_path == str(new.unit.building.grid.path)
+    assert new.area_path.startswith("/440300/440308/")
+    assert new.area_path == str(new.unit.building.grid.path)
     assert new.person.phone_masked == "*******8000"
     late = Registration.objects.get(person__id_number_index=id_index(ident(6)))
     assert late.late is True  # a rented unit's tenant within 3 days (Yantian's rules)
@@ -248,10 +248,14 @@ def test_a_job_runs_queued_running_done_with_its_progress(mixed, store, monkeypa
     assert (job.status, job.phase, job.done, job.total, job.error) == ("done", "finished", 13, 13, "")
     assert job.result["summary"] == "已上传 4 条申报：到达 3 人，离开 1 人。9 行有错误，未导入。"
     assert job.result["counts"]["arrivals"] == 3
-    assert len(job.result["errors"]) == 10 and job.result["errors"][0].startswith("第 3 行「身份证号」")
-    assert job.started_at is not None and job.finished_at is not None
+    assert len(job.result["errors"]) == 10
+    assert job.result["errors"][0].startswith("第 3 行「身份证号」")
+    assert job.started_at is not None
+    assert job.finished_at is not None
     assert seen[-1] == ("writing", 4)
-    assert ("writing", 0) in seen and ("writing", 2) in seen and ("checking", 13) in seen
+    assert ("writing", 0) in seen
+    assert ("writing", 2) in seen
+    assert ("checking", 13) in seen
     assert jobs.job_run(job.pk) is None  # claimed once only
     assert Registration.objects.filter(channel="upload").count() == 3
 

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from residence.accounts.models import ApiClient
+from residence.accounts.models import ApiClient, User
 from residence.accounts.services import api_client_create, user_create
 from residence.audit.models import Event
 from residence.core.idnumber import check_character
+from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
 from residence.places.models import Building, Obligor, Unit
@@ -35,6 +36,7 @@ MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 EVERYONE = set(ROLES)
+NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
 
@@ -49,8 +51,9 @@ def target(city) -> dict[str, object]:
     obligor = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
+    job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
-            "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk}
+            "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk, "job": job.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -62,6 +65,10 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("premises", "get", "/places/mine/", PREMISES, None),
         ("stays-desk", "get", "/stays/", STAYS, None),
         ("residents-mine", "get", "/registrations/mine/", PREMISES, None),
+        ("declarations-upload", "get", "/registrations/mine/upload/", PREMISES, None),
+        ("declarations-template", "get", "/registrations/mine/upload/?template=xlsx", PREMISES, None),
+        ("import-job", "get", f"/jobs/{t['job']}/", NOBODY, None),  # the job's owner only (see below)
+        ("import-job-progress", "get", f"/jobs/{t['job']}/progress/", NOBODY, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -97,6 +104,7 @@ def scoped(name: str) -> bool:
     """Endpoints whose answer depends on where the record is (home, the audit page and one's own pages do not)."""
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
                         "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
+                        "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new"}
 
@@ -170,6 +178,14 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert (ID in response.content.decode()) is ok, (role, district)
 
 
+def test_a_job_page_is_its_owners(client: Client, target) -> None:
+    """The one account that sees an import job's pages: the one that started it (every role is refused above)."""
+    client.force_login(User.objects.get(username=target["staff"]))
+    assert client.get(f"/jobs/{target['job']}/").status_code == 200
+    assert client.get(f"/jobs/{target['job']}/progress/").status_code == 200
+    assert client.get(f"/jobs/{target['job'] + 1}/").status_code == 404
+
+
 @pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/", "post"), ("/people/1/", "get"),
                                              ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post"),
                                              ("/places/mine/", "get"), ("/me/", "get"), ("/places/unit/1/", "get"),
@@ -178,7 +194,9 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
                                              ("/places/import/?template=xlsx", "get"),
                                              ("/manage/accounts/", "get"), ("/manage/obligors/", "get"),
                                              ("/manage/clients/", "get"),
-                                             ("/manage/accounts/matrix-target/unlock/", "post")])
+                                             ("/manage/accounts/matrix-target/unlock/", "post"),
+                                             ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
+                                             ("/jobs/1/progress/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

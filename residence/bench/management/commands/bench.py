@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from residence.bench import measure, stays
+from residence.bench import measure, stays, uploads
 from residence.bench.measure import Figure
 from residence.core.keys import keys_init
 
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--http-seconds", type=float, default=4.0)
         parser.add_argument("--skip-demo-ready", action="store_true")
         parser.add_argument("--stay-batches", type=int, default=40, help="batches of 1,000 check-ins to post")
+        parser.add_argument("--upload-rows", type=int, default=100_000, help="rows of the declarations XLSX (0: skip)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -101,6 +102,9 @@ class Command(BaseCommand):
         out += [Figure("raw: COPY into stays_stay", raw_stays, "rows/s"),
                 Figure(f"check-ins through the API ({n:,}, 1,000 a batch, 4 clients)", rate, "stays/s", "≥ 15%",
                        "raw COPY stays", raw_stays)]
+
+        if opts["upload_rows"]:
+            out += uploads.upload_figures(opts["upload_rows"], say=self.stdout.write)
 
         if not opts["skip_demo_ready"]:
             self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")

@@ -28,12 +28,12 @@ from django.utils.translation import ngettext
 from residence.accounts.models import User
 from residence.audit.services import event_record
 from residence.core.bulk import bulk_insert
-from residence.core.columns import Code, Column, code, coded, columns_read, date, errors_sort, rows_check, text
+from residence.core.columns import Code, Column, code, coded, columns_stream, date, errors_sort, rows_check_stream, text
 from residence.core.errors import NotFound, ValidationError
 from residence.core.jobs import Progress, job_runner
 from residence.core.models import ImportJob
 from residence.core.rules import declarations_due
-from residence.core.tabular import Preview, RowError
+from residence.core.tabular import SAMPLE_ROWS, Preview, RowError
 from residence.people.choices import EDUCATION, ETHNICITY, MARITAL_STATUS
 from residence.people.identity import ID_NUMBER, PERSON_NAME, PHONE, id_index, name_initials, protect
 from residence.people.models import Person, PersonRevision
@@ -112,6 +112,7 @@ class DeclarationsPreview(Preview[DeclarationRow]):
     """The preview, and once written what was written: arrivals, departures, persons created and updated."""
 
     counts: dict[str, int] = field(default_factory=dict)
+    valid_count: int = 0  # the valid rows, also when they were handed on as they came instead of kept in `valid`
 
 
 def declarations_example(*, obligor: Obligor) -> dict[str, str]:
@@ -129,35 +130,59 @@ def _noop(done: int) -> None:
     return None
 
 
+OnValid = Callable[[list[DeclarationRow], "DeclarationsPreview"], None]
+
+
 def declarations_preview(*, actor: User, obligor: Obligor, filename: str, data: bytes,
-                         progress: Callable[[int], None] = _noop) -> DeclarationsPreview:
-    """Read and check every row; nothing is written. Errors name the row and the column: the cell's own check
+                         progress: Callable[[int], None] = _noop, on_valid: OnValid | None = None
+                         ) -> DeclarationsPreview:
+    """Read and check every row, as it is read; nothing is written here. With `on_valid`, each chunk's valid rows
+    are handed to it as soon as they are checked instead of being kept (the commit writes them: memory stays
+    bounded however long the file). Errors name the row and the column: the cell's own check
     (ID number per GB 11643, codes, dates, formulas, markup), a unit that is not the obligor's, a missing name or
     date, an expected departure or a departure before the arrival, a person declared twice in the file, an arrival
     of someone registered at the unit already, a departure of someone not registered there."""
     if obligor_of(user=actor) != obligor:
         raise NotFound(_("No such premises."))
-    table = columns_read(filename=filename, data=data, columns=COLUMNS)
-    if not table.rows:
-        raise ValidationError(_("The file has no rows below the header: nothing to declare."), code="no_rows",
-                              field="file")
-    preview: DeclarationsPreview = DeclarationsPreview.of(table)  # type: ignore[assignment]
+    table, rows = columns_stream(filename=filename, data=data, columns=COLUMNS)  # checked as read: bounded memory
+    preview = DeclarationsPreview(skipped_empty=table.skipped_empty, encoding=table.encoding,
+                                  encoding_warning=table.encoding_warning)
+
+    def counted() -> Iterator[tuple[int, dict[str, str]]]:
+        for n, raw in rows:
+            if len(preview.sample) < SAMPLE_ROWS:
+                preview.sample.append((n, raw))
+            preview.total += 1
+            yield n, raw
+
     units = {c: (pk, rental) for c, pk, rental in Unit.objects.filter(obligor=obligor).values_list(
         "code", "pk", "is_rental")}
-    seen: dict[str, int] = {}  # ID index → the first row declaring that person
+    seen: dict[str, int] = {}  # ID number → the first row declaring that person
     pending: list[DeclarationRow] = []
-    for i, checked in enumerate(rows_check(table, COLUMNS), start=1):
+
+    def flush() -> None:
+        valid = _check_against_records(pending, preview, obligor)
+        preview.valid_count += len(valid)
+        if on_valid is not None:
+            on_valid(valid, preview)
+        else:
+            preview.valid.extend(valid)
+        pending.clear()
+        progress(preview.total)
+
+    for i, checked in enumerate(rows_check_stream(counted(), COLUMNS), start=1):
         row = _row(checked.row, checked.values, checked.errors, units, seen)
         preview.errors.extend(checked.errors)
         if row is not None:
             pending.append(row)
         if len(pending) >= CHUNK:
-            _check_against_records(pending, preview, obligor)
-            pending = []
-        if i % 500 == 0:
+            flush()
+        elif i % 500 == 0:
             progress(i)
-    _check_against_records(pending, preview, obligor)
-    table.rows = []
+    flush()
+    if not preview.total:
+        raise ValidationError(_("The file has no rows below the header: nothing to declare."), code="no_rows",
+                              field="file")
     progress(preview.total)
     errors_sort(preview.errors, COLUMNS)
     return preview
@@ -181,14 +206,14 @@ def _row(n: int, v: dict[str, object], errs: list[RowError], units: dict[str, tu
         errs.append(RowError(n, LABELS["expected_ended_on"], _("Before the arrival date.")))
     if isinstance(started, dt.date) and isinstance(ended, dt.date) and ended < started:
         errs.append(RowError(n, LABELS["ended_on"], _("Before the arrival date.")))
-    number = v.get("id_number")
-    index = id_index(str(number)) if number else ""
-    if index:
-        if index in seen:
+    number = str(v.get("id_number") or "")
+    index = id_index(number) if number else ""
+    if number:
+        if number in seen:
             errs.append(RowError(n, LABELS["id_number"], _("This person is declared in row %(n)d already; one "
-                                                           "declaration per person in a file.") % {"n": seen[index]}))
+                                                           "declaration per person in a file.") % {"n": seen[number]}))
         else:
-            seen[index] = n
+            seen[number] = n
         if isinstance(started, dt.date) and kind == ARRIVAL:
             born = dt.date(int(str(number)[6:10]), int(str(number)[10:12]), int(str(number)[12:14]))
             if started < born:
@@ -205,11 +230,13 @@ def _row(n: int, v: dict[str, object], errs: list[RowError], units: dict[str, tu
         ended_on=ended if isinstance(ended, dt.date) else None)
 
 
-def _check_against_records(rows: list[DeclarationRow], preview: Preview[DeclarationRow], obligor: Obligor) -> None:
+def _check_against_records(rows: list[DeclarationRow], preview: Preview[DeclarationRow], obligor: Obligor
+                           ) -> list[DeclarationRow]:
     """The checks that need the records, for a chunk of rows: who is on record, who is registered at which of the
-    obligor's units now. Valid rows go to `preview.valid`, the others' errors to `preview.errors`."""
+    obligor's units now. Returns the valid rows; the others' errors go to `preview.errors`."""
     if not rows:
-        return
+        return []
+    valid = []
     persons = dict(Person.objects.filter(id_number_index__in=[r.id_index for r in rows])
                    .values_list("id_number_index", "pk"))
     current = {(pid, uid): (rid, started) for rid, pid, uid, started in Registration.objects.current().filter(
@@ -229,40 +256,40 @@ def _check_against_records(rows: list[DeclarationRow], preview: Preview[Declarat
                                            % {"start": here[1].isoformat()}))
         else:
             r.registration_id = here[0] if here else None
-            preview.valid.append(r)
+            valid.append(r)
+    return valid
 
 
 def declarations_commit(*, actor: User, obligor: Obligor, filename: str, data: bytes,
                         mode: Literal["all", "valid_rows"], progress: Progress | None = None
                         ) -> DeclarationsPreview:
     """Write the declarations: `all` refuses the whole file when any row has an error; `valid_rows` writes exactly
-    the valid ones. One transaction, written a chunk at a time, and one audit event naming how many rows."""
-    def checked(n: int) -> None:
-        if progress is not None:
-            progress(n)
-
-    preview = declarations_preview(actor=actor, obligor=obligor, filename=filename, data=data, progress=checked)
-    if mode == "all" and preview.errors:
-        raise ValidationError(_("%(n)d rows have errors; nothing was imported.") % {"n": preview.error_rows},
-                              code="row_errors", field="file")
-    if not preview.valid:
-        raise ValidationError(_("No row is valid; nothing was imported."), code="no_valid_rows", field="file")
+    the valid ones. Each chunk of rows is written as soon as it is checked, all inside one transaction that a
+    refusal or any failure rolls back whole; one audit event names how many rows were written."""
     if progress is not None:
         progress.phase(ImportJob.Phase.WRITING)
     now = timezone.now()
     rental = set(Unit.objects.filter(obligor=obligor, is_rental=True).values_list("pk", flat=True))
     areas = registration_area_paths(Unit.objects.filter(obligor=obligor).values_list("pk", flat=True))
     counts = {"arrivals": 0, "departures": 0, "persons_created": 0, "persons_updated": 0}
+
+    def write(part: list[DeclarationRow], so_far: DeclarationsPreview) -> None:
+        if mode == "all" and so_far.errors:
+            return  # refused at the end anyway: no need to write more
+        _write_arrivals(actor, [r for r in part if r.kind == ARRIVAL], rental, areas, now, counts)
+        _write_departures([r for r in part if r.kind == DEPARTURE], rental, now, counts)
+        person_search_keys_stamp_bulk(person_ids=[r.person_id for r in part if r.person_id])
+
     with transaction.atomic():
-        for start in range(0, len(preview.valid), CHUNK):
-            part = preview.valid[start:start + CHUNK]
-            _write_arrivals(actor, [r for r in part if r.kind == ARRIVAL], rental, areas, now, counts)
-            _write_departures([r for r in part if r.kind == DEPARTURE], rental, now, counts)
-            person_search_keys_stamp_bulk(person_ids=[r.person_id for r in part if r.person_id])
-            if progress is not None:
-                progress(start + len(part))
+        preview = declarations_preview(actor=actor, obligor=obligor, filename=filename, data=data,
+                                       progress=progress or _noop, on_valid=write)
+        if mode == "all" and preview.errors:
+            raise ValidationError(_("%(n)d rows have errors; nothing was imported.") % {"n": preview.error_rows},
+                                  code="row_errors", field="file")
+        if not preview.valid_count:
+            raise ValidationError(_("No row is valid; nothing was imported."), code="no_valid_rows", field="file")
         event_record(actor=actor, action="registration.declarations.uploaded", subject_type="import",
-                     subject_id=filename[:60], data={"mode": mode, "rows": len(preview.valid),
+                     subject_id=filename[:60], data={"mode": mode, "rows": preview.valid_count,
                                                      "rows_with_errors": preview.error_rows, **counts})
     preview.counts = counts
     return preview
@@ -397,7 +424,7 @@ def declarations_done(preview: DeclarationsPreview) -> str:
     counts = preview.counts
     said = ngettext("%(n)d declaration uploaded: %(arrivals)d arrivals, %(departures)d departures.",
                     "%(n)d declarations uploaded: %(arrivals)d arrivals, %(departures)d departures.",
-                    len(preview.valid)) % {"n": len(preview.valid), "arrivals": counts.get("arrivals", 0),
+                    preview.valid_count) % {"n": preview.valid_count, "arrivals": counts.get("arrivals", 0),
                                            "departures": counts.get("departures", 0)}
     if preview.error_rows:
         left_out = ngettext("%(n)d row with errors was left out.", "%(n)d rows with errors were left out.",

@@ -89,6 +89,9 @@ class Command(BaseCommand):
                     Figure(f"name search by a {who}, p99 ({n_persons:,} persons)",
                            measure.percentile(lat, 99) * 1000, "ms", "≤ 10 ms", "raw point SELECT p99", point99)]
 
+        if opts["upload_rows"]:
+            out += uploads.upload_figures(opts["upload_rows"], say=self.stdout.write)
+
         self.stdout.write("HTTP: bare JSON app vs the project's /api/ping (granian, 2 workers) …")
         bare, project = measure.http_pair(opts["http_seconds"])
         out += [Figure("raw: bare JSON WSGI endpoint", bare, "req/s"),
@@ -102,9 +105,6 @@ class Command(BaseCommand):
         out += [Figure("raw: COPY into stays_stay", raw_stays, "rows/s"),
                 Figure(f"check-ins through the API ({n:,}, 1,000 a batch, 4 clients)", rate, "stays/s", "≥ 15%",
                        "raw COPY stays", raw_stays)]
-
-        if opts["upload_rows"]:
-            out += uploads.upload_figures(opts["upload_rows"], say=self.stdout.write)
 
         if not opts["skip_demo_ready"]:
             self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")

@@ -2,6 +2,11 @@
 (UTF-8, UTF-8 with BOM, GBK/GB18030, with a warning when GBK text is unlikely Chinese), formula cells refused, empty
 rows skipped, every problem named by row and column.
 
+`stream_table` hands the rows out as they are read, so that a long upload is checked without holding it whole: an
+XLSX sheet is parsed with expat as its compressed part is read (shared strings, date styles and the first sheet in
+the workbook's order are read first; a part declaring a DTD or an entity is refused); a workbook with a formula
+goes through openpyxl, which names the cells it refuses. `read_table` is the same, as a list.
+
 Rows are numbered as a spreadsheet user sees them: the header is row 1, the first data row is row 2.
 
 A cell is refused as a formula (CSV injection, OWASP) when, after NFKC (so full-width ＝ ＋ － ＠ count), it begins

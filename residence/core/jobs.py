@@ -18,8 +18,9 @@ all-or-nothing import wants anyway.
 Progress while that transaction is open: `Progress` writes the job's `phase` and `done` outside it. Outside a
 transaction it is a plain autocommit UPDATE. Inside one, on PostgreSQL, it uses a second connection of its own in
 autocommit (the UPDATE skips a row locked by someone else rather than wait, so it can never deadlock with the
-job's own transaction); on SQLite, which has one writer at a time, writes inside the transaction are skipped and
-the bar moves on at the commit. Updates are throttled to a few per second.
+job's own transaction). SQLite has one writer at a time, so there the progress inside the transaction goes to a
+small file beside the database instead (var/jobs/<id>.json; the demo's server and worker share the machine),
+which `job_get_for_owner` reads while the job runs. Updates are throttled to a few per second.
 
 Only the owner sees a job (`job_get_for_owner`): anyone else is answered "not found". Queuing a job and its
 failure are audited; core sits below audit, so the audit app hands its `event_record` to `job_events_record` when
@@ -28,10 +29,12 @@ it loads.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -93,11 +96,23 @@ def job_create(*, owner: Any, kind: str, filename: str, data: bytes, total: int,
 
 
 def job_get_for_owner(*, user: Any, job_id: int) -> ImportJob:
-    """The job, when `user` owns it; anyone else's, or none, is "not found"."""
+    """The job, when `user` owns it; anyone else's, or none, is "not found". A running job's progress is read
+    from the side file when the database cannot hold it yet (SQLite, see the module's docstring)."""
     job = ImportJob.objects.filter(pk=job_id, owner_id=getattr(user, "pk", None)).first()
     if job is None:
         raise NotFound(_("No such job."))
+    if job.status == ImportJob.Status.RUNNING:
+        try:
+            side = json.loads(_side_file(job.pk).read_text())
+        except (OSError, ValueError):
+            side = None
+        if isinstance(side, dict) and int(side.get("done", 0)) >= job.done:
+            job.phase, job.done = str(side.get("phase", job.phase)), int(side["done"])
     return job
+
+
+def _side_file(job_id: int) -> Path:
+    return Path(settings.VAR_DIR) / "jobs" / f"{int(job_id)}.json"
 
 
 class Progress:
@@ -134,12 +149,18 @@ class Progress:
                 cur.execute("UPDATE core_importjob SET phase = %s, done = %s, updated_at = %s WHERE id = "
                             "(SELECT id FROM core_importjob WHERE id = %s FOR UPDATE SKIP LOCKED)",
                             [self.current, self.done, timezone.now(), self.job_id])
-        # SQLite inside the transaction: one writer at a time; the bar moves on at the commit
+        else:  # SQLite inside the transaction: one writer at a time, so a file beside the database
+            path = _side_file(self.job_id)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            temporary = path.with_suffix(".tmp")
+            temporary.write_text(json.dumps({"phase": self.current, "done": self.done}))
+            temporary.replace(path)  # whole or not at all, for the page that reads it
 
     def close(self) -> None:
         if self._side is not None:
             self._side.close()
             self._side = None
+        _side_file(self.job_id).unlink(missing_ok=True)
 
 
 def job_run(job_id: int) -> ImportJob | None:

@@ -17,6 +17,7 @@ from residence.audit.models import Event
 from residence.core import jobs
 from residence.core.errors import NotFound, ValidationError
 from residence.core.idnumber import check_character
+from residence.core.models import ImportJob
 from residence.people.identity import id_index
 from residence.people.models import Person, PersonRevision, PersonSearchKey
 from residence.places.models import Obligor, Unit
@@ -283,3 +284,22 @@ def test_a_failed_job_says_why_and_writes_nothing(mixed, store, monkeypatch) -> 
             PersonSearchKey.objects.count()) == before
     assert not Event.objects.filter(action="registration.declarations.uploaded").exists()
     assert Event.objects.filter(action="import.job.failed").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_running_jobs_progress_is_read_while_its_data_transaction_is_open(premises, settings, tmp_path) -> None:
+    from django.db import connection, transaction
+
+    settings.VAR_DIR = tmp_path
+    owner = premises["jia"]["account"]
+    job = ImportJob.objects.create(owner=owner, kind=uploads.KIND, total=10, status="running")
+    progress = jobs.Progress(job.pk)
+    with transaction.atomic():  # the job's data transaction
+        progress.phase("writing", 4)
+        if connection.vendor == "sqlite":  # one writer: the side file (PostgreSQL: a second connection)
+            seen = jobs.job_get_for_owner(user=owner, job_id=job.pk)
+            assert (seen.phase, seen.done, seen.percent) == ("writing", 4, 40)
+    progress.close()
+    assert not (tmp_path / "jobs" / f"{job.pk}.json").exists()
+    with pytest.raises(NotFound):
+        jobs.job_get_for_owner(user=premises["yi"]["account"], job_id=job.pk)

@@ -40,7 +40,7 @@ from residence.people.models import Person, PersonRevision
 from residence.people.services import person_build, person_search_keys_stamp_bulk
 from residence.places.models import Obligor, Unit
 from residence.places.selectors import obligor_of
-from residence.registrations.imports import _example_id
+from residence.registrations.imports import _EXAMPLE_ID_FIRST, _example_id
 from residence.registrations.models import (
     DeclaredBy,
     PlaceClass,
@@ -116,14 +116,12 @@ class DeclarationsPreview(Preview[DeclarationRow]):
 
 
 def declarations_example(*, obligor: Obligor) -> dict[str, str]:
-    """The template's example row for this obligor: its first unit, an ID number not on record and an arrival two
-    days ago, so that the row imports as it stands."""
+    """The template's example row for this obligor: its first unit and an arrival two days ago. Its person is made
+    up (born 1900) and an upload refuses that row, so that a landlord who leaves it in declares no one who is not
+    there."""
     unit = Unit.objects.filter(obligor=obligor).order_by("code").values_list("code", flat=True).first()
-    candidates = {id_index(_example_id(seq)): _example_id(seq) for seq in range(100, 200)}
-    taken = set(Person.objects.filter(id_number_index__in=list(candidates)).values_list("id_number_index", flat=True))
-    free = next((v for k, v in candidates.items() if k not in taken), _example_id(123))
     arrived = timezone.localdate() - dt.timedelta(days=2)
-    return {"id_number": free, "started_on": arrived.isoformat(), **({"unit_code": unit} if unit else {})}
+    return {"started_on": arrived.isoformat(), **({"unit_code": unit} if unit else {})}
 
 
 def _noop(done: int) -> None:
@@ -208,7 +206,10 @@ def _row(n: int, v: dict[str, object], errs: list[RowError], units: dict[str, tu
         errs.append(RowError(n, LABELS["ended_on"], _("Before the arrival date.")))
     number = str(v.get("id_number") or "")
     index = id_index(number) if number else ""
-    if number:
+    if number.startswith(_EXAMPLE_ID_FIRST):
+        errs.append(RowError(n, LABELS["id_number"], _("This is the template's example row (a made-up person): "
+                                                       "delete it before uploading.")))
+    elif number:
         if number in seen:
             errs.append(RowError(n, LABELS["id_number"], _("This person is declared in row %(n)d already; one "
                                                            "declaration per person in a file.") % {"n": seen[number]}))

@@ -57,7 +57,9 @@ def test_a_landlord_uploads_declarations_sees_the_bad_rows_and_declares_the_vali
     wb.save(buf)
     page.set_input_files("#id_file", files=[{"name": "申报.xlsx", "mimeType": XLSX, "buffer": buf.getvalue()}])
     page.click("main button[type=submit]")
-    expect(page.locator("#preview-summary")).to_contain_text("共读取 5 行（XLSX）：有效 2 行，有错误 3 行。")
+    expect(page.locator("#preview-summary")).to_contain_text("共读取 5 行（XLSX）：有效 1 行，有错误 4 行。")
+    expect(page.locator("#row-2 td.cell-error .error")).to_have_text(
+        "这是模板中的示例行（虚构的人员）：上传前请删除。")  # the template's example: never declared
     expect(page.locator("#row-4 td").nth(1)).to_have_text("有错误：房屋编码")
     expect(page.locator("#row-4 td.cell-error .error")).to_have_text("不是您的房屋（编码见“我的房屋”页）。")
     expect(page.locator("#row-5 td").nth(1)).to_have_text("有错误：身份证号")
@@ -65,11 +67,11 @@ def test_a_landlord_uploads_declarations_sees_the_bad_rows_and_declares_the_vali
     assert ident(31) not in page.content()  # masked in the preview
     page.screenshot(path=str(ARTIFACTS / f"declarations-preview-{label}.png"), full_page=True)
     page.click("button[name=mode][value=valid_rows]")
-    expect(page.locator(".msg.success")).to_have_text("已上传 2 条申报：到达 2 人，离开 0 人。3 行有错误，未导入。")
+    expect(page.locator(".msg.success")).to_have_text("已上传 1 条申报：到达 1 人，离开 0 人。4 行有错误，未导入。")
     page.goto(f"{base}/registrations/mine/")
     listed = page.locator("table.list tbody")
     expect(listed).to_contain_text("孙悟")
-    expect(listed).to_contain_text("张三")  # the template's example row, declared as it stood
+    expect(listed).not_to_contain_text("张三")  # the template's made-up example was not declared
     page.screenshot(path=str(ARTIFACTS / f"declarations-residents-{label}.png"), full_page=True)
     page.close()
-    assert Registration.objects.filter(channel="upload").count() == 2
+    assert Registration.objects.filter(channel="upload").count() == 1

@@ -214,6 +214,19 @@ def test_bad_files_are_refused_with_a_clear_message(premises) -> None:
 
 
 @pytest.mark.django_db
+def test_the_templates_made_up_example_row_is_never_declared(premises) -> None:
+    from residence.registrations.imports import _example_id
+
+    jia = premises["jia"]
+    example = arrival(jia["units"][1], 0, 身份证号=_example_id(123), 姓名="张三")
+    preview = declarations_preview(actor=jia["account"], obligor=jia["obligor"], filename="d.xlsx",
+                                   data=xlsx([example, arrival(jia["units"][1], 1)]))
+    assert [(e.row, e.column, e.message) for e in preview.errors] == [
+        (2, "身份证号", "这是模板中的示例行（虚构的人员）：上传前请删除。")]
+    assert [r.row for r in preview.valid] == [3]
+
+
+@pytest.mark.django_db
 def test_only_the_obligor_previews_its_own_premises(premises) -> None:
     jia, yi = premises["jia"], premises["yi"]
     with pytest.raises(NotFound):

@@ -284,6 +284,8 @@ FILE_UPLOAD_HANDLERS = ["residence.core.storage.BoundedMemoryUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 UPLOAD_TTL_MINUTES = int(os.environ.get("RESIDENCE_UPLOAD_TTL_MINUTES", "60"))
+# An import of more rows than this is committed by the worker, with a progress bar (core/jobs.py).
+IMPORT_JOB_ROWS = int(os.environ.get("RESIDENCE_IMPORT_JOB_ROWS", "2000"))
 
 TASKS = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend"},

@@ -48,6 +48,9 @@ ACTIONS = {
     "person.items.updated": _("Updated a person's items"),
     "registration.certificate.printed": _("Printed a residence registration certificate"),
     "import.uploads.purged": _("Removed uploads that were never imported"),
+    "import.job.queued": _("Queued a large import for the worker"),
+    "import.job.failed": _("A large import failed; nothing of it was written"),
+    "registration.declarations.uploaded": _("Uploaded declarations of arrivals and departures"),
     # stays at hotels and hourly rentals
     "stay.checked_in": _("Declared check-ins"),
     "stay.checked_out": _("Declared check-outs"),
@@ -159,6 +162,15 @@ SENTENCES = {
     "import.uploads.purged": ngettext_lazy(
         "%(actor)s removed %(removed)d upload that was never imported",
         "%(actor)s removed %(removed)d uploads that were never imported", "removed"),
+    "import.job.queued": ngettext_lazy("%(actor)s queued an import of %(rows)d row for the worker (%(kind)s)",
+                                       "%(actor)s queued an import of %(rows)d rows for the worker (%(kind)s)",
+                                       "rows"),
+    "import.job.failed": _("The import job %(subject)s of %(actor)s failed (%(error)s); nothing of it was written"),
+    "registration.declarations.uploaded": ngettext_lazy(
+        "%(actor)s uploaded %(rows)d declaration from the file %(subject)s (%(mode)s): %(arrivals)d arrivals, "
+        "%(departures)d departures, %(rows_with_errors)d rows with errors",
+        "%(actor)s uploaded %(rows)d declarations from the file %(subject)s (%(mode)s): %(arrivals)d arrivals, "
+        "%(departures)d departures, %(rows_with_errors)d rows with errors", "rows"),
     "demo.city.generated": ngettext_lazy("%(actor)s generated the demo city with %(persons)d person",
                                          "%(actor)s generated the demo city with %(persons)d persons", "persons"),
     # stays at hotels and hourly rentals
@@ -213,7 +225,8 @@ VALUES = {
     "mode": {"all": _("all rows"), "valid_rows": _("valid rows only")},
     "channel": {"api": _("through the API"), "web": _("on the web"), "upload": _("by bulk upload"),
                 "counter": _("at the counter"), "phone": _("on a phone")},
-    "kind": {"field": _("field encryption"), "index": _("blind index"), "audit": _("audit")},
+    "kind": {"field": _("field encryption"), "index": _("blind index"), "audit": _("audit"),
+             "registrations.declarations": _("declarations of arrivals and departures")},
     "code_withheld": {"no_match": _("the ID number and phone matched no one"),
                       "exists": _("an account is already open"), "no_account": _("no account is open yet"),
                       "too_soon": _("a code was sent less than a minute ago"),

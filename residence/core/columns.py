@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -34,7 +34,14 @@ from django.utils.translation import gettext as _
 
 from residence.core import divisions
 from residence.core.errors import ValidationError
-from residence.core.tabular import RowError, Table, cell_problem, looks_like_formula, read_table_with_columns
+from residence.core.tabular import (
+    RowError,
+    Table,
+    cell_problem,
+    looks_like_formula,
+    read_table_with_columns,
+    stream_table_with_columns,
+)
 
 _UNSAFE = re.compile(r"[<>\x00-\x1f\x7f]")
 _CODE = re.compile(r"[0-9A-Za-z-]+")
@@ -106,6 +113,14 @@ def columns_read(*, filename: str, data: bytes, columns: Sequence[Column]) -> Ta
                                    required=[c.name for c in columns if c.required])
 
 
+def columns_stream(*, filename: str, data: bytes, columns: Sequence[Column]
+                   ) -> tuple[Table, Iterator[tuple[int, dict[str, str]]]]:
+    """`columns_read` handing the rows out one at a time as they are read (tabular.stream_table): for an import
+    of many rows, checked without holding them all (with `rows_check_stream`)."""
+    return stream_table_with_columns(filename=filename, data=data, labels=labels_of(columns),
+                                     required=[c.name for c in columns if c.required])
+
+
 def row_check(n: int, raw: Mapping[str, str], columns: Sequence[Column]) -> Checked:
     """Check one row: formula, required, then the column's kind; every problem of the row at once."""
     checked = Checked(n)
@@ -126,8 +141,13 @@ def row_check(n: int, raw: Mapping[str, str], columns: Sequence[Column]) -> Chec
 
 def rows_check(table: Table, columns: Sequence[Column]) -> Iterator[Checked]:
     """`row_check` for every row, and a value of a unique column seen in an earlier row is refused naming it."""
+    return rows_check_stream(table.rows, columns)
+
+
+def rows_check_stream(rows: Iterable[tuple[int, Mapping[str, str]]], columns: Sequence[Column]) -> Iterator[Checked]:
+    """`rows_check` of rows as they come (`columns_stream`)."""
     seen: dict[str, dict[object, int]] = {c.name: {} for c in columns if c.unique}
-    for n, raw in table.rows:
+    for n, raw in rows:
         checked = row_check(n, raw, columns)
         for name, first in seen.items():
             value = checked.values.get(name)

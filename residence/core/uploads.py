@@ -36,11 +36,13 @@ from django.utils.translation import gettext_lazy
 from residence.audit.services import event_record
 from residence.core.columns import Column, template_xlsx
 from residence.core.errors import DomainError
+from residence.core.models import ImportJob
 from residence.core.tabular import MAX_BYTES, Preview, RowError, check_size
 
 ALL, VALID_ROWS = "all", "valid_rows"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_LISTED = 500  # errors of rows beyond the shown ones, listed below the table
+_ROWS_KEY = "import-rows-"  # the session remembers how many rows a checked upload has, by its token
 
 
 class UploadForm(forms.Form):
@@ -140,11 +142,14 @@ def table_import_page(
     check: Callable[[str, bytes], Preview[Any]], commit: Callable[[str, bytes, str], Preview[Any]],
     done: Callable[[Preview[Any]], str], columns: Sequence[Column] | None = None,
     example: Callable[[], Mapping[str, str]] | None = None,
+    background: Callable[[str, bytes, str, int], ImportJob] | None = None, intro: str = "",
 ) -> HttpResponse:
     """Render and run one import page. `check(filename, data)` previews; `commit(filename, data, mode)` writes;
     both raise DomainError for a file-level problem. `again` is the page's URL name; `done` words the result.
     `columns` (optional) gives the page its template download and the preview table; `example()` completes the
-    template's example row for this user; `columns_help` defaults to the list of columns."""
+    template's example row for this user; `columns_help` defaults to the list of columns. With `background`, a
+    file of more than IMPORT_JOB_ROWS rows is handed to `background(filename, data, mode, rows)` (which queues a
+    job, core/jobs.py) and the page goes to the job's progress page. `intro` is a line above the form."""
     if columns and request.method == "GET" and request.GET.get("template") == "xlsx":
         return _template(title, columns, example() if example else {})
     if request.method == "POST" and "token" in request.POST:
@@ -157,6 +162,11 @@ def table_import_page(
             return redirect(again)
         with _store().open(stored) as f:
             data = f.read()
+        rows = request.session.pop(_ROWS_KEY + confirm.cleaned_data["token"], 0)
+        if background is not None and rows > settings.IMPORT_JOB_ROWS:
+            job = background(stored, data, confirm.cleaned_data["mode"], rows)
+            _store().delete(stored)
+            return redirect("core:job", job_id=job.pk)
         try:
             result = commit(stored, data, confirm.cleaned_data["mode"])
         except DomainError as exc:
@@ -180,9 +190,11 @@ def table_import_page(
             token = uuid.uuid4().hex
             suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
             _store().save(f"{token}{suffix}", ContentFile(data))
+            request.session[_ROWS_KEY + token] = preview.total  # whether the confirm runs here or in the worker
     shown, later = preview_rows(preview, columns) if preview is not None and columns else ([], [])
     return render(request, "core/import.html", {
         "title": title, "form": form, "preview": preview, "token": token, "again": again, "columns": columns,
+        "intro": intro, "in_background": bool(background and preview and preview.total > settings.IMPORT_JOB_ROWS),
         "shown": shown, "later": later[:ERRORS_LISTED], "later_more": max(0, len(later) - ERRORS_LISTED)})
 
 

@@ -16,7 +16,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core import crypto
-from residence.core.bulk import COPY_FROM, bulk_insert_new, copy_or_conflict
+from residence.core.bulk import COPY_FROM, bulk_insert, bulk_insert_new, copy_or_conflict
 from residence.core.errors import PermissionDenied, ValidationError
 from residence.core.idnumber import IdNumber
 from residence.core.text import clean_text
@@ -209,6 +209,27 @@ def person_search_keys_stamp(*, person_ids: Iterable[int]) -> int:
         PersonSearchKey.objects.filter(person_id__in=ids).delete()
         PersonSearchKey.objects.bulk_create(keys, batch_size=2000)
     return len(keys)
+
+
+def person_search_keys_stamp_bulk(*, person_ids: Iterable[int], chunk: int = 5_000) -> int:
+    """`person_search_keys_stamp` for many persons (a bulk upload): the same keys, written as rows through
+    core.bulk.bulk_insert (COPY on PostgreSQL) a chunk of persons at a time, without model instances. Call inside
+    the writer's transaction. Returns the keys written."""
+    ids = sorted(set(person_ids))
+    registration = apps.get_model("registrations", "Registration")
+    written = 0
+    for start in range(0, len(ids), chunk):
+        part = ids[start:start + chunk]
+        regs: dict[int, list[tuple[str, dt.date | None]]] = {}
+        for pid, path, ended in registration.objects.filter(person_id__in=part).values_list(
+                "person_id", "area_path", "ended_on"):
+            regs.setdefault(pid, []).append((path, ended))
+        names = dict(Person.objects.filter(pk__in=part).values_list("pk", "name"))
+        PersonSearchKey.objects.filter(person_id__in=part).delete()
+        written += bulk_insert(PersonSearchKey, ["person_id", "form", "area_path", "ended_on"], (
+            (pid, form, path, ended) for pid, rows in regs.items() if pid in names
+            for form, path, ended in search_keys(names[pid], rows)))
+    return written
 
 
 def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str]:

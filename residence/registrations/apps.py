@@ -12,3 +12,4 @@ class RegistrationsConfig(AppConfig):
 
         # the residence timeline on the staff person page and the resident's own page (people cannot import us)
         person_section_register("timeline", timeline_section)
+        from residence.registrations import uploads  # noqa: F401 - registers the declarations' job runner

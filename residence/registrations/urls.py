@@ -6,6 +6,7 @@ app_name = "registrations"
 urlpatterns = [
     path("import/", views.resident_import, name="import"),
     path("mine/", views.residents_mine, name="mine"),
+    path("mine/upload/", views.residents_upload, name="mine_upload"),
     path("mine/<int:registration_id>/departure/", views.departure, name="departure"),
     path("declare/", views.self_declare, name="self_declare"),
     path("pending/", views.pending, name="pending"),

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -17,6 +18,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.core.errors import DomainError, NotFound
 from residence.core.forms import form_error
+from residence.core.jobs import job_create
 from residence.core.uploads import table_import_page
 from residence.people.models import Person
 from residence.people.selectors import persons_shown
@@ -69,6 +71,14 @@ from residence.registrations.services import (
     registration_record_arrival,
     registration_record_departure,
     registration_self_declare,
+)
+from residence.registrations.uploads import COLUMNS as DECLARATION_COLUMNS
+from residence.registrations.uploads import (
+    KIND,
+    declarations_commit,
+    declarations_done,
+    declarations_example,
+    declarations_preview,
 )
 
 
@@ -386,3 +396,24 @@ def certificate(request: HttpRequest, registration_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="certificate-{cert.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+@login_required
+def residents_upload(request: HttpRequest) -> HttpResponse:
+    """An obligor uploads its declarations (arrivals and departures) as a table: upload → preview → confirm; a
+    large file is committed by the worker with a progress bar (core.uploads, core.jobs)."""
+    obligor = _obligor(request)
+    user = request.user
+    return table_import_page(
+        request, title=_("Upload declarations"), again="registrations:mine_upload", columns=DECLARATION_COLUMNS,
+        intro=_("One row per arrival (到达) or departure (离开) at one of your units. Download the template, fill "
+                "it in, upload it: every row is checked before anything is written."),
+        example=lambda: declarations_example(obligor=obligor),
+        check=lambda name, data: declarations_preview(actor=user, obligor=obligor,  # type: ignore[arg-type]
+                                                      filename=name, data=data),
+        commit=lambda name, data, mode: declarations_commit(actor=user, obligor=obligor,  # type: ignore[arg-type]
+                                                            filename=name, data=data, mode=mode),  # type: ignore[arg-type]
+        done=declarations_done,  # type: ignore[arg-type]
+        background=lambda name, data, mode, rows: job_create(
+            owner=user, kind=KIND, filename=name, data=data, total=rows,
+            params={"mode": mode, "back": reverse("registrations:mine")}),
+    )

@@ -112,3 +112,56 @@ def test_rows_checked_by_labels_get_the_same_first_checks_as_declared_columns() 
     errors = plain_and_present(3, {"road": "=cmd|' /C calc'!A0", "door": ""}, labels=labels, required=["road", "door"])
     assert [e.text for e in errors] == ["第 3 行「道路」：疑似公式，请填写纯文本。", "第 3 行「门牌号」：必填。"]
     assert plain_and_present(4, {"road": "海景路", "door": "1号"}, labels=labels, required=["road", "door"]) == []
+
+
+def _xlsx(build, *, write_only: bool = False) -> bytes:
+    wb = Workbook(write_only=write_only)
+    ws = wb.create_sheet() if write_only else wb.active
+    build(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("write_only", [False, True])  # shared strings, and inline strings
+def test_xlsx_is_read_as_a_stream_with_dates_numbers_gaps_and_the_first_sheet_in_the_books_order(
+        write_only: bool) -> None:
+    import datetime as dt
+
+    def build(ws) -> None:
+        ws.append(["name", "door", "x"])
+        ws.append(["  张三 ", 12, dt.date(2025, 6, 1)])
+        ws.append([])
+        ws.append(["李四", 1.5, True])
+        ws.append([None, 13800001111, None])
+
+    table = read_table(filename="a.xlsx", data=_xlsx(build, write_only=write_only), aliases={**ALIASES, "x": "x"})
+    assert table.rows == [(2, {"name": "张三", "door": "12", "x": "2025-06-01 00:00:00"}),
+                          (4, {"name": "李四", "door": "1.5", "x": "True"}),
+                          (5, {"name": "", "door": "13800001111"})]
+    assert (table.skipped_empty, table.encoding) == ([3], "XLSX")
+
+    def two_sheets(ws) -> None:
+        ws.append(["name"])
+        ws.append(["second"])
+        first = ws.parent.create_sheet("first", 0)
+        first.append(["name"])
+        first.append(["first"])
+
+    assert read_table(filename="b.xlsx", data=_xlsx(two_sheets), aliases=ALIASES).rows == [(2, {"name": "first"})]
+
+
+def test_an_xlsx_part_with_an_entity_declaration_is_refused() -> None:
+    import zipfile
+
+    data = _xlsx(lambda ws: ws.append(["name"]))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                doctype = b'<!DOCTYPE w [<!ENTITY a "aaaa">]>'
+                body = body.replace(b"?>", b"?>" + doctype, 1) if body.startswith(b"<?xml") else doctype + body
+            dst.writestr(item, body)
+    with pytest.raises(ValidationError, match=_("The file is not a readable .xlsx workbook.")):
+        read_table(filename="c.xlsx", data=out.getvalue(), aliases=ALIASES)

@@ -8,10 +8,11 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from residence.accounts.models import ApiClient
+from residence.accounts.models import ApiClient, User
 from residence.accounts.services import api_client_create, user_create
 from residence.audit.models import Event
 from residence.core.idnumber import check_character
+from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
 from residence.places.models import Building, Obligor, Unit
@@ -37,6 +38,7 @@ MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
 EVERYONE = set(ROLES)
+NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
 
 
@@ -51,9 +53,10 @@ def target(city) -> dict[str, object]:
     obligor = Obligor.objects.filter(jurisdiction__path__contains="/440308/").order_by("pk").first()
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
+    job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk}
+            "registration": registration.pk, "job": job.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -68,6 +71,10 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("registration", "get", f"/registrations/{t['registration']}/", RECORD, None),
         ("self-declare", "get", "/registrations/declare/", OWN_RECORD, None),
         ("pending-declarations", "get", "/registrations/pending/", RECORD, None),
+        ("declarations-upload", "get", "/registrations/mine/upload/", PREMISES, None),
+        ("declarations-template", "get", "/registrations/mine/upload/?template=xlsx", PREMISES, None),
+        ("import-job", "get", f"/jobs/{t['job']}/", NOBODY, None),  # the job's owner only (see below)
+        ("import-job-progress", "get", f"/jobs/{t['job']}/progress/", NOBODY, None),
         ("otp", "get", "/accounts/otp/", STAFF, None),
         ("own-record", "get", "/me/", OWN_RECORD, None),
         ("search", "post", "/people/", SEARCH, {"q": ID}),
@@ -106,6 +113,7 @@ def scoped(name: str) -> bool:
     return name not in {"home", "audit", "browse", "import", "resident-import", "import-template",
                         "resident-import-template", "premises", "stays-desk", "residents-mine", "own-record", "otp",
                         "self-declare", "pending-declarations",
+                        "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
                         "compliance"}
@@ -183,6 +191,14 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert (ID in response.content.decode()) is ok, (role, district)
 
 
+def test_a_job_page_is_its_owners(client: Client, target) -> None:
+    """The one account that sees an import job's pages: the one that started it (every role is refused above)."""
+    client.force_login(User.objects.get(username=target["staff"]))
+    assert client.get(f"/jobs/{target['job']}/").status_code == 200
+    assert client.get(f"/jobs/{target['job']}/progress/").status_code == 200
+    assert client.get(f"/jobs/{target['job'] + 1}/").status_code == 404
+
+
 @pytest.mark.parametrize(("url", "method"), [("/", "get"), ("/people/", "post"), ("/people/1/", "get"),
                                              ("/places/", "get"), ("/audit/", "get"), ("/people/1/unmask/", "post"),
                                              ("/places/mine/", "get"), ("/me/", "get"), ("/places/unit/1/", "get"),
@@ -192,7 +208,9 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
                                              ("/manage/accounts/", "get"), ("/manage/obligors/", "get"),
                                              ("/manage/clients/", "get"), ("/compliance/", "get"),
                                              ("/compliance/1/", "get"),
-                                             ("/manage/accounts/matrix-target/unlock/", "post")])
+                                             ("/manage/accounts/matrix-target/unlock/", "post"),
+                                             ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
+                                             ("/jobs/1/progress/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

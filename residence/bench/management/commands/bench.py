@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from residence.bench import measure, stays, timeline
+from residence.bench import measure, stays, timeline, uploads
 from residence.bench.measure import Figure
 from residence.core.keys import keys_init
 
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--skip-demo-ready", action="store_true")
         parser.add_argument("--stay-batches", type=int, default=40, help="batches of 1,000 check-ins to post")
         parser.add_argument("--timeline-stays", type=int, default=10_000_000, help="stay rows for the timeline figure")
+        parser.add_argument("--upload-rows", type=int, default=100_000, help="rows of the declarations XLSX (0: skip)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -88,6 +89,9 @@ class Command(BaseCommand):
                            measure.percentile(lat, 50) * 1000, "ms", "", "raw point SELECT p50", point50),
                     Figure(f"name search by a {who}, p99 ({n_persons:,} persons)",
                            measure.percentile(lat, 99) * 1000, "ms", "≤ 10 ms", "raw point SELECT p99", point99)]
+
+        if opts["upload_rows"]:
+            out += uploads.upload_figures(opts["upload_rows"], say=self.stdout.write)
 
         self.stdout.write("HTTP: bare JSON app vs the project's /api/ping (granian, 2 workers) …")
         bare, project = measure.http_pair(opts["http_seconds"])

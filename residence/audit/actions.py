@@ -40,6 +40,7 @@ ACTIONS = {
     "registration.departure.declared": _("Declared a departure"),
     "registration.area.restamped": _("Moved the open registrations of a redrawn grid to its new area"),
     "registration.confirmed": _("Confirmed a registration a resident declared"),
+    "registration.pending.listed": _("Listed residents' own declarations awaiting a check"),
     "registration.cancelled": _("Withdrew a registration"),
     "registration.corrected": _("Corrected a registration"),
     "registration.door.checked": _("Checked a registration at the door"),
@@ -121,6 +122,9 @@ SENTENCES = {
     "registration.arrival.declared": _("%(actor)s declared the arrival of %(subject)s at %(unit)s (%(channel)s)"),
     "registration.departure.declared": _("%(actor)s declared the departure of %(subject)s (%(channel)s)"),
     "registration.confirmed": _("%(actor)s confirmed the registration %(subject)s declared"),
+    "registration.pending.listed": ngettext_lazy(
+        "%(actor)s listed residents' own declarations awaiting a check: %(results)d shown",
+        "%(actor)s listed residents' own declarations awaiting a check: %(results)d shown", "results"),
     "registration.cancelled": _("%(actor)s withdrew a registration of %(subject)s (%(reason)s)"),
     "registration.corrected": _("%(actor)s corrected a registration of %(subject)s"),
     "registration.door.checked": _("%(actor)s checked %(subject)s at the door: %(outcome)s"),
@@ -219,7 +223,8 @@ SENTENCES = {
 VALUES = {
     "by": {"id_number": _("by ID number"), "phone": _("by phone"), "name": _("by name"),
            "initials": _("by pinyin initials")},
-    "purpose": {"record.opened": _("viewing on the workbench"), "api.read": _("read by a department system"),
+    "purpose": {"record.opened": _("viewing on the workbench"), "registration.opened": _("viewing a registration"),
+                "api.read": _("read by a department system"),
                 "self-service": _("their own record"), "signup": _("opening an account"),
                 "reset": _("resetting the password")},
     "mode": {"all": _("all rows"), "valid_rows": _("valid rows only")},

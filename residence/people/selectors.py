@@ -435,6 +435,8 @@ def person_reads_for_resident(*, user: User, person: Person, limit: int = 100) -
             office = str(_("the system"))
         elif reader.kind == Kind.DEPARTMENT:
             office = reader.display_name or str(reader.get_role_display())
+        elif reader.kind == Kind.OBLIGOR:  # the landlord or employer where they live: its role, never a person's name
+            office = str(reader.get_role_display())
         else:
             office = f"{areas.get(reader.jurisdiction_code, reader.jurisdiction_code)} · {reader.get_role_display()}"
         purpose = str(e.data.get("purpose", ""))

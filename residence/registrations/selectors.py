@@ -69,8 +69,10 @@ def pending_in_area(*, user: User, limit: int = RESIDENTS_SHOWN) -> list[Registr
     path = jurisdiction_path_for_user(user) if can(user, Capability.REGISTRATION_RECORD) else None
     if path is None:
         return []
-    return list(Registration.objects.current().filter(status=RegistrationStatus.PENDING, area_path__startswith=path)
+    rows = list(Registration.objects.current().filter(status=RegistrationStatus.PENDING, area_path__startswith=path)
                 .select_related("person", "unit__building").order_by("declared_at", "pk")[:limit])
+    event_record(actor=user, action="registration.pending.listed", data={"results": len(rows)})
+    return rows
 
 
 def registration_get_for_user(*, user: User, registration_id: int) -> Registration:
@@ -89,6 +91,14 @@ def registration_get_for_user(*, user: User, registration_id: int) -> Registrati
     if found is None:
         raise NotFound(_("No such registration."))
     return found
+
+
+def registration_view(*, user: User, registration_id: int) -> Registration:
+    """registration_get_for_user for a page that shows it: the read of the person's data is recorded."""
+    registration = registration_get_for_user(user=user, registration_id=registration_id)
+    event_record(actor=user, action="person.record.viewed", subject_type="person", subject_id=registration.person_id,
+                 data={"purpose": "registration.opened", "registration": registration.pk})
+    return registration
 
 
 def registration_history(*, registration: Registration) -> tuple[list[RegistrationRevision], list[DoorCheck]]:

@@ -56,8 +56,8 @@ from residence.registrations.selectors import (
     obligor_residents,
     pending_in_area,
     registration_certificate,
-    registration_get_for_user,
     registration_history,
+    registration_view,
     residence_timeline,
     unit_residents,
 )
@@ -231,7 +231,7 @@ def _duration(span: dt.timedelta) -> str:
 
 def _registration(request: HttpRequest, registration_id: int) -> Registration:
     try:
-        return registration_get_for_user(user=request.user, registration_id=registration_id)  # type: ignore[arg-type]
+        return registration_view(user=request.user, registration_id=registration_id)  # type: ignore[arg-type]
     except NotFound:
         raise Http404 from None
 
@@ -304,8 +304,7 @@ def confirm(request: HttpRequest, registration_id: int) -> HttpResponse:
 def door_check(request: HttpRequest, registration_id: int) -> HttpResponse:
     """A grid worker at the door: the resident lives here, moved out, or was not found. Back to the unit."""
     form = DoorCheckForm(request.POST)
-    unit_id = Registration.objects.filter(pk=registration_id).values_list("unit_id", flat=True).first()
-    if not form.is_valid() or unit_id is None:
+    if not form.is_valid():
         raise Http404
     try:
         check = registration_door_check(actor=request.user, registration_id=registration_id,  # type: ignore[arg-type]
@@ -313,11 +312,11 @@ def door_check(request: HttpRequest, registration_id: int) -> HttpResponse:
                                         note=form.cleaned_data["note"])
     except NotFound:
         raise Http404 from None
-    except DomainError as exc:
+    except DomainError as exc:  # the registration is in the actor's area: its page says what stands
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Recorded: %(outcome)s.") % {"outcome": check.get_outcome_display()})
-    return redirect("places:unit", unit_id)
+        return redirect("registrations:detail", registration_id)
+    messages.success(request, _("Recorded: %(outcome)s.") % {"outcome": check.get_outcome_display()})
+    return redirect("places:unit", check.registration.unit_id)
 
 
 @login_required

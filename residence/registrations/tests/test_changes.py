@@ -174,10 +174,14 @@ def test_a_clerk_registers_at_the_counter_and_a_grid_worker_checks_at_the_door(l
     reg = registration_record_arrival(actor=clerk, unit_id=unit.pk, id_number=ident(16), name="李四",
                                       started_on=TODAY() - dt.timedelta(days=2), items=PersonItems(phone="13900003333"))
     assert (reg.declared_by, reg.channel, reg.declared_by_account_id) == ("staff", "counter", clerk.pk)
-    for who in (outsider, viewer):  # another district; a role that does not register
-        with pytest.raises((NotFound, ValidationError)):
-            registration_record_arrival(actor=who, unit_id=unit.pk, id_number=ident(17), name="周五",
-                                        started_on=TODAY())
+    with pytest.raises(ValidationError) as caught:  # another district's clerk: the unit is not in their area
+        registration_record_arrival(actor=outsider, unit_id=unit.pk, id_number=ident(17), name="周五",
+                                    started_on=TODAY())
+    assert (caught.value.code, caught.value.field) == ("unit_unknown", "unit_code")
+    with pytest.raises(NotFound):  # a role that does not register
+        registration_record_arrival(actor=viewer, unit_id=unit.pk, id_number=ident(17), name="周五",
+                                    started_on=TODAY())
+    for who in (outsider, viewer):
         with pytest.raises(NotFound):
             registration_door_check(actor=who, registration_id=reg.pk, outcome="moved_out")
     check = registration_door_check(actor=grid, registration_id=reg.pk, outcome="not_found", note="敲门无人")

@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from residence.accounts.models import User
 from residence.accounts.services import user_create
+from residence.audit.models import Event
 from residence.people.identity import resident_username
 from residence.people.models import Person
 from residence.places.models import Unit
@@ -164,8 +165,11 @@ def test_a_resident_declares_themselves_and_the_landlord_confirms(landlords, ten
     own = Registration.objects.get(person_id=tenant.person_id, unit=second)
     assert (own.status, own.declared_by) == ("pending", "resident")
     assert "待确认" in me.get("/me/").content.decode()
-    queue = _client(_staff("queue_yt", "clerk", "440308")).get("/registrations/pending/").content.decode()
+    queue_clerk = _staff("queue_yt", "clerk", "440308")
+    queue = _client(queue_clerk).get("/registrations/pending/").content.decode()
     assert f"/registrations/{own.pk}/" in queue
+    assert Event.objects.get(action="registration.pending.listed", actor_id=queue_clerk.pk).data == {
+        "results": 1}
     assert ident(31) not in queue
     elsewhere = _client(_staff("queue_lh", "clerk", "440303")).get("/registrations/pending/").content.decode()
     assert f"/registrations/{own.pk}/" not in elsewhere

@@ -19,8 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from residence.accounts.models import User
@@ -129,7 +128,6 @@ def reveal(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect("permits:production")
     response = HttpResponse(manifest_xlsx(batch, cards), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="manifest-{batch}-full.xlsx"'
-    response["Cache-Control"] = "no-store"
     return response
 
 

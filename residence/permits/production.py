@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,8 +189,8 @@ def batches_for_user(*, user: User, limit: int = BATCHES_SHOWN) -> list[BatchRow
     visible = _visible(user).exclude(batch__isnull=True)
     counts = (visible.values("batch_id").annotate(
         cards=Count("pk"), in_production=Count("pk", filter=Q(status=Status.IN_PRODUCTION)),
-        ready=Count("pk", filter=Q(status=Status.READY)), issued=Count("pk", filter=Q(status=Status.ISSUED)),
-        first=Min("pk")).order_by("-batch_id")[:limit])
+        ready=Count("pk", filter=Q(status=Status.READY)), issued=Count("pk", filter=Q(status=Status.ISSUED)))
+              .order_by("-batch_id")[:limit])
     rows = {c["batch_id"]: c for c in counts}
     batches = ProductionBatch.objects.in_bulk(list(rows))
     return [BatchRow(batches[b], rows[b]["cards"], rows[b]["in_production"], rows[b]["ready"], rows[b]["issued"])

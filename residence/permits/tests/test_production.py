@@ -236,14 +236,6 @@ def test_reveal_once_and_ready_once(staff) -> None:
     assert snapshot() == before
 
 
-def _ready(staff, person) -> PermitApplication:
-    app = approved(staff, person)
-    batch = batch_create(actor=staff["producer"], application_ids=[app.pk])
-    batch_ready(actor=staff["producer"], batch_id=batch.pk)
-    app.refresh_from_db()
-    return app
-
-
 def test_issue_refusals_change_nothing(staff, make_user) -> None:
     app = approved(staff, staff["persons"][1])
     clerk = staff["clerk"]

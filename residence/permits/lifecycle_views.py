@@ -1,4 +1,4 @@
-"""Pages of permits: a permit's life after issue: endorsement, change, replacement, reissue, cancellation, the lapsed report."""
+"""Pages of permits: their life after issue (endorsement, change, replacement, reissue, cancellation, lapsed)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ card was made (4, the batch's year), the application's number (8, zero-padded; m
 Luhn check digit (1), e.g. 440308 2026 00001234 7 → "4403082026000012347". Unique (the application's number is,
 and one application makes at most one permit), known when the card is made, so the card centre prints it (and its QR
 code) before the card is issued, and stable: the county and year are those printed on the card. Nineteen digits,
-never eighteen, so it is never taken for an ID number (nor starred out as one on the audit trail by length alone).
+never eighteen, so it is never taken for an ID number.
 A replaced or reissued card keeps the number (`Permit.card_seq` counts the cards).
 
 **Receipt number** (a counter issue): "R", the issue date (8), the application's number (8): one receipt per

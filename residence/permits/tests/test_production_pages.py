@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from playwright.sync_api import Browser, Page, expect
 
 from residence.audit.models import Event
@@ -22,6 +24,13 @@ from residence.places.models import AcceptancePoint
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(autouse=True)
+def chinese() -> Iterator[None]:
+    """The services' words in Chinese, whatever language an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from residence.accounts.models import ApiClient, User
 from residence.accounts.services import api_client_create, user_create
@@ -15,7 +16,8 @@ from residence.core.idnumber import check_character
 from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.places.models import Building, Obligor, Unit
+from residence.permits.models import PermitApplication, ProductionBatch
+from residence.places.models import AcceptancePoint, Building, Obligor, Unit
 from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,8 @@ MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
+PRODUCE = {"admin", "production"}  # the card centre's batches, manifests and print sheets
+ISSUE = {"admin", "clerk"}  # hand a ready permit card over at one's acceptance point
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
@@ -54,9 +58,15 @@ def target(city) -> dict[str, object]:
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
     job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
+    point = AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/") \
+        .order_by("code").first()
+    batch = ProductionBatch.objects.create(created_at=timezone.now(), created_by=staff)
+    ready = PermitApplication.objects.create(person=person, channel="counter", acceptance_point=point,
+                                             area_path=unit.building.grid.path, submitted_at=timezone.now(),
+                                             status="ready", batch=batch)
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk, "job": job.pk}
+            "registration": registration.pk, "job": job.pk, "batch": batch.pk, "ready": ready.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -105,6 +115,11 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
         ("compliance", "get", "/compliance/", COMPLIANCE, None),
         ("compliance-obligor", "get", f"/compliance/{t['obligor']}/", COMPLIANCE, None),
+        ("permit-production", "get", "/permits/production/", PRODUCE, None),
+        ("permit-manifest", "get", f"/permits/production/{t['batch']}/manifest.xlsx", PRODUCE, None),
+        ("permit-print-sheet", "get", f"/permits/production/{t['batch']}/print-sheet.pdf", PRODUCE, None),
+        ("permit-issue-list", "get", "/permits/issue/", ISSUE, None),
+        ("permit-issue", "get", f"/permits/issue/{t['ready']}/", ISSUE, None),
     ]
 
 
@@ -116,7 +131,7 @@ def scoped(name: str) -> bool:
                         "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
-                        "compliance"}
+                        "compliance", "permit-production", "permit-issue-list"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -210,7 +225,8 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/compliance/1/", "get"),
                                              ("/manage/accounts/matrix-target/unlock/", "post"),
                                              ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
-                                             ("/jobs/1/progress/", "get")])
+                                             ("/jobs/1/progress/", "get"), ("/permits/production/", "get"),
+                                             ("/permits/issue/", "get"), ("/permits/issue/1/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

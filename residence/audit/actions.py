@@ -85,6 +85,11 @@ ACTIONS = {
     "permit.application.made_ready": _("Marked a permit card ready"),
     "permit.application.issued": _("Issued a residence permit"),
     "permit.application.withdrawn": _("Withdrew a permit application"),
+    "employment.evidence.recorded": _("Recorded evidence seen for a person"),
+    "employment.evidence.withdrawn": _("Withdrew a person's evidence"),
+    "employment.hire.reported": _("Reported a hire"),
+    "employment.separation.reported": _("Reported a separation"),
+    "employment.reports.uploaded": _("Uploaded hires and separations"),
 }
 
 # Kinds of event a manager filters the trail by: each a set of actions.
@@ -242,6 +247,16 @@ SENTENCES = {
     "permit.application.made_ready": _("%(actor)s marked the permit card of %(subject)s ready"),
     "permit.application.issued": _("%(actor)s issued the residence permit of %(subject)s"),
     "permit.application.withdrawn": _("%(actor)s withdrew the permit application of %(subject)s"),
+    "employment.evidence.recorded": _("%(actor)s recorded evidence seen for %(subject)s"),
+    "employment.evidence.withdrawn": _("%(actor)s withdrew evidence of %(subject)s"),
+    "employment.hire.reported": _("%(actor)s reported the hire of %(subject)s"),
+    "employment.separation.reported": _("%(actor)s reported that %(subject)s left"),
+    "employment.reports.uploaded": ngettext_lazy(
+        "%(actor)s uploaded %(rows)d report of hires and separations from the file %(subject)s (%(mode)s): "
+        "%(hires)d hires, %(separations)d separations, %(late)d late, %(rows_with_errors)d rows with errors",
+        "%(actor)s uploaded %(rows)d reports of hires and separations from the file %(subject)s (%(mode)s): "
+        "%(hires)d hires, %(separations)d separations, %(late)d late, %(rows_with_errors)d rows with errors",
+        "rows"),
     "audit.trail.viewed": ngettext_lazy("%(actor)s browsed the audit trail (%(filters)s), %(shown)d event shown",
                                         "%(actor)s browsed the audit trail (%(filters)s), %(shown)d events shown",
                                         "shown"),

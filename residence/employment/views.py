@@ -48,6 +48,10 @@ def evidence_section(request: HttpRequest, user: User, person: Person, own: bool
 @login_required
 @require_POST
 def evidence_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    try:  # out of scope: "not found", whatever was posted
+        evidence_of_person(user=request.user, person_id=person_id)  # type: ignore[arg-type]
+    except NotFound:
+        raise Http404 from None
     if not can(request.user, Capability.EVIDENCE_RECORD):
         raise Http404
     form = EvidenceForm(request.POST)

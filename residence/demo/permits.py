@@ -189,11 +189,11 @@ def _due_dates(accepted: list[dt.date]) -> list[dt.date]:
     return [result.value("issue_due_date", i) for i in range(len(accepted))]
 
 
-def _contracts_write(persons: list[tuple[int, dt.date]], today: dt.date) -> int:
+def _contracts_write(persons: list[tuple[int, dt.date]]) -> int:
     """A labour contract for each (person, day applied): from two years before the application, for three years."""
     e0, now = next_id(Evidence), timezone.now()
-    written = bulk_insert(Evidence, ["id", "person_id", "kind", "started_on", "ended_on", "document", "safety_compliant",
-                                     "school_level", "full_time", "entered_at"],
+    written = bulk_insert(Evidence, ["id", "person_id", "kind", "started_on", "ended_on", "document",
+                                     "safety_compliant", "school_level", "full_time", "entered_at"],
                           ((e0 + i, pid, "labour_contract", applied - dt.timedelta(days=730),
                             applied + dt.timedelta(days=365), f"劳动合同 HT-{pid:07d}", False, "", False, now)
                            for i, (pid, applied) in enumerate(persons)))
@@ -278,8 +278,7 @@ def _permits_write(rng: np.random.Generator, p_lo: int, p_hi: int, today: dt.dat
         if row[13] is not None:
             row[14] = next(dues)
     # those relying on employment showed a labour contract (what the reviewer saw), written before they are assessed
-    _contracts_write([(row[1], timezone.localtime(row[12]).date()) for row in apps if row[10] == "employment"],
-                     today)
+    _contracts_write([(row[1], timezone.localtime(row[12]).date()) for row in apps if row[10] == "employment"])
     # an assessment with the rules version for each application (one engine batch), linked to it
     made = assessments_run(person_ids=[row[1] for row in apps], as_of=today, purpose=Purpose.APPLICATION,
                            store=False)

@@ -53,7 +53,8 @@ def test_employer_reports_a_hire_and_a_separation(client: Client, boss) -> None:
     done = client.post("/employment/mine/", {"id_number": ID1, "name": "王小明", "phone": "13800001111",
                                             "hired_on": (today - dt.timedelta(days=5)).isoformat()}, follow=True)
     text = done.content.decode()
-    assert "王小明" in text and ID1 not in text
+    assert "王小明" in text
+    assert ID1 not in text
     assert Person.objects.get(name="王小明").id_number_masked in text
     job = Employment.objects.get()
     assert job.hire_late is True
@@ -98,11 +99,12 @@ def test_upload_previews_then_writes(client: Client, boss) -> None:
 
 
 def test_evidence_section_and_form(client: Client, city, login) -> None:
-    clerk = login("clerk")
+    login("clerk")
     person = Person.objects.filter(registrations__ended_on__isnull=True,
                                    registrations__area_path__contains="/440308/").order_by("pk").first()
     page = client.get(f"/people/{person.pk}/").content.decode()
-    assert 'id="evidence"' in page and "No evidence is on record for this person." in page
+    assert 'id="evidence"' in page
+    assert "No evidence is on record for this person." in page
     bad = client.post(f"/employment/evidence/{person.pk}/", {
         "kind": "lease", "started_on": (timezone.localdate() + dt.timedelta(days=2)).isoformat(),
         "document": "租赁合同"})
@@ -110,7 +112,8 @@ def test_evidence_section_and_form(client: Client, city, login) -> None:
     assert "The evidence starts in the future" in bad.content.decode()
     ok = client.post(f"/employment/evidence/{person.pk}/", {
         "kind": "lease", "started_on": "2025-01-01", "document": "租赁合同 ZL-1", "safety_compliant": "on"})
-    assert ok.status_code == 302 and ok["Location"] == f"/people/{person.pk}/#evidence"
+    assert ok.status_code == 302
+    assert ok["Location"] == f"/people/{person.pk}/#evidence"
     evidence = Evidence.objects.get()
     assert "租赁合同 ZL-1" in client.get(f"/people/{person.pk}/").content.decode()
     client.post(f"/employment/evidence/{evidence.pk}/withdraw/", {"reason": "录错了", "person": person.pk})

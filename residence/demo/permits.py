@@ -141,17 +141,17 @@ def _employment_write(rng: np.random.Generator, p_lo: int, p_hi: int, today: dt.
     sep_entered = [min(s + dt.timedelta(days=int(d)), today) if s else None
                    for s, d in zip(separated, sep_delay.tolist(), strict=True)]
     hire_due = reports_due(HIRE, list(zip(hired, hire_entered, strict=True)))
-    sep_idx = [i for i in range(m) if separated[i] is not None]
-    sep_due = dict(zip(sep_idx, reports_due(SEPARATION, [(separated[i], sep_entered[i]) for i in sep_idx]),
+    pairs = [(i, s, e) for i, (s, e) in enumerate(zip(separated, sep_entered, strict=True)) if s and e]
+    sep_due = dict(zip([i for i, _s, _e in pairs], reports_due(SEPARATION, [(s, e) for _i, s, e in pairs]),
                        strict=True))
     j0 = next_id(Employment)
     rows = []
     for i in range(m):
         due, late = hire_due[i]
         s_due, s_late = sep_due.get(i, (None, False))
+        entered = sep_entered[i]
         rows.append((j0 + i, int(employer[i]), int(who[i]), hired[i], _at(hire_entered[i], 9 + i % 9), due, late,
-                     separated[i], _at(sep_entered[i], 10 + i % 8) if sep_entered[i] else None, s_due, s_late,
-                     None))
+                     separated[i], _at(entered, 10 + i % 8) if entered else None, s_due, s_late, None))
     written = bulk_insert(Employment, ["id", "employer_id", "person_id", "hired_on", "hire_reported_at",
                                        "hire_due_on", "hire_late", "separated_on", "separation_reported_at",
                                        "separation_due_on", "separation_late", "reported_by_id"], rows)

@@ -1,9 +1,10 @@
 """A person's situation as the rules engine reads it, built from the database.
 
 `situations_for` is set-based: for any number of persons, three queries (persons, registrations, evidence),
-whatever the number; on PostgreSQL the ids go as one array (`= ANY(%s)`), so that the query stays short and cheap to
-build at ten thousand persons, and the rows come back as tuples, not model instances. The result is plain data (dates as `datetime.date`), ready for `residence_rules.evaluate` and,
-through `to_json`, for storing with an assessment.
+whatever the number; on PostgreSQL the ids go as one array (`= ANY(%s)`), so that the query stays short and cheap
+to build at ten thousand persons, and the rows come back as tuples, not model instances.
+The result is plain data (dates as `datetime.date`), ready for `residence_rules.evaluate` and, through `to_json`,
+for storing with an assessment.
 
 How records become inputs, as of a day D (records that start after D are not seen):
 - registration intervals: every registration that was not withdrawn, with its county (`county_of`);

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from residence.audit.models import Event
 from residence.core.errors import NotFound, ValidationError
@@ -45,7 +45,7 @@ def test_resident_applies_online_and_is_told_every_missing_material(people) -> N
 
 def test_acceptance_needs_every_material_and_starts_the_clock(people) -> None:
     app = submitted(people)
-    with pytest.raises(ValidationError) as e:
+    with pytest.raises(ValidationError) as e, translation.override("en"):  # the words in English, whatever the .mo
         application_accept(actor=people["clerk"], application_id=app.pk, materials=["id_card", "photo"])
     assert (e.value.code, e.value.field) == ("missing_materials", "materials")
     assert e.value.message == "Materials still missing (all of them): Proof of address、Proof of employment."

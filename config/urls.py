@@ -18,6 +18,7 @@ urlpatterns = [
     path("registrations/", include("residence.registrations.urls")),
     path("stays/", include("residence.stays.urls")),
     path("permits/", include("residence.permits.urls")),
+    path("employment/", include("residence.employment.urls")),
     path("audit/", include("residence.audit.urls")),
     path("manage/", include((accounts_manage + places_manage, "manage"))),
     path("", include("residence.core.urls")),

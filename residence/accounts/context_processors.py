@@ -20,6 +20,7 @@ _NAV = [
     ("places:premises", _("My premises"), Capability.PREMISES_OWN),
     ("registrations:mine", _("Residents"), Capability.PREMISES_OWN),
     ("stays:desk", _("Guests"), Capability.STAY_DECLARE),
+    ("employment:mine", _("Workers"), Capability.EMPLOYMENT_REPORT),
     ("me:record", _("My record"), Capability.RECORD_OWN),
 ]
 

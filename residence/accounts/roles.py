@@ -64,13 +64,16 @@ class Capability(StrEnum):
     APPLICATION_ACCEPT = "permit.application.accept"  # accept applications at one's acceptance point, issue cards
     APPLICATION_REVIEW = "permit.application.review"  # review applications of one's area: approve, refuse, ask
     PERMIT_PRODUCE = "permit.produce"  # make production batches of approved applications (card centre)
+    EVIDENCE_RECORD = "employment.evidence.record"  # enter (and withdraw) evidence seen for a person of one's area
+    EMPLOYMENT_REPORT = "employment.report"  # an employer reports its hires and separations
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
-    Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE},
+    Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE,
+                                         Capability.EMPLOYMENT_REPORT},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                            Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD, Capability.APPLICATION_FILE,
-                           Capability.APPLICATION_ACCEPT}),
+                           Capability.APPLICATION_ACCEPT, Capability.EVIDENCE_RECORD}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                               Capability.PLACE_BROWSE, Capability.APPLICATION_REVIEW}),
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERMIT_PRODUCE}),
@@ -84,6 +87,7 @@ GRANTS: dict[str, frozenset[Capability]] = {
                              Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE,
                              Capability.COMPLIANCE_VIEW}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
+    Role.EMPLOYER: frozenset({Capability.PREMISES_OWN, Capability.EMPLOYMENT_REPORT}),
     Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.RESIDENT: frozenset({Capability.RECORD_OWN}),

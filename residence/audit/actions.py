@@ -91,6 +91,11 @@ ACTIONS = {
     "permit.batch.revealed": _("Revealed the full ID numbers of a production batch"),
     "permit.batch.ready": _("Marked a production batch's cards ready"),
     "permit.card.issued": _("Handed over or mailed a residence permit card"),
+    "employment.evidence.recorded": _("Recorded evidence seen for a person"),
+    "employment.evidence.withdrawn": _("Withdrew a person's evidence"),
+    "employment.hire.reported": _("Reported a hire"),
+    "employment.separation.reported": _("Reported a separation"),
+    "employment.reports.uploaded": _("Uploaded hires and separations"),
 }
 
 # Kinds of event a manager filters the trail by: each a set of actions.
@@ -266,6 +271,16 @@ SENTENCES = {
                                         "ready at their acceptance points", "count"),
     "permit.card.issued": _("%(actor)s issued the residence permit %(permit)s to %(subject)s (%(delivery)s, "
                             "%(issue_status)s)"),
+    "employment.evidence.recorded": _("%(actor)s recorded evidence seen for %(subject)s"),
+    "employment.evidence.withdrawn": _("%(actor)s withdrew evidence of %(subject)s"),
+    "employment.hire.reported": _("%(actor)s reported the hire of %(subject)s"),
+    "employment.separation.reported": _("%(actor)s reported that %(subject)s left"),
+    "employment.reports.uploaded": ngettext_lazy(
+        "%(actor)s uploaded %(rows)d report of hires and separations from the file %(subject)s (%(mode)s): "
+        "%(hires)d hires, %(separations)d separations, %(late)d late, %(rows_with_errors)d rows with errors",
+        "%(actor)s uploaded %(rows)d reports of hires and separations from the file %(subject)s (%(mode)s): "
+        "%(hires)d hires, %(separations)d separations, %(late)d late, %(rows_with_errors)d rows with errors",
+        "rows"),
     "audit.trail.viewed": ngettext_lazy("%(actor)s browsed the audit trail (%(filters)s), %(shown)d event shown",
                                         "%(actor)s browsed the audit trail (%(filters)s), %(shown)d events shown",
                                         "shown"),

@@ -18,6 +18,7 @@ from residence.audit.services import event_record
 from residence.core import crypto, divisions
 from residence.core.bulk import bulk_insert, deferred_indexes, next_id, reset_sequence
 from residence.demo import city, declarations, generator
+from residence.demo.permits import demo_permits_generate
 from residence.people.identity import (
     ID_CONTEXT,
     PHONE_CONTEXT,
@@ -56,10 +57,11 @@ def demo_exists() -> bool:
 
 
 def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date | None = None, stays: bool = False,
-                       progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
+                       permits: bool = False, progress: Callable[[str], None] = lambda _m: None) -> DemoResult:
     """Write the whole demo city. Deterministic for a seed. Refuses to run twice on one database. With `stays`, a
-    year of hotel and hourly-rental stays too (`residence demo` and the bench; the tests' small cities go without,
-    so that their stays are only their own)."""
+    year of hotel and hourly-rental stays too; with `permits`, evidence, employers' reports, permit applications
+    in every status, permits and assessments (demo/permits.py) (`residence demo` and the bench; the tests' small
+    cities go without, so that their stays and permits are only their own)."""
     t0 = time.perf_counter()
     today = today or timezone.localdate()
     rng = np.random.default_rng(seed)
@@ -102,6 +104,9 @@ def demo_city_generate(*, persons: int = 20_000, seed: int = 7, today: dt.date |
             n_stays = _stays_write(drng, persons, u0, plan, unit_areas, obligors, o0, habits)
             progress(f"{n_stays:,} stay declarations at hotels and hourly rentals")
         obligor_jurisdictions_derive()  # each obligor administered where its units are
+        if permits:
+            p_hi = next_id(Person)
+            demo_permits_generate(seed=seed, persons=(p_hi - persons, p_hi), today=today, progress=progress)
         event_record(actor=None, action="demo.city.generated", data={"persons": persons, "seed": seed})
     return DemoResult(persons, n_buildings, n_units, n_obligors, n_regs, time.perf_counter() - t0)
 

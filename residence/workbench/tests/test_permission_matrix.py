@@ -23,7 +23,7 @@ from residence.registrations.models import Registration
 pytestmark = pytest.mark.django_db
 
 ROLES = ["admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager", "landlord", "hotel",
-         "resident"]
+         "employer", "resident"]
 STAFF = {"admin", "clerk", "reviewer", "production", "grid_worker", "enforcement", "manager"}
 SEARCH = STAFF
 VIEW = SEARCH
@@ -31,7 +31,7 @@ UNMASK = {"admin", "clerk", "reviewer"}
 BROWSE = {"admin", "clerk", "reviewer", "grid_worker", "enforcement", "manager"}
 AUDIT = {"admin", "manager"}
 IMPORT = {"admin"}
-PREMISES = {"landlord", "hotel"}
+PREMISES = {"landlord", "hotel", "employer"}
 STAYS = {"hotel"}  # the front desk of a hotel or hourly rental
 OWN_RECORD = {"resident"}
 RECORD = {"admin", "clerk", "grid_worker"}  # register at the counter or the door; correct, withdraw, end
@@ -41,6 +41,8 @@ MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
 PRODUCE = {"admin", "production"}  # the card centre's batches, manifests and print sheets
 ISSUE = {"admin", "clerk"}  # hand a ready permit card over at one's acceptance point
+EVIDENCE = {"admin", "clerk"}  # evidence seen for a person (lease, labour contract…), entered at the counter
+EMPLOYER = {"employer"}  # an employer's hires and separations
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
@@ -120,6 +122,11 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("permit-print-sheet", "get", f"/permits/production/{t['batch']}/print-sheet.pdf", PRODUCE, None),
         ("permit-issue-list", "get", "/permits/issue/", ISSUE, None),
         ("permit-issue", "get", f"/permits/issue/{t['ready']}/", ISSUE, None),
+        ("employment-mine", "get", "/employment/mine/", EMPLOYER, None),
+        ("employment-upload", "get", "/employment/mine/upload/", EMPLOYER, None),
+        ("employment-template", "get", "/employment/mine/upload/?template=xlsx", EMPLOYER, None),
+        ("evidence-add", "post", f"/employment/evidence/{p.pk}/", EVIDENCE,
+         {"kind": "lease", "started_on": "2025-03-01", "document": "租赁合同 M-1"}),
     ]
 
 
@@ -131,7 +138,8 @@ def scoped(name: str) -> bool:
                         "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
-                        "compliance", "permit-production", "permit-issue-list"}
+                        "compliance", "permit-production", "permit-issue-list", "employment-mine",
+                        "employment-upload", "employment-template"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -139,6 +147,8 @@ def scoped(name: str) -> bool:
 def test_matrix(client: Client, make_user, target, role: str, district: str) -> None:
     in_scope = district == "440308"
     user = make_user(f"{role}-{district}", role, district if role in STAFF else "")
+    if role == "employer":  # an employer (its pages are its own: none depends on the district)
+        Obligor.objects.filter(pk=Obligor.objects.filter(kind="employer").order_by("pk")[0].pk).update(account=user)
     if role in {"landlord", "hotel"}:  # an obligor bound to premises (out of scope: the other district's)
         unit = Unit.objects.filter(building__grid__path__contains=f"/{district}/", obligor__isnull=False).first()
         assert unit is not None
@@ -171,7 +181,12 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
         if name == "home" and role not in allowed:  # obligors and residents are sent to their own page
             assert response.status_code == 302, (role, district)
             assert response["Location"] == {"landlord": "/places/mine/", "hotel": "/places/mine/",
-                                            "resident": "/me/"}[role]
+                                            "employer": "/places/mine/", "resident": "/me/"}[role]
+            continue
+        if name == "evidence-add":  # recorded, then back to the person's page; only where the page answers
+            assert response.status_code == (302 if ok else 404), (name, role, district, response.status_code)
+            recorded = Event.objects.filter(action="employment.evidence.recorded", actor_id=user.pk).count()
+            assert recorded == (1 if ok else 0), (role, district)
             continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 
-from residence.bench import measure, stays, timeline, uploads
+from residence.bench import measure, permits, stays, timeline, uploads
 from residence.bench.measure import Figure
 from residence.core.keys import keys_init
 
@@ -36,6 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--stay-batches", type=int, default=40, help="batches of 1,000 check-ins to post")
         parser.add_argument("--timeline-stays", type=int, default=10_000_000, help="stay rows for the timeline figure")
         parser.add_argument("--upload-rows", type=int, default=100_000, help="rows of the declarations XLSX (0: skip)")
+        parser.add_argument("--only", choices=["all", "permits"], default="all",
+                            help="run only these figures (permits: eligibility in batch, reviewer's queue, lapsed)")
+        parser.add_argument("--eligibility-persons", type=int, default=100_000,
+                            help="persons assessed in batch for the eligibility figure")
+        parser.add_argument("--permits", type=int, default=1_000_000, help="permits for the queue figures")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if connection.vendor != "postgresql":
@@ -55,7 +60,7 @@ class Command(BaseCommand):
 
         if not demo_exists():
             self.stdout.write(f"generating {opts['persons']:,} persons (COPY) …")
-            result = demo_city_generate(persons=opts["persons"], seed=1, stays=True,
+            result = demo_city_generate(persons=opts["persons"], seed=1, stays=True, permits=True,
                                         progress=lambda m: self.stdout.write(f"  {m}"))
             rate = result.persons_per_second
             out.append(Figure("demo generation into PostgreSQL", rate, "persons/s", "≥ 50,000",
@@ -68,6 +73,10 @@ class Command(BaseCommand):
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE")  # statistics, and the visibility map that index-only scans need
         n_persons = Person.objects.count()
+        if opts["only"] == "permits":
+            out += self._permits(opts)
+            self._report(out)
+            return
 
         self.stdout.write(f"raw point SELECTs, then person look-ups by ID number at {n_persons:,} persons …")
         point = measure.raw_point_select_latencies(opts["lookups"])
@@ -116,12 +125,19 @@ class Command(BaseCommand):
         out.append(Figure(f"timeline and continuous residence of one person, p99 ({n_stays:,} stays)",
                           measure.percentile(lat, 99) * 1000, "ms", "≤ 10 ms", "raw point SELECT p99", point99))
 
+        out += self._permits(opts)
+
         if not opts["skip_demo_ready"]:
             self.stdout.write("demo ready: `residence demo` on a fresh SQLite database until a page is served …")
             secs = measure.demo_ready_seconds(measure.free_port())
             out.append(Figure("demo ready (installed env → served page)", secs, "s", "≤ 60 s"))
 
         self._report(out)
+
+    def _permits(self, opts: dict[str, Any]) -> list[Figure]:
+        out = permits.eligibility_figures(opts["eligibility_persons"], say=self.stdout.write)
+        n = permits.permits_fill(opts["permits"], say=self.stdout.write)
+        return out + permits.queue_figures(min(opts["lookups"], 1_000), n, say=self.stdout.write)
 
     def _report(self, figures: list[Figure]) -> None:
         self.stdout.write("")

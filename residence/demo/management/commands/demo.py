@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo city already present; keeping it (delete var/ to start over).")
         else:
             self.stdout.write(f"Generating the demo city: {opts['persons']:,} persons, seed {opts['seed']} …")
-            result = demo_city_generate(persons=opts["persons"], seed=opts["seed"], stays=True,
+            result = demo_city_generate(persons=opts["persons"], seed=opts["seed"], stays=True, permits=True,
                                         progress=lambda m: self.stdout.write(f"  {m}"))
             self.stdout.write(f"Done in {result.seconds:.1f} s "
                               f"({result.persons_per_second:,.0f} persons/s).")
@@ -52,7 +52,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo log-ins (password for all: {DEMO_PASSWORD}):")
         for username, role, area in users:
-            where = {"enforcement": " · /compliance/", "landlord": " · /registrations/mine/", "hotel": " · /stays/"}
+            where = {"enforcement": " · /compliance/", "landlord": " · /registrations/mine/", "hotel": " · /stays/",
+                     "employer": " · /employment/mine/"}
             self.stdout.write(f"  {username:<18} {role}{'  · ' + area if area else ''}{where.get(username, '')}")
         hotel = Obligor.objects.filter(account__username="hotel").first()
         if hotel is not None:  # a fresh key at each start: the one before it is revoked

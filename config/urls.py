@@ -17,6 +17,7 @@ urlpatterns = [
     path("places/", include((place_urls.urlpatterns + place_urlpatterns, "places"))),
     path("registrations/", include("residence.registrations.urls")),
     path("stays/", include("residence.stays.urls")),
+    path("permits/", include("residence.permits.urls")),
     path("audit/", include("residence.audit.urls")),
     path("manage/", include((accounts_manage + places_manage, "manage"))),
     path("", include("residence.core.urls")),

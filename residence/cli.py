@@ -8,6 +8,7 @@
     residence audit verify | seal
     residence bench
     residence rules test|explain|params|compare|bench …
+    residence rules explain --person N --as-of DATE   (from the database)
 """
 
 from __future__ import annotations
@@ -16,8 +17,15 @@ import os
 import sys
 
 
+def routed(args: list[str]) -> list[str]:
+    """`rules explain --person N`: a person in the database, which the Django side explains (explain_person)."""
+    if args[1:3] == ["rules", "explain"] and any(a == "--person" or a.startswith("--person=") for a in args[3:]):
+        return [args[0], "explain_person", *args[3:]]
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv if argv is None else argv)
+    args = routed(list(sys.argv if argv is None else argv))
     if len(args) > 1 and args[1] == "rules":
         from residence_rules.cli import main as rules_main
 

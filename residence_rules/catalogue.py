@@ -20,8 +20,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "school_level": ("none", "primary", "secondary", "vocational", "university"),
     "scheme": ("none", "talent", "investment"),
     "relation": ("self", "guardian", "close_relative", "grid_worker", "other"),
+    # one list shared with the database (places.AcceptancePointKind is built from it)
     "point_kind": ("police_station", "community_service_agency", "migrant_service_agency",
-                   "street_office", "community_station"),
+                   "street_office", "community_station", "rental_station"),
     "service": ("registration", "application", "endorsement", "change", "replacement", "reissue"),
     "material": ("id_card", "photo", "address_proof", "employment_proof", "housing_proof",
                  "enrolment_proof", "scheme_certificate"),

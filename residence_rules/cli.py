@@ -43,8 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list passing cases too")
 
     p = sub.add_parser("explain", help="print a situation's trace as an indented tree")
-    p.add_argument("--situation", type=Path, required=True, help="YAML file: a mapping of inputs, or "
-                   "'situations:' with a list of them")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--situation", type=Path, help="YAML file: a mapping of inputs, or "
+                      "'situations:' with a list of them")
+    what.add_argument("--person", type=int, help="a person in the database, by number (`residence rules explain "
+                      "--person N --as-of DATE` builds the situation from their records)")
     p.add_argument("--as-of", type=_date, required=True, dest="as_of")
     p.add_argument("--locality", default=None, help="default: the file's 'locality', else national")
     p.add_argument("--output", action="append", help="output to explain (repeatable; default: every "
@@ -152,6 +155,10 @@ def load_situations(path: Path) -> tuple[list[str] | None, list[dict[str, Any]] 
 
 # --- explain ----------------------------------------------------------------------------------------
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    if args.person is not None:
+        print("error: --person needs the database: run `residence rules explain --person N --as-of DATE` in the "
+              "project", file=out)
+        return 2
     from .engine import evaluate, render
     from .formulas import computable_outputs
     from .parameters import load_library

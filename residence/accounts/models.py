@@ -15,6 +15,9 @@ class User(AbstractUser):
     # Code of the jurisdiction (places.Jurisdiction.code) a staff account is bound to; a code rather than a
     # foreign key keeps accounts below places in the layers.
     jurisdiction_code = models.CharField(_("jurisdiction"), max_length=32, blank=True, db_index=True)
+    # Counter staff (clerks) are bound to an acceptance point (places.AcceptancePoint.code) as well: they accept
+    # and issue there, and only what that point may take.
+    acceptance_point_code = models.CharField(_("acceptance point"), max_length=32, blank=True, db_default="")
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     # A resident account's own person (people.Person id): an id rather than a foreign key, for the same reason.
     person_id = models.BigIntegerField(null=True, blank=True, unique=True)

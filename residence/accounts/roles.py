@@ -60,17 +60,22 @@ class Capability(StrEnum):
     CLIENT_MANAGE = "client.manage"  # department API clients inside one's area (/manage/clients/)
     REGISTRATION_RECORD = "registration.record"  # register, correct and end registrations of one's area
     COMPLIANCE_VIEW = "compliance.view"  # which obligors of one's area are behind their duty to declare
+    APPLICATION_FILE = "permit.application.file"  # file a permit application for a person of one's area
+    APPLICATION_ACCEPT = "permit.application.accept"  # accept applications at one's acceptance point, issue cards
+    APPLICATION_REVIEW = "permit.application.review"  # review applications of one's area: approve, refuse, ask
+    PERMIT_PRODUCE = "permit.produce"  # make production batches of approved applications (card centre)
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
-                           Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD}),
+                           Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD, Capability.APPLICATION_FILE,
+                           Capability.APPLICATION_ACCEPT}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
-                              Capability.PLACE_BROWSE}),
-    Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
+                              Capability.PLACE_BROWSE, Capability.APPLICATION_REVIEW}),
+    Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERMIT_PRODUCE}),
     Role.GRID_WORKER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
-                                 Capability.REGISTRATION_RECORD}),
+                                 Capability.REGISTRATION_RECORD, Capability.APPLICATION_FILE}),
     Role.ENFORCEMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                                  Capability.READ_HOLD, Capability.COMPLIANCE_VIEW}),
     # a district manager administers the staff and the obligors of their district; department clients (systems

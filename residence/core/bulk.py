@@ -183,3 +183,17 @@ def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Seq
             cur.execute(f"INSERT INTO {table} ({cols}) VALUES {values} {on}", [x for row in chunk for x in row])
             out += [tuple(r) if several else r[0] for r in cur.fetchall()]
     return out
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value as `bulk_insert` writes it: the adapter's JSON wrapper on PostgreSQL, text elsewhere;
+    None stays NULL."""
+    if value is None:
+        return None
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

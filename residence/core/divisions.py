@@ -73,3 +73,12 @@ def county_codes(*, in_use_only: bool = False) -> list[str]:
     """Codes of county-level divisions (current and historic, or only those still in use), for synthetic data."""
     return sorted(code for code, names in _table().items()
                   if names[-1].level == "县级" and (names[-1].end_year is None or not in_use_only))
+
+
+def county_of(area_path: str) -> str:
+    """The area code the rules get for an area path ("/440300/440308/440308001/…/"): its county (the last six-digit
+    code on the path; the engine counts every code as its county, and a street or grid of our own numbering under
+    a county is not a division code)."""
+    codes = [c for c in area_path.strip("/").split("/") if c.isdigit()]
+    counties = [c for c in codes if len(c) == 6]
+    return counties[-1] if counties else (codes[0] if codes else "")

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from residence.core.fields import BytewiseCharField
+from residence_rules.catalogue import ENUMS
 
 
 class Level(models.TextChoices):
@@ -39,11 +40,17 @@ class Jurisdiction(models.Model):
         return self.name
 
 
-class AcceptancePointKind(models.TextChoices):
-    POLICE_STATION = "police_station", _("Police station")
-    STREET_OFFICE = "street_office", _("Street office")
-    COMMUNITY_STATION = "community_station", _("Community station")
-    RENTAL_STATION = "rental_station", _("Rental-housing management station")
+_POINT_KIND_LABELS = {
+    "police_station": _("Police station"),
+    "community_service_agency": _("Community service agency"),
+    "migrant_service_agency": _("Migrant-service agency"),
+    "street_office": _("Street office"),
+    "community_station": _("Community station"),
+    "rental_station": _("Rental-housing management station"),
+}
+# the rules' list of kinds of acceptance point, with the words for each: one list for the rules and the database
+AcceptancePointKind = models.TextChoices(  # type: ignore[misc,call-overload]
+    "AcceptancePointKind", [(k.upper(), (k, _POINT_KIND_LABELS[k])) for k in ENUMS["point_kind"]])
 
 
 class AcceptancePoint(models.Model):
@@ -51,6 +58,9 @@ class AcceptancePoint(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=24, choices=AcceptancePointKind.choices)
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="acceptance_points")
+    # services this point may accept, narrower than its kind's (the rules' acceptance.point_services); empty: all
+    # of them (SZ: some stations take registrations only, whatever their kind)
+    services = models.JSONField(_("services accepted"), default=list, blank=True)
 
     def __str__(self) -> str:
         return self.name

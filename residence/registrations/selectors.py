@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.audit.services import event_record
+from residence.core.divisions import county_of
 from residence.core.errors import NotFound
 from residence.core.rules import continuity_kinds, residence_continuity
 from residence.people.selectors import PersonShown, person_get_for_user, persons_shown
@@ -172,15 +173,6 @@ class Timeline:
     stays_left_out: bool = False  # more stays than STAYS_SHOWN
 
 
-def _county(area_path: str) -> str:
-    """The area code the rules get for an area path ("/440300/440308/440308001/…/"): its county (the last six-digit
-    code on the path; the engine counts every code as its county, and a street or grid of our own numbering under
-    a county is not a division code)."""
-    codes = [c for c in area_path.strip("/").split("/") if c.isdigit()]
-    counties = [c for c in codes if len(c) == 6]
-    return counties[-1] if counties else (codes[0] if codes else "")
-
-
 def _area_words(label: str | None) -> str:
     """The engine's label of an area ("盐田区 (440308)") without its code, for a sentence."""
     return (label or "").split(" (")[0]
@@ -248,7 +240,7 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
     rows: list[TimelineRow] = []
     inside_codes: set[str] = set()
     for r in registrations:
-        code, inside = _county(r.area_path), r.area_path.startswith(path)
+        code, inside = county_of(r.area_path), r.area_path.startswith(path)
         intervals.append({"from": r.started_on, "to": r.ended_on, "area": code, "kind": "registration"})
         if inside:
             inside_codes.add(code)
@@ -264,7 +256,7 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
         start = _local_day(s.arrived_at)
         assert start is not None
         end = max(s.closed, start) if s.closed else None
-        intervals.append({"from": start, "to": end, "area": _county(s.area_path), "kind": "instant_stay"})
+        intervals.append({"from": start, "to": end, "area": county_of(s.area_path), "kind": "instant_stay"})
         if s.area_path.startswith(path):
             rows.append(TimelineRow("stay", start, end, False, address=s.address,
                                     place_label=str(PlaceClass.INSTANT.label), late=s.late,
@@ -358,8 +350,8 @@ def registration_certificate(*, user: User, registration_id: int) -> Certificate
         if obligor is None or reg.unit.obligor_id != obligor.pk:
             raise NotFound(_("No such registration."))
     today = timezone.localdate()
-    county = _county(reg.area_path)
-    intervals = [{"from": start, "to": end, "area": _county(area), "kind": "registration"}
+    county = county_of(reg.area_path)
+    intervals = [{"from": start, "to": end, "area": county_of(area), "kind": "registration"}
                  for start, end, area in Registration.objects.standing().filter(person_id=reg.person_id,
                                                                                started_on__lte=today)
                  .values_list("started_on", "ended_on", "area_path")]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EmploymentConfig(AppConfig):
+    name = "residence.employment"
+    label = "employment"
+    verbose_name = "Employment"

@@ -15,12 +15,15 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from residence.bench.measure import _bench_user, _random_person_ids
+
+if TYPE_CHECKING:
+    from residence.accounts.models import User
 
 BATCH = 1_000_000  # rows per COPY (one transaction each)
 MONTHS = 24
@@ -90,27 +93,57 @@ def stays_fill(target: int, *, progress: Callable[[str], None] = print, seed: in
     return have
 
 
-def timeline_latencies(n: int, *, username: str = "clerk") -> list[float]:
-    """Seconds per residence timeline (with continuity) of one person in the clerk's area, in turn."""
+def timeline_persons(n: int, *, username: str = "clerk") -> tuple[User, list[int]]:
+    """The clerk and `n` random persons registered now in the clerk's area (by the registrations' area index:
+    `person_scope` over all stays of the area would read millions of check-ins to pick them)."""
     from residence.places.selectors import jurisdiction_path_for_user
     from residence.registrations.models import Registration
-    from residence.registrations.selectors import residence_timeline
 
     user = _bench_user(username)
     pks = _random_person_ids(n * 20, seed=4)
-    # persons registered now in the clerk's area (by the registrations' area index: `person_scope` over all stays of
-    # the area would read millions of check-ins to pick them)
     visible = set(Registration.objects.filter(person_id__in=pks, ended_on__isnull=True,
                                               area_path__startswith=jurisdiction_path_for_user(user) or "-")
                   .values_list("person_id", flat=True))
-    persons = [p for p in pks if p in visible][:n]
+    persons = list(dict.fromkeys(p for p in pks if p in visible))[:n]
     if not persons:
         raise RuntimeError(f"no person in the {username}'s area")
+    return user, persons
+
+
+def timeline_latencies(user: User, persons: list[int]) -> list[float]:
+    """Seconds per residence timeline (with continuity) of each person, in turn, through the selector the pages
+    call (`registrations.selectors.residence_timeline`: scope, registrations, stays, the rules)."""
+    from residence.registrations.selectors import residence_timeline
+
     for pk in persons[:20]:  # warm-up
         residence_timeline(user=user, person_id=pk)
     out = []
     for pk in persons:
         t = time.perf_counter()
         residence_timeline(user=user, person_id=pk)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def timeline_page_latencies(user: User, persons: list[int]) -> list[float]:
+    """Seconds per person page with its timeline section, in turn, through Django's whole stack in this process
+    (middleware, session, the scoped read and its audit event, the record, the registrations, the timeline,
+    templates), without HTTP: what the page adds to the selector."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+
+    def page(pk: int) -> None:
+        response = client.get(f"/people/{pk}/")
+        if response.status_code != 200 or b'id="timeline"' not in response.content:
+            raise RuntimeError(f"the person page of {pk} answered {response.status_code} without its timeline")
+
+    for pk in persons[:20]:  # warm-up
+        page(pk)
+    out = []
+    for pk in persons:
+        t = time.perf_counter()
+        page(pk)
         out.append(time.perf_counter() - t)
     return out

@@ -61,10 +61,10 @@ def residence_continuity(intervals: Sequence[Mapping[str, Any]], as_of: dt.date)
 
     Intervals of a kind that the locality does not count are not passed on: the engine would only note each of them
     (a hotel guest has many stays), and whether a kind counts is the engine's own parameter, read here."""
-    counted = continuity_kinds(as_of)
+    rules = load_parameters(locality())  # read once for the three questions (each load checks the files' dates)
+    counted = frozenset(rules.get("permit.continuity.evidence_kinds", as_of).value)
     usable = [iv for iv in intervals if iv["kind"] in counted]
-    where = locality()
-    result = continuity(usable, as_of, where)
-    outputs = evaluate(["register_only"], [{"registration_intervals": usable}], as_of, where)
-    below = load_parameters(where).get("registration.register_only_below_days", as_of).value
+    result = continuity(usable, as_of, parameters=rules)
+    outputs = evaluate(["register_only"], [{"registration_intervals": usable}], as_of, parameters=rules)
+    below = rules.get("registration.register_only_below_days", as_of).value
     return Continuity(result, bool(outputs.value("register_only", 0)), int(below))

@@ -370,58 +370,63 @@ def _number_text(raw: str, dated: bool, date1904: bool) -> str:
 
 def _stream_sheet(z: zipfile.ZipFile, path: str) -> Iterator[tuple[int, list[str]]]:
     """The rows of a sheet part as lists of cell texts, numbered from 1 (missing rows as empty ones), parsed as
-    the compressed part is read (expat): never the whole sheet in memory."""
+    the compressed part is read (expat): never the whole sheet in memory. The handlers run for every element (some
+    forty a row): their state lives in closure variables and each tag's local name is looked up once."""
     shared = _shared_strings(z)
     dated, date1904 = _date_styles(z)
     ready: list[tuple[int, list[str]]] = []
-    state: dict[str, object] = {"row": 0, "cells": {}, "col": 0, "type": "", "style": 0, "text": None}
+    local: dict[str, str] = {}  # "x:c" → "c", as met
+    row = col = style = 0
+    kind = ""
+    text: str | None = None
+    collect = False
+    cells: dict[int, str] = {}
     buf: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        tag = name.rsplit(":", 1)[-1]
-        if tag == "row":
-            state["row"] = int(attrs["r"]) if "r" in attrs else int(state["row"]) + 1  # type: ignore[call-overload]
-            state["cells"], state["col"] = {}, 0
-        elif tag == "c":
+        nonlocal row, col, style, kind, text, collect, cells
+        tag = local.get(name) or local.setdefault(name, name.rsplit(":", 1)[-1])
+        if tag == "c":
             ref = attrs.get("r")
             if ref:
                 m = _CELL_COLUMN.match(ref)
                 col = 0
                 for ch in m.group(0) if m else "A":
                     col = col * 26 + ord(ch) - 64
-                state["col"] = col - 1
-            state["type"], state["style"] = attrs.get("t", "n"), int(attrs.get("s", "0"))
-            state["text"] = None
-        elif tag in ("v", "t"):
+                col -= 1
+            kind, style, text = attrs.get("t", "n"), int(attrs.get("s", "0")), None
+        elif tag == "v" or tag == "t":
             buf.clear()
-            state["collect"] = True
+            collect = True
+        elif tag == "row":
+            row = int(attrs["r"]) if "r" in attrs else row + 1
+            cells, col = {}, 0
 
     def chars(data: str) -> None:
-        if state.get("collect"):
+        if collect:
             buf.append(data)
 
     def end(name: str) -> None:
-        tag = name.rsplit(":", 1)[-1]
-        if tag in ("v", "t"):
-            state["collect"] = False
-            state["text"] = (state["text"] or "") + "".join(buf)  # type: ignore[operator]
+        nonlocal col, text, collect
+        tag = local.get(name) or local.setdefault(name, name.rsplit(":", 1)[-1])
+        if tag == "v" or tag == "t":
+            collect = False
+            text = (text or "") + "".join(buf)
         elif tag == "c":
-            raw, kind = state["text"], state["type"]
-            if raw is not None:
+            if text is not None:
                 if kind == "s":
-                    value = shared[int(raw)]  # type: ignore[call-overload]
+                    value = shared[int(text)]
                 elif kind == "b":
-                    value = "True" if raw == "1" else "False"
+                    value = "True" if text == "1" else "False"
                 elif kind in ("n", ""):
-                    value = _number_text(str(raw), int(state["style"]) in dated, date1904)  # type: ignore[call-overload]
+                    value = _number_text(text, style in dated, date1904)
                 else:  # inlineStr, str (a formula's text), e (an error value such as #N/A)
-                    value = str(raw)
-                state["cells"][state["col"]] = value.strip()  # type: ignore[index]
-            state["col"] = int(state["col"]) + 1  # type: ignore[call-overload]
+                    value = text
+                cells[col] = value.strip()
+            col += 1
         elif tag == "row":
-            cells: dict[int, str] = state["cells"]  # type: ignore[assignment]
             width = max(cells) + 1 if cells else 0
-            ready.append((int(state["row"]), [cells.get(i, "") for i in range(width)]))  # type: ignore[call-overload]
+            ready.append((row, [cells.get(i, "") for i in range(width)]))
 
     parser = _expat()
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
@@ -519,7 +524,11 @@ def _read_xlsx(data: bytes) -> Table:
 
 
 def looks_like_formula(value: str) -> bool:
-    """The rule in the module's docstring: =, +, @, tab, CR, or - unless a plain negative number."""
+    """The rule in the module's docstring: =, +, @, tab, CR, or - unless a plain negative number. A cell that begins
+    with a letter or digit of any script is not one (NFKC maps none of them to nothing or to one of those signs, a
+    test checks every character), and is not normalised: most cells of an import are such."""
+    if value[:1].isalnum():
+        return False
     value = unicodedata.normalize("NFKC", value)
     if value.startswith("-"):
         return _PLAIN_NUMBER.fullmatch(value) is None

@@ -126,7 +126,9 @@ def unit_plan(
     for j, u in enumerate(special_idx.tolist()):
         k = ("employer", "hotel", "hourly_rental")[j % 3]
         if by_kind.get(k):
-            obligor[u] = by_kind[k][j % len(by_kind[k])]
+            # every obligor of the kind in turn (j // 3: with j itself, a kind whose count is a multiple of 3 left
+            # two thirds of its obligors, the demo's hotel log-in among them, without a unit)
+            obligor[u] = by_kind[k][(j // 3) % len(by_kind[k])]
             kind[u] = special[k]
     landlords = np.array(by_kind.get("landlord", [0]))
     rest = rental_idx[n_special:]

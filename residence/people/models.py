@@ -51,7 +51,7 @@ class Person(models.Model):
 class PersonRevision(models.Model):
     """A change to a person's items (phone, education, occupation …) made by a later declaration or a clerk: the
     values before and after (a phone only masked), who made it and from what. Written only by
-    people.services.person_items_update."""
+    people.services.person_items_update (one declaration) and persons_items_update (a bulk upload)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="revisions")
     at = models.DateTimeField()

@@ -62,11 +62,14 @@ def person_scope(*, user: User) -> QuerySet[Person]:
 
 
 def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -> list[Person]:
-    """Persons whose `column` equals `value` and whom the user may see, in one round trip.
+    """Persons whose `column` equals `value` and whom the user may see: the hot path of a counter look-up (ID number,
+    phone, record number), in parametrised statements that PostgreSQL prepares once instead of compiling the general
+    scope query every time.
 
-    The hot path of a counter look-up (ID number, phone, record number): one parametrised statement that
-    PostgreSQL prepares once, instead of compiling the general scope query every time.
-    """
+    By a unique column (record number, ID number) the person comes with whether a registration puts them in scope,
+    one round trip; only a person found and not registered in the area is then checked for stays (a second). The
+    planner so never plans the monthly stay partitions for the usual case, and the stay check reads the person's
+    own stay rows once (`_STAYING_SQL`). By phone (shared by several persons) one statement does both."""
     if column not in {"id", "id_number_index", "phone_index"}:
         raise ValueError(column)
     if user.kind not in AREA_KINDS or not can(user, Capability.PERSON_VIEW):
@@ -77,23 +80,35 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
     cutoff = timezone.localdate() - dt.timedelta(days=settings.SCOPE_RETENTION_DAYS)
     person, reg = (apps.get_model(a, m)._meta.db_table for a, m in [("people", "Person"),
                                                                      ("registrations", "Registration")])
-    staying = _STAYING_SQL.format(stay=_stay_table())
-    sql = (
-        f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND (EXISTS ("
-        f"SELECT 1 FROM {reg} r WHERE r.person_id = p.id AND (r.ended_on IS NULL OR r.ended_on >= %s) "
-        f"AND r.area_path LIKE %s) OR EXISTS ({staying})) ORDER BY p.name, p.id LIMIT %s"
-    )
-    # paths hold only digits and "/"
-    return list(Person.objects.raw(sql, [value, cutoff, path + "%", *_staying_params(path), limit]))
+    registered = (f"EXISTS (SELECT 1 FROM {reg} r WHERE r.person_id = p.id AND (r.ended_on IS NULL OR "
+                  f"r.ended_on >= %s) AND r.area_path LIKE %s)")  # paths hold only digits and "/"
+    staying = f"EXISTS ({_STAYING_SQL.format(stay=_stay_table(), person='p.id')})"
+    if column == "phone_index":
+        sql = (f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND ({registered} OR {staying}) "
+               f"ORDER BY p.name, p.id LIMIT %s")
+        return list(Person.objects.raw(sql, [value, cutoff, path + "%", *_staying_params(path), limit]))
+    found = list(Person.objects.raw(f"SELECT p.*, {registered} AS registered_here FROM {person} p "
+                                    f"WHERE p.{column} = %s", [cutoff, path + "%", value]))
+    if not found or limit < 1:
+        return []
+    if found[0].registered_here:  # type: ignore[attr-defined]
+        return found
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT EXISTS ({_STAYING_SQL.format(stay=_stay_table(), person='%s')})",
+                    [found[0].pk, *_staying_params(path)])
+        return found if cur.fetchone()[0] else []
 
 
 # Guests of hotels and hourly rentals in an area: a check-in there whose stay is still open, or was closed (checked
-# out, or closed because the guest checked in elsewhere) within STAY_SCOPE_DAYS.
+# out, or closed because the guest checked in elsewhere) within STAY_SCOPE_DAYS. A stay's later rows (its check-out,
+# or its closing by the system) repeat its check-in's person and area path (stays.services), so the person's own rows
+# in the area, read once by the (person, arrived_at) index and grouped by stay, say it: no probe per check-in of
+# every monthly partition for a later row.
 _STAYING_SQL = (
-    "SELECT 1 FROM {stay} s WHERE s.person_id = p.id AND s.event = 'check_in' AND s.area_path LIKE %s AND ("
-    "NOT EXISTS (SELECT 1 FROM {stay} c WHERE c.stay_id = s.stay_id AND c.event <> 'check_in') OR EXISTS ("
-    "SELECT 1 FROM {stay} c WHERE c.stay_id = s.stay_id AND c.event <> 'check_in' "
-    "AND COALESCE(c.departed_at, c.declared_at) >= %s))"
+    "SELECT 1 FROM {stay} s WHERE s.person_id = {person} AND s.area_path LIKE %s GROUP BY s.stay_id "
+    "HAVING MAX(CASE WHEN s.event = 'check_in' THEN 1 ELSE 0 END) = 1 AND ("
+    "MIN(CASE WHEN s.event = 'check_in' THEN 1 ELSE 0 END) = 1 OR "
+    "MAX(CASE WHEN s.event <> 'check_in' AND COALESCE(s.departed_at, s.declared_at) >= %s THEN 1 ELSE 0 END) = 1)"
 )
 
 

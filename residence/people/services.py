@@ -23,10 +23,14 @@ from residence.core.text import clean_text
 from residence.people.choices import Education, Ethnicity, MaritalStatus
 from residence.people.identity import (
     ID_CONTEXT,
+    PHONE_CONTEXT,
     ProtectedIdentity,
     clean_name,
+    clean_phone,
     mask_id,
+    mask_phone,
     name_initials,
+    phone_index,
     protect,
     redact_numbers,
     reveal_id_number,
@@ -109,6 +113,51 @@ def persons_by_index(indexes: Sequence[str]) -> dict[str, int]:
         return dict(cur.fetchall())
 
 
+@dataclass(frozen=True, slots=True)
+class NewPerson:
+    """A person not on record, from checked cells (a bulk declaration): the ID number valid per GB 11643 and
+    normalised, its blind index, the cleaned name and phone; the other items as coded."""
+
+    id_number: str
+    id_index: str
+    name: str
+    phone: str = ""
+    ethnicity: str = "01"
+    education: str = ""
+    marital_status: str = ""
+    occupation: str = ""
+    hukou_address: str = ""
+
+
+def persons_insert(people: Sequence[NewPerson], *, now: dt.datetime) -> dict[str, int]:
+    """Write persons not on record (the columns as `person_build` assembles them, without a model instance each; the
+    ID and phone numbers encrypted a batch at a time) in the caller's transaction, set-based (core.bulk, COPY on
+    PostgreSQL with ids taken from the table's sequence first). Returns their ids by blind index. A person already
+    on record fails the whole write (the unique blind index): callers look them up first."""
+    if not people:
+        return {}
+    ids_enc = crypto.encrypt_many([p.id_number for p in people], context=ID_CONTEXT)
+    phones = [p.phone for p in people if p.phone]
+    phones_enc = iter(crypto.encrypt_many(phones, context=PHONE_CONTEXT))
+    phones_index = iter(crypto.blind_index_many(phones, context=PHONE_CONTEXT))
+    rows = []
+    for p, enc in zip(people, ids_enc, strict=True):
+        idn = IdNumber(p.id_number)
+        phone = (next(phones_enc), next(phones_index), mask_phone(p.phone)) if p.phone else (None, "", "")
+        rows.append((enc, p.id_index, mask_id(p.id_number), p.name, name_initials(p.name), idn.sex, idn.birth_date,
+                     idn.division_code, p.ethnicity or "01", p.education, p.marital_status, p.occupation, *phone,
+                     p.hukou_address, "", now))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT nextval(q.seq) FROM (SELECT pg_get_serial_sequence('{Person._meta.db_table}', "
+                        f"'id')::regclass AS seq) q, generate_series(1, %s)", [len(rows)])
+            ids = [r[0] for r in cur.fetchall()]
+        bulk_insert(Person, ("id", *PERSON_ROW_COLUMNS), [(pk, *row) for pk, row in zip(ids, rows, strict=True)])
+        return {p.id_index: pk for p, pk in zip(people, ids, strict=True)}
+    bulk_insert(Person, PERSON_ROW_COLUMNS, rows)
+    return persons_by_index([p.id_index for p in people])
+
+
 def person_create(
     *, actor: User | None, id_number: str, name: str, phone: str = "", ethnicity: str = "01",
     education: str = "", marital_status: str = "", occupation: str = "", hukou_address: str = "",
@@ -154,31 +203,13 @@ class PersonItems:
                            occupation=occupation, hukou_address=address)
 
 
-_ITEM_FIELDS = ("name", "ethnicity", "education", "marital_status", "occupation", "hukou_address")
-
-
 def person_items_update(*, actor: User | None, person: Person, items: PersonItems, source: str) -> list[str]:
     """A later declaration names a person already on record: the items it gives that differ from the record replace
     them, and the values before and after are kept (PersonRevision; a phone only masked). Call inside the
     declaration's transaction with `person` locked. Returns the names of the items changed."""
-    items = items.checked()
-    before: dict[str, str] = {}
-    after: dict[str, str] = {}
-    for field_name in _ITEM_FIELDS:
-        new = getattr(items, field_name)
-        if new and new != getattr(person, field_name):
-            before[field_name], after[field_name] = getattr(person, field_name), new
-            setattr(person, field_name, new)
-    if items.phone:
-        ident = protect(id_number=reveal_id_number(person.id_number_enc), phone=items.phone)
-        if ident.phone_index != person.phone_index:
-            before["phone"], after["phone"] = person.phone_masked, ident.phone_masked
-            person.phone_enc, person.phone_index, person.phone_masked = (ident.phone_enc, ident.phone_index,
-                                                                         ident.phone_masked)
+    before, after = _items_applied(person, items.checked())
     if not after:
         return []
-    if "name" in after:
-        person.name_initials = name_initials(person.name)
     person.save()
     PersonRevision.objects.create(person=person, at=timezone.now(), by=actor, source=source[:40], before=before,
                                   after=after)
@@ -187,6 +218,69 @@ def person_items_update(*, actor: User | None, person: Person, items: PersonItem
     event_record(actor=actor, action="person.items.updated", subject_type="person", subject_id=person.pk,
                  data={"items": sorted(after), "source": source[:40]})
     return sorted(after)
+
+
+def persons_items_update(*, actor: User | None, items: dict[int, PersonItems], source: str,
+                         now: dt.datetime) -> int:
+    """`person_items_update` for many persons of one bulk declaration (an upload), by person id: the same changes and
+    revisions, set-based (the persons locked and read in one query, written by bulk_update, the revisions by
+    core.bulk). The items come checked cell by cell by the caller's import columns. No event per person: call inside
+    the caller's transaction, whose one audit event counts them; search keys are the caller's to restamp (it
+    restamps every person it declared). Returns how many persons changed."""
+    if not items:
+        return 0
+    changed: list[Person] = []
+    fields: set[str] = set()
+    revisions: list[tuple[Any, ...]] = []
+    for person in Person.objects.select_for_update().filter(pk__in=list(items)).order_by("pk"):
+        before, after = _items_applied(person, items[person.pk])
+        if not after:
+            continue
+        changed.append(person)
+        fields |= {name for name in after if name != "phone"}
+        fields |= ({"phone_enc", "phone_index", "phone_masked"} if "phone" in after else set()) | (
+            {"name_initials"} if "name" in after else set())
+        revisions.append((person.pk, now, actor.pk if actor else None, source[:40], _json(before), _json(after)))
+    if changed:
+        Person.objects.bulk_update(changed, sorted(fields), batch_size=1000)
+        bulk_insert(PersonRevision, ["person_id", "at", "by_id", "source", "before", "after"], revisions)
+    return len(changed)
+
+
+_ITEM_FIELDS = ("name", "ethnicity", "education", "marital_status", "occupation", "hukou_address")
+
+
+def _items_applied(person: Person, items: PersonItems) -> tuple[dict[str, str], dict[str, str]]:
+    """The checked items that differ from the person's record, set on `person` (unsaved): (before, after), a phone
+    only masked. An empty item is "not given"."""
+    before: dict[str, str] = {}
+    after: dict[str, str] = {}
+    for field_name in _ITEM_FIELDS:
+        new = getattr(items, field_name)
+        if new and new != getattr(person, field_name):
+            before[field_name], after[field_name] = getattr(person, field_name), new
+            setattr(person, field_name, new)
+    if items.phone:
+        phone = clean_phone(items.phone)
+        index = phone_index(phone)
+        if index != person.phone_index:
+            before["phone"], after["phone"] = person.phone_masked, mask_phone(phone)
+            person.phone_enc = crypto.encrypt(phone, context=PHONE_CONTEXT)
+            person.phone_index, person.phone_masked = index, mask_phone(phone)
+    if "name" in after:
+        person.name_initials = name_initials(person.name)
+    return before, after
+
+
+def _json(value: dict[str, str]) -> Any:
+    """A JSON value as core.bulk writes it: the database adapter's JSON wrapper on PostgreSQL, text elsewhere."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
 
 
 def person_search_keys_stamp(*, person_ids: Iterable[int]) -> int:
@@ -230,6 +324,14 @@ def person_search_keys_stamp_bulk(*, person_ids: Iterable[int], chunk: int = 5_0
             (pid, form, path, ended) for pid, rows in regs.items() if pid in names
             for form, path, ended in search_keys(names[pid], rows)))
     return written
+
+
+def person_search_keys_new(*, persons: Iterable[tuple[int, str, Sequence[tuple[str, dt.date | None]]]]) -> int:
+    """The search keys of persons created in the caller's transaction (they have none yet), from what the caller
+    just wrote: (person id, name, their registrations' (area path, end)). The same rows as
+    `person_search_keys_stamp`, without reading the persons and registrations back. Returns the keys written."""
+    return bulk_insert(PersonSearchKey, ["person_id", "form", "area_path", "ended_on"], (
+        (pid, form, path, ended) for pid, name, regs in persons for form, path, ended in search_keys(name, regs)))
 
 
 def person_unmask(*, actor: User, person_id: int, purpose: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Q
 from django.utils import timezone
@@ -182,18 +182,34 @@ def _local_day(moment: dt.datetime | None) -> dt.date | None:
     return None if moment is None else timezone.localtime(moment).date()
 
 
-def _stay_rows(person_id: int) -> tuple[list[tuple[Stay, dt.date | None]], bool]:
-    """The person's latest stays (check-in row, and the day it closed, if it did): one range of the
-    (person, arrived_at) index; the closing rows name the same stay and carry the same arrival, so they come along."""
-    rows = list(Stay.objects.filter(person_id=person_id).select_related("unit__building")
-                .order_by("-arrived_at", "-id")[:STAYS_SHOWN * 2 + 1])
+class _Stay(NamedTuple):
+    """A stay on a timeline: its check-in row's facts, its unit's address, and the day it closed (None: open)."""
+
+    arrived_at: dt.datetime
+    area_path: str
+    late: bool
+    address: str
+    closed: dt.date | None
+
+
+_STAY_FIELDS = ("stay_id", "event", "arrived_at", "departed_at", "declared_at", "late", "area_path", "unit_id")
+
+
+def _stay_rows(person_id: int, path: str) -> tuple[list[_Stay], bool]:
+    """The person's latest stays: one range of the (person, arrived_at) index; the closing rows name the same stay
+    and carry the same arrival, so they come along. Rows as tuples (a hundred model instances cost more than the
+    query); then the addresses of the units inside `path` (joined in the same statement, the planner's generic plan
+    walked the whole unit table)."""
+    rows = list(Stay.objects.filter(person_id=person_id).order_by("-arrived_at", "-id")
+                .values_list(*_STAY_FIELDS)[:STAYS_SHOWN * 2 + 1])
     more = len(rows) > STAYS_SHOWN * 2
-    closed: dict[int, dt.date | None] = {}
-    for r in rows:
-        if r.event != StayEvent.CHECK_IN:
-            closed[r.stay_id] = _local_day(r.departed_at or r.declared_at)
-    stays = [(r, closed.get(r.stay_id)) for r in rows if r.event == StayEvent.CHECK_IN][:STAYS_SHOWN]
-    return stays, more
+    closed = {stay_id: _local_day(departed or declared)
+              for stay_id, event, _a, departed, declared, *_rest in rows if event != StayEvent.CHECK_IN}
+    opened = [r for r in rows if r[1] == StayEvent.CHECK_IN][:STAYS_SHOWN]
+    inside = {unit_id for *_r, area_path, unit_id in opened if area_path.startswith(path)}
+    addresses = {u.pk: str(u) for u in Unit.objects.filter(pk__in=inside).select_related("building")} if inside else {}
+    return [_Stay(arrived, area_path, late, addresses.get(unit_id, ""), closed.get(stay_id))
+            for stay_id, _e, arrived, _d, _dd, late, area_path, unit_id in opened], more
 
 
 def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = None) -> Timeline:
@@ -203,8 +219,9 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
     Scope: a staff member sees the person only when `person_get_for_user` does (else NotFound), and of the intervals
     only those inside their own area in full; the others are dated rows "outside your area", with no address, and a
     break names no area outside. Continuity is computed over all of them. A resident sees all of their own.
-    Three queries (the person in scope, the registrations with their units, the latest stays by the
-    (person, arrived_at) index), whatever the number of stays in the table."""
+    At most four queries (the person in scope, the registrations with their units, the latest stays by the
+    (person, arrived_at) index, the units of those inside the area), whatever the number of stays in the table;
+    five when the person is in scope by a stay only (`person_get_for_user`)."""
     as_of = as_of or timezone.localdate()
     if user.kind in AREA_KINDS:
         person = person_get_for_user(user=user, person_id=person_id)
@@ -216,7 +233,7 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
     person_pk = person.pk if person is not None else person_id
     registrations = list(Registration.objects.standing().filter(person_id=person_pk).select_related("unit__building")
                          .order_by("-started_on", "-pk"))
-    stays, more = _stay_rows(person_pk)
+    stays, more = _stay_rows(person_pk, path)
     counted = continuity_kinds(as_of)
 
     intervals: list[dict[str, Any]] = []
@@ -235,13 +252,13 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
         else:
             rows.append(TimelineRow("registration", r.started_on, r.ended_on, True,
                                     counts="registration" in counted))
-    for s, ended in stays:
+    for s in stays:
         start = _local_day(s.arrived_at)
         assert start is not None
-        end = max(ended, start) if ended else None
+        end = max(s.closed, start) if s.closed else None
         intervals.append({"from": start, "to": end, "area": county_of(s.area_path), "kind": "instant_stay"})
         if s.area_path.startswith(path):
-            rows.append(TimelineRow("stay", start, end, False, address=str(s.unit),
+            rows.append(TimelineRow("stay", start, end, False, address=s.address,
                                     place_label=str(PlaceClass.INSTANT.label), late=s.late,
                                     counts="instant_stay" in counted))
         else:

@@ -15,7 +15,7 @@ whole upload naming how many rows it wrote.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,9 +35,16 @@ from residence.core.models import ImportJob
 from residence.core.rules import declarations_due
 from residence.core.tabular import SAMPLE_ROWS, Preview, RowError
 from residence.people.choices import EDUCATION, ETHNICITY, MARITAL_STATUS
-from residence.people.identity import ID_NUMBER, PERSON_NAME, PHONE, id_index, name_initials, protect
-from residence.people.models import Person, PersonRevision
-from residence.people.services import person_build, person_search_keys_stamp_bulk
+from residence.people.identity import ID_NUMBER, PERSON_NAME, PHONE, id_index
+from residence.people.services import (
+    NewPerson,
+    PersonItems,
+    person_search_keys_new,
+    person_search_keys_stamp_bulk,
+    persons_by_index,
+    persons_insert,
+    persons_items_update,
+)
 from residence.places.models import Obligor, Unit
 from residence.places.selectors import obligor_of
 from residence.registrations.imports import _EXAMPLE_ID_FIRST, _example_id
@@ -82,7 +89,6 @@ COLUMNS = [
     Column("ended_on", "离开日期", date(), example=""),
 ]
 LABELS = {c.name: c.label for c in COLUMNS}
-_ITEMS = ("name", "ethnicity", "education", "marital_status", "occupation", "hukou_address")
 
 
 @dataclass(slots=True)
@@ -238,8 +244,7 @@ def _check_against_records(rows: list[DeclarationRow], preview: Preview[Declarat
     if not rows:
         return []
     valid = []
-    persons = dict(Person.objects.filter(id_number_index__in=[r.id_index for r in rows])
-                   .values_list("id_number_index", "pk"))
+    persons = persons_by_index([r.id_index for r in rows])
     current = {(pid, uid): (rid, started) for rid, pid, uid, started in Registration.objects.current().filter(
         person_id__in=list(persons.values()), unit__obligor=obligor).values_list(
         "pk", "person_id", "unit_id", "started_on")}
@@ -277,9 +282,12 @@ def declarations_commit(*, actor: User, obligor: Obligor, filename: str, data: b
     def write(part: list[DeclarationRow], so_far: DeclarationsPreview) -> None:
         if mode == "all" and so_far.errors:
             return  # refused at the end anyway: no need to write more
-        _write_arrivals(actor, [r for r in part if r.kind == ARRIVAL], rental, areas, now, counts)
+        created = _write_arrivals(actor, [r for r in part if r.kind == ARRIVAL], rental, areas, now, counts)
         _write_departures([r for r in part if r.kind == DEPARTURE], rental, now, counts)
-        person_search_keys_stamp_bulk(person_ids=[r.person_id for r in part if r.person_id])
+        # the persons created now have one registration, just written: their keys without reading it back
+        person_search_keys_new(persons=((r.person_id, r.name, [(areas[r.unit_id], None)])
+                                        for r in part if r.person_id is not None and r.row in created))
+        person_search_keys_stamp_bulk(person_ids=[r.person_id for r in part if r.person_id and r.row not in created])
 
     with transaction.atomic():
         preview = declarations_preview(actor=actor, obligor=obligor, filename=filename, data=data,
@@ -310,9 +318,6 @@ def _due(event: str, rows: Sequence[DeclarationRow], day_of: Callable[[Declarati
             yield r, at, late
 
 
-_PERSON_COLUMNS = ["id_number_enc", "id_number_index", "id_number_masked", "name", "name_initials", "sex",
-                   "birth_date", "origin_code", "ethnicity", "education", "marital_status", "occupation", "phone_enc",
-                   "phone_index", "phone_masked", "hukou_address", "photo", "created_at"]
 _REGISTRATION_COLUMNS = ["person_id", "unit_id", "place_class", "started_on", "ended_on", "created_at", "area_path",
                          "declared_by", "declared_by_account_id", "channel", "declared_at", "due_at", "late",
                          "departure_declared_at", "departure_late", "departure_declared_by", "departure_channel",
@@ -320,23 +325,22 @@ _REGISTRATION_COLUMNS = ["person_id", "unit_id", "place_class", "started_on", "e
 
 
 def _write_arrivals(actor: User, rows: list[DeclarationRow], rental: set[int], areas: dict[int, str],
-                    now: dt.datetime, counts: dict[str, int]) -> None:
+                    now: dt.datetime, counts: dict[str, int]) -> set[int]:
+    """The arrivals' registrations, the persons not on record created first and those on record updated with the
+    items the rows give; returns the rows (their numbers) whose person was created."""
     if not rows:
-        return
+        return set()
     new = [r for r in rows if r.person_id is None]
-    _update_items(actor, [r for r in rows if r.person_id is not None], now, counts)
+    counts["persons_updated"] += persons_items_update(
+        actor=actor, source="registration.declarations.uploaded", now=now,
+        items={r.person_id: PersonItems(name=r.name, phone=r.phone, ethnicity=r.ethnicity, education=r.education,
+                                        marital_status=r.marital_status, occupation=r.occupation,
+                                        hukou_address=r.hukou_address)
+               for r in rows if r.person_id is not None})
     if new:
-        def person_rows() -> Iterable[list[Any]]:
-            for r in new:
-                p = person_build(ident=protect(id_number=r.id_number, phone=r.phone), name=r.name,
-                                 ethnicity=r.ethnicity or "01", education=r.education,
-                                 marital_status=r.marital_status, occupation=r.occupation,
-                                 hukou_address=r.hukou_address)
-                yield [getattr(p, c) if c not in ("photo", "created_at") else ("" if c == "photo" else now)
-                       for c in _PERSON_COLUMNS]
-        counts["persons_created"] += bulk_insert(Person, _PERSON_COLUMNS, person_rows())
-        ids = dict(Person.objects.filter(id_number_index__in=[r.id_index for r in new])
-                   .values_list("id_number_index", "pk"))
+        ids = persons_insert([NewPerson(r.id_number, r.id_index, r.name, r.phone, r.ethnicity or "01", r.education,
+                                        r.marital_status, r.occupation, r.hukou_address) for r in new], now=now)
+        counts["persons_created"] += len(ids)
         for r in new:
             r.person_id = ids[r.id_index]
     reg_rows = (
@@ -345,59 +349,7 @@ def _write_arrivals(actor: User, rows: list[DeclarationRow], rental: set[int], a
          r.reason, RegistrationStatus.CONFIRMED.value, "", None]
         for r, due, late in _due("arrival", rows, lambda r: r.started_on or now.date(), rental, now))
     counts["arrivals"] += bulk_insert(Registration, _REGISTRATION_COLUMNS, reg_rows)
-
-
-def _update_items(actor: User, rows: list[DeclarationRow], now: dt.datetime, counts: dict[str, int]) -> None:
-    """Persons on record: the items a row gives that differ replace them, each change kept as a PersonRevision
-    (as `people.services.person_items_update` does for one declaration), written in bulk."""
-    if not rows:
-        return
-    persons = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[r.person_id for r in rows])}
-    changed: list[Person] = []
-    fields: set[str] = set()
-    revisions: list[list[Any]] = []
-    for r in rows:
-        person = persons[r.person_id]  # type: ignore[index]
-        before: dict[str, str] = {}
-        after: dict[str, str] = {}
-        for name in _ITEMS:
-            new = getattr(r, name)
-            if new and new != getattr(person, name):
-                before[name], after[name] = getattr(person, name), new
-                setattr(person, name, new)
-                fields.add(name)
-        if r.phone:
-            ident = protect(id_number=r.id_number, phone=r.phone)
-            if ident.phone_index != person.phone_index:
-                before["phone"], after["phone"] = person.phone_masked, ident.phone_masked
-                person.phone_enc, person.phone_index, person.phone_masked = (ident.phone_enc, ident.phone_index,
-                                                                             ident.phone_masked)
-                fields |= {"phone_enc", "phone_index", "phone_masked"}
-        if not after:
-            continue
-        if "name" in after:
-            person.name_initials = name_initials(person.name)
-            fields.add("name_initials")
-        changed.append(person)
-        revisions.append([person.pk, now, actor.pk, "registration.declarations.uploaded", before, after])
-    if changed:
-        Person.objects.bulk_update(changed, sorted(fields), batch_size=1000)
-        bulk_insert(PersonRevision, ["person_id", "at", "by_id", "source", "before", "after"],
-                    ([pid, at, by, src, _json(b), _json(a)] for pid, at, by, src, b, a in revisions))
-        counts["persons_updated"] += len(changed)
-
-
-def _json(value: dict[str, str]) -> Any:
-    """A JSON value as bulk_insert writes it: the database adapter's JSON wrapper on PostgreSQL, text elsewhere."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(value)
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
+    return {r.row for r in new}
 
 
 def _write_departures(rows: list[DeclarationRow], rental: set[int], now: dt.datetime,

@@ -22,9 +22,16 @@ def test_the_stays_table_is_topped_up_in_pairs_and_timelines_are_timed() -> None
     assert Stay.objects.filter(event="check_in").count() == Stay.objects.filter(event="check_out").count() == 200
     check_in = Stay.objects.filter(event="check_in").first()
     check_out = Stay.objects.get(stay_id=check_in.stay_id, event="check_out")
-    assert (check_out.person_id, check_out.arrived_at) == (check_in.person_id, check_in.arrived_at)
+    assert (check_out.person_id, check_out.arrived_at, check_out.area_path) == (
+        check_in.person_id, check_in.arrived_at, check_in.area_path)  # as the API writes them: scope reads on it
     assert check_out.departed_at > check_in.arrived_at
     assert timeline.stays_fill(300) == 400  # already there: nothing added
-    lat = timeline.timeline_latencies(5)
+    clerk, persons = timeline.timeline_persons(5)
+    assert clerk.username == "clerk"
+    assert len(persons) == len(set(persons)) == 5
+    lat = timeline.timeline_latencies(clerk, persons)
     assert len(lat) == 5
     assert all(s > 0 for s in lat)
+    page = timeline.timeline_page_latencies(clerk, persons)  # each page 200 with its timeline, or it raises
+    assert len(page) == 5
+    assert all(s > 0 for s in page)

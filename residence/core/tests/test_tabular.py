@@ -165,3 +165,36 @@ def test_an_xlsx_part_with_an_entity_declaration_is_refused() -> None:
             dst.writestr(item, body)
     with pytest.raises(ValidationError, match=_("The file is not a readable .xlsx workbook.")):
         read_table(filename="c.xlsx", data=out.getvalue(), aliases=ALIASES)
+
+
+@pytest.mark.parametrize("declaration", [b'<!DOCTYPE w [<!ENTITY a "aaaa">]>', b"<!doctype w>"])
+def test_a_sheet_part_with_a_document_type_or_entity_declaration_is_refused(declaration: bytes) -> None:
+    import zipfile
+
+    data = _xlsx(lambda ws: (ws.append(["name"]), ws.append(["甲"])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                body = body.replace(b"?>", b"?>" + declaration, 1) if body.startswith(b"<?xml") else declaration + body
+            dst.writestr(item, body)
+    with pytest.raises(ValidationError, match=_("The file is not a readable .xlsx workbook.")):
+        read_table(filename="d.xlsx", data=out.getvalue(), aliases=ALIASES)
+
+
+def test_no_letter_or_digit_normalises_to_a_formula_sign_so_such_cells_skip_normalisation() -> None:
+    """`looks_like_formula` answers "no" at once for a cell beginning with a letter or digit: true only while NFKC
+    maps no such character to nothing or to a text beginning with = + @ - tab or CR (checked for this Python's
+    Unicode version, every code point)."""
+    import sys
+    import unicodedata
+
+    from residence.core.tabular import looks_like_formula
+
+    signs = ("=", "+", "@", "-", "\t", "\r")
+    unsafe = [hex(cp) for cp in range(sys.maxunicode + 1) if chr(cp).isalnum()
+              and (not (n := unicodedata.normalize("NFKC", chr(cp))) or n.startswith(signs))]
+    assert unsafe == []
+    assert [looks_like_formula(v) for v in ["张三", "A1", "１＋1", "＝1+1", "=SUM(A1)", "-1", "-1+1", "@x", ""]] == [
+        False, False, False, True, True, False, True, True, False]

@@ -89,3 +89,18 @@ def test_demo_command_prints_logins_for_every_role(capsys, monkeypatch) -> None:
     call_command("demo", persons=50, seed=1, no_serve=True)
     assert "already present" in capsys.readouterr().out
     assert Person.objects.count() == 50
+
+
+def test_every_hotel_employer_and_hourly_rental_gets_units_whatever_their_count() -> None:
+    """The special units go to each obligor of their kind in turn: with 3 or 6 hotels (a multiple of the three
+    kinds), the first ones (the demo log-ins' premises) had none, and the bench's hotel could not check anyone in."""
+    import numpy as np
+
+    from residence.demo.generator import unit_plan
+
+    for per_kind in (1, 2, 3, 6):
+        obligors = [(i, f"o{i}", k) for i, k in enumerate(
+            ["landlord"] * 10 + ["employer"] * per_kind + ["hotel"] * per_kind + ["hourly_rental"] * per_kind)]
+        plan = unit_plan(np.random.default_rng(1), 2_000, 200, obligors)
+        owners = set(plan.obligor.tolist())
+        assert all(i in owners for i, _name, _kind in obligors), per_kind

@@ -16,7 +16,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core import crypto
-from residence.core.bulk import COPY_FROM, bulk_insert, bulk_insert_new, copy_or_conflict
+from residence.core.bulk import COPY_FROM, bulk_insert, bulk_insert_new, copy_or_conflict, json_value
 from residence.core.errors import PermissionDenied, ValidationError
 from residence.core.idnumber import IdNumber
 from residence.core.text import clean_text
@@ -240,7 +240,8 @@ def persons_items_update(*, actor: User | None, items: dict[int, PersonItems], s
         fields |= {name for name in after if name != "phone"}
         fields |= ({"phone_enc", "phone_index", "phone_masked"} if "phone" in after else set()) | (
             {"name_initials"} if "name" in after else set())
-        revisions.append((person.pk, now, actor.pk if actor else None, source[:40], _json(before), _json(after)))
+        revisions.append((person.pk, now, actor.pk if actor else None, source[:40], json_value(before),
+                          json_value(after)))
     if changed:
         Person.objects.bulk_update(changed, sorted(fields), batch_size=1000)
         bulk_insert(PersonRevision, ["person_id", "at", "by_id", "source", "before", "after"], revisions)
@@ -270,17 +271,6 @@ def _items_applied(person: Person, items: PersonItems) -> tuple[dict[str, str], 
     if "name" in after:
         person.name_initials = name_initials(person.name)
     return before, after
-
-
-def _json(value: dict[str, str]) -> Any:
-    """A JSON value as core.bulk writes it: the database adapter's JSON wrapper on PostgreSQL, text elsewhere."""
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        return Jsonb(value)
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
 
 
 def person_search_keys_stamp(*, person_ids: Iterable[int]) -> int:

@@ -27,4 +27,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),
         "can_clients": can(request.user, Capability.CLIENT_MANAGE),
         "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
+        "can_accept": can(request.user, Capability.APPLICATION_ACCEPT),
+        "can_review": can(request.user, Capability.APPLICATION_REVIEW),
     })

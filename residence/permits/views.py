@@ -34,7 +34,7 @@ from residence.eligibility.services import ELIGIBILITY_OUTPUTS, assessments_run
 from residence.people.models import Person
 from residence.people.selectors import person_own, person_registrations, person_shown, person_view, persons_shown
 from residence.permits.forms import AcceptForm, ApplyForm, FileForm, NoteForm, ProvideForm, points_taking_applications
-from residence.permits.models import ApplicationStatus, Basis, PermitApplication
+from residence.permits.models import ApplicationStatus, Basis, Material, PermitApplication
 from residence.permits.selectors import (
     acceptance_queue,
     application_get_for_user,
@@ -141,6 +141,7 @@ def explanation_tree(text: str) -> tuple[str, list[Node]]:
     header: list[str] = []
     roots: list[Node] = []
     stack: list[tuple[int, Node]] = []
+    labels: dict[str, str] = {}
     for line in text.splitlines():
         if not line.strip():
             continue
@@ -148,6 +149,10 @@ def explanation_tree(text: str) -> tuple[str, list[Node]]:
         body = line.strip()
         if body.startswith("- "):
             node = _node(body[2:])
+            if node.seen:  # named where it was first explained
+                node.label = labels.get(node.name, "")
+            else:
+                labels.setdefault(node.name, node.label)
             while stack and stack[-1][0] >= indent:
                 stack.pop()
             (stack[-1][1].children if stack else roots).append(node)
@@ -196,6 +201,12 @@ def _current_area(user: User, person: Person) -> str:
         if r.ended_on is None and r.status != "cancelled":
             return str(r.area_path)
     return ""
+
+
+def _materials_shown(codes: list[str]) -> list[str]:
+    """Materials in words, in the order of the list of materials (ID card, photo, proofs), as a clerk checks them."""
+    order = {code: i for i, code in enumerate(Material.values)}
+    return material_words(sorted(codes, key=lambda c: order.get(c, len(order))))
 
 
 def _days_overdue(application: PermitApplication, today: dt.date) -> int:
@@ -282,8 +293,8 @@ def _application_page(request: HttpRequest, app: PermitApplication, *, accept_fo
     today = timezone.localdate()
     return render(request, "permits/application.html", {
         "app": app, "own": own, "person": shown, "bar": step_bar(app, steps), "steps": steps,
-        "missing": material_words(application_missing(app)) if app.status in (S.SUBMITTED,) else [],
-        "materials": material_words(app.materials),
+        "missing": _materials_shown(application_missing(app)) if app.status in (S.SUBMITTED,) else [],
+        "materials": _materials_shown(list(app.materials)),
         "provide_form": ProvideForm() if may_act and app.status == S.INFORMATION_REQUESTED else None,
         "withdraw_form": NoteForm() if may_act and app.status in WITHDRAWABLE else None,
         "accept_form": accept_form if clerk else None,
@@ -468,7 +479,7 @@ def review(request: HttpRequest, application_id: int) -> HttpResponse:
     today = timezone.localdate()
     return render(request, "permits/review.html", {
         "app": app, "person": person_shown(user=user, person=person), "steps": steps, "bar": step_bar(app, steps),
-        "materials": material_words(app.materials), "missing": material_words(application_missing(app)),
+        "materials": _materials_shown(list(app.materials)), "missing": _materials_shown(application_missing(app)),
         "header": header, "tree": tree, "assessment": app.assessment,
         "basis_label": dict(Basis.choices).get(app.assessment.basis, "") if app.assessment else "",
         "actions": {name for name, (t, _done) in _ACTIONS.items() if t in open_now},

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from residence.accounts.models import ApiClient, User
 from residence.accounts.services import api_client_create, user_create
@@ -15,7 +16,8 @@ from residence.core.idnumber import check_character
 from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.places.models import Building, Obligor, Unit
+from residence.permits.models import PermitApplication
+from residence.places.models import AcceptancePoint, Building, Obligor, Unit
 from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,9 @@ MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
+ACCEPT = {"admin", "clerk"}  # the counter's queue of permit applications
+REVIEW = {"admin", "reviewer"}  # the reviewer's queue and page
+FILE = {"admin", "clerk", "grid_worker"}  # file a permit application for a person of one's area
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
@@ -54,9 +59,12 @@ def target(city) -> dict[str, object]:
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
     job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
+    point = AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/").first()
+    application = PermitApplication.objects.create(person=person, channel="online", acceptance_point=point,
+                                                   area_path=unit.building.grid.path, submitted_at=timezone.now())
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk, "job": job.pk}
+            "registration": registration.pk, "job": job.pk, "application": application.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -105,6 +113,12 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
         ("compliance", "get", "/compliance/", COMPLIANCE, None),
         ("compliance-obligor", "get", f"/compliance/{t['obligor']}/", COMPLIANCE, None),
+        ("permit-apply", "get", "/permits/apply/", OWN_RECORD, None),
+        ("permit-counter", "get", "/permits/counter/", ACCEPT, None),
+        ("permit-review-queue", "get", "/permits/review/", REVIEW, None),
+        ("permit-application", "get", f"/permits/applications/{t['application']}/", STAFF, None),
+        ("permit-review", "get", f"/permits/review/{t['application']}/", REVIEW, None),
+        ("permit-file", "get", f"/permits/person/{p.pk}/apply/", FILE, None),
     ]
 
 
@@ -116,7 +130,7 @@ def scoped(name: str) -> bool:
                         "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
-                        "compliance"}
+                        "compliance", "permit-apply", "permit-counter", "permit-review-queue"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -182,6 +196,8 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             marker = {"manage-accounts": "matrix-target", "manage-clients": "矩阵局",
                       "manage-obligors": f"/manage/obligors/{target['obligor']}/"}[name]
             assert (marker in shown) is in_scope, (name, role, district)
+        if name == "permit-counter" and ok:  # the counter's queue holds its area's applications only
+            assert (f"/permits/applications/{target['application']}/" in response.content.decode()) is in_scope
         if name == "compliance-obligor":  # a read of personal data: recorded where it answered, only there
             viewed = Event.objects.filter(action="obligor.compliance.viewed", actor_id=user.pk).count()
             assert viewed == (1 if ok else 0), (role, district)
@@ -210,7 +226,8 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/compliance/1/", "get"),
                                              ("/manage/accounts/matrix-target/unlock/", "post"),
                                              ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
-                                             ("/jobs/1/progress/", "get")])
+                                             ("/jobs/1/progress/", "get"), ("/permits/counter/", "get"),
+                                             ("/permits/review/", "get"), ("/permits/applications/1/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

@@ -67,6 +67,11 @@ def applications_own(*, user: User) -> list[PermitApplication]:
     return list(_visible(user).order_by("-submitted_at", "-pk")[:20])
 
 
+def applications_of_person(*, user: User, person_id: int, limit: int = 20) -> list[PermitApplication]:
+    """A person's applications as the user may see them (the person page's permit section), newest first."""
+    return list(_visible(user).filter(person_id=person_id).order_by("-submitted_at", "-pk")[:limit])
+
+
 def acceptance_queue(*, user: User, limit: int = QUEUE_SHOWN) -> list[PermitApplication]:
     """Applications waiting at the clerk's point: submitted (to accept) and ready (to issue), oldest first."""
     if not can(user, Capability.APPLICATION_ACCEPT):
@@ -77,13 +82,15 @@ def acceptance_queue(*, user: User, limit: int = QUEUE_SHOWN) -> list[PermitAppl
 
 def review_queue(*, user: User, limit: int = QUEUE_SHOWN, today: dt.date | None = None
                  ) -> list[PermitApplication]:
-    """Applications of the reviewer's area waiting for a decision, the overdue first, then by deadline."""
+    """Applications of the reviewer's area waiting for a decision (those paused for information too), the overdue
+    first, then by deadline; a paused application is never overdue (its clock stands still)."""
     if not can(user, Capability.APPLICATION_REVIEW):
         return []
     today = today or timezone.localdate()
-    rows = list(_visible(user).filter(status__in=[Status.ACCEPTED, Status.IN_REVIEW])
+    rows = list(_visible(user).filter(status__in=[Status.ACCEPTED, Status.IN_REVIEW, Status.INFORMATION_REQUESTED])
                 .order_by("due_on", "pk")[:limit])
-    return sorted(rows, key=lambda a: (not (a.due_on is not None and a.due_on < today), a.due_on or dt.date.max))
+    return sorted(rows, key=lambda a: (not (clock_running(a) and a.due_on is not None and a.due_on < today),
+                                       a.due_on or dt.date.max, a.pk))
 
 
 def clock_running(application: PermitApplication) -> bool:

@@ -29,4 +29,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
         "can_produce": can(request.user, Capability.PERMIT_PRODUCE),
         "can_issue": can(request.user, Capability.APPLICATION_ACCEPT),
+        "can_accept": can(request.user, Capability.APPLICATION_ACCEPT),
+        "can_review": can(request.user, Capability.APPLICATION_REVIEW),
     })

@@ -43,9 +43,13 @@ PRODUCE = {"admin", "production"}  # the card centre's batches, manifests and pr
 ISSUE = {"admin", "clerk"}  # hand a ready permit card over at one's acceptance point
 EVIDENCE = {"admin", "clerk"}  # evidence seen for a person (lease, labour contract…), entered at the counter
 EMPLOYER = {"employer"}  # an employer's hires and separations
+ACCEPT = {"admin", "clerk"}  # the counter's queue of permit applications
+REVIEW = {"admin", "reviewer"}  # the reviewer's queue and page
+FILE = {"admin", "clerk", "grid_worker"}  # file a permit application for a person of one's area
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
+ID2 = "44030819900101002" + check_character("44030819900101002")
 
 
 @pytest.fixture
@@ -62,13 +66,19 @@ def target(city) -> dict[str, object]:
     job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
     point = AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/") \
         .order_by("code").first()
+    application = PermitApplication.objects.create(person=person, channel="online", acceptance_point=point,
+                                                   area_path=unit.building.grid.path, submitted_at=timezone.now())
+    # a second person's card, ready at the point (one open application per person)
+    holder = person_create(actor=None, id_number=ID2, name="测试二", phone="13600000001")
+    Registration.objects.create(person=holder, unit=unit, started_on=dt.date(2025, 3, 1))
     batch = ProductionBatch.objects.create(created_at=timezone.now(), created_by=staff)
-    ready = PermitApplication.objects.create(person=person, channel="counter", acceptance_point=point,
+    ready = PermitApplication.objects.create(person=holder, channel="counter", acceptance_point=point,
                                              area_path=unit.building.grid.path, submitted_at=timezone.now(),
                                              status="ready", batch=batch)
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk, "job": job.pk, "batch": batch.pk, "ready": ready.pk}
+            "registration": registration.pk, "job": job.pk, "batch": batch.pk, "ready": ready.pk,
+            "application": application.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -127,6 +137,12 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("employment-template", "get", "/employment/mine/upload/?template=xlsx", EMPLOYER, None),
         ("evidence-add", "post", f"/employment/evidence/{p.pk}/", EVIDENCE,
          {"kind": "lease", "started_on": "2025-03-01", "document": "租赁合同 M-1"}),
+        ("permit-apply", "get", "/permits/apply/", OWN_RECORD, None),
+        ("permit-counter", "get", "/permits/counter/", ACCEPT, None),
+        ("permit-review-queue", "get", "/permits/review/", REVIEW, None),
+        ("permit-application", "get", f"/permits/applications/{t['application']}/", STAFF, None),
+        ("permit-review", "get", f"/permits/review/{t['application']}/", REVIEW, None),
+        ("permit-file", "get", f"/permits/person/{p.pk}/apply/", FILE, None),
     ]
 
 
@@ -139,7 +155,8 @@ def scoped(name: str) -> bool:
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
                         "compliance", "permit-production", "permit-issue-list", "employment-mine",
-                        "employment-upload", "employment-template"}
+                        "employment-upload", "employment-template", "permit-apply", "permit-counter",
+                        "permit-review-queue"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -212,6 +229,8 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             marker = {"manage-accounts": "matrix-target", "manage-clients": "矩阵局",
                       "manage-obligors": f"/manage/obligors/{target['obligor']}/"}[name]
             assert (marker in shown) is in_scope, (name, role, district)
+        if name == "permit-counter" and ok:  # the counter's queue holds its area's applications only
+            assert (f"/permits/applications/{target['application']}/" in response.content.decode()) is in_scope
         if name == "compliance-obligor":  # a read of personal data: recorded where it answered, only there
             viewed = Event.objects.filter(action="obligor.compliance.viewed", actor_id=user.pk).count()
             assert viewed == (1 if ok else 0), (role, district)
@@ -241,7 +260,9 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/manage/accounts/matrix-target/unlock/", "post"),
                                              ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
                                              ("/jobs/1/progress/", "get"), ("/permits/production/", "get"),
-                                             ("/permits/issue/", "get"), ("/permits/issue/1/", "get")])
+                                             ("/permits/issue/", "get"), ("/permits/issue/1/", "get"),
+                                             ("/permits/counter/", "get"), ("/permits/review/", "get"),
+                                             ("/permits/applications/1/", "get")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

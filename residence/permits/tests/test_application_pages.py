@@ -454,3 +454,10 @@ def test_the_explanation_tree_nests_values_under_what_they_came_from() -> None:
     child = roots[0].children[0]
     assert child.notes == [("parameter", "permit.continuity.min_days = 180 [national]"), ("source", "条例")]
     assert [(g.name, g.tag) for g in child.children] == [("registration_intervals", "given")]
+
+
+def test_a_ready_card_in_the_counter_queue_leads_to_issuing_it(people) -> None:
+    app = _submitted(people)
+    PermitApplication.objects.filter(pk=app.pk).update(status="ready")
+    queue = _page(_client(people["clerk"]).get("/permits/counter/"))
+    assert f'<a class="button" href="/permits/issue/{app.pk}/">发放居住证</a>' in queue

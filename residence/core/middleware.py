@@ -97,7 +97,7 @@ class BearerApiMiddleware:
             from django.contrib.auth.models import AnonymousUser
 
             request.user = AnonymousUser()  # until the bearer key names its account
-            return self.view(request)
+            return self.view(request)  # type: ignore[no-any-return]
         return self.get_response(request)
 
 
@@ -112,4 +112,5 @@ class _ViewOnlyHandler(BaseHandler):
         self._view_middleware: list[Callable[..., Any]] = []
         self._template_response_middleware: list[Callable[..., Any]] = []
         self._exception_middleware: list[Callable[..., Any]] = []
-        self.chain = convert_exception_to_response(self._get_response)
+        self.chain: Callable[[HttpRequest], Any] = convert_exception_to_response(
+            self._get_response)  # type: ignore[attr-defined]

@@ -91,9 +91,10 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "residence.core.middleware.NoStoreMiddleware",  # personal data (issue 11): nothing dynamic is cached
     "residence.core.middleware.RequestIdMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "residence.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "residence.core.middleware.BearerApiMiddleware",  # API requests with a bearer key: straight to the view
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

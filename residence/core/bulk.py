@@ -17,19 +17,19 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
                 *, batch: int = 5_000) -> int:
     """Insert rows into the model's table; returns the number written. Call inside a transaction. On PostgreSQL by
     binary COPY, or, for a handful of rows, one INSERT (and no statement at all for none)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    table, cols = _names(model, tuple(columns))
     n = 0
+    if connection.vendor == "postgresql":
+        rows = iter(rows)
+        first = list(islice(rows, COPY_FROM))
+        if len(first) < COPY_FROM:
+            if first:
+                with connection.cursor() as cur:
+                    cur.execute(_values_insert(table, cols, len(columns), len(first)),
+                                [x for row in first for x in row])
+            return len(first)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            rows = iter(rows)
-            first = list(islice(rows, COPY_FROM))
-            if len(first) < COPY_FROM:
-                if first:
-                    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-                    cur.execute(f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(first))}",
-                                [x for row in first for x in row])
-                return len(first)
             raw = cur.cursor  # the psycopg 3 cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(_column_types(model, tuple(columns)))
@@ -65,6 +65,19 @@ def copy_or_conflict(model: type[models.Model], columns: Sequence[str], rows: Se
     except (IntegrityError, psycopg.errors.UniqueViolation):
         return False
     return True
+
+
+@lru_cache(maxsize=256)
+def _names(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str, str]:
+    """The model's table and these columns, quoted: the same for the life of the process."""
+    q = connection.ops.quote_name
+    return q(model._meta.db_table), ", ".join(q(c) for c in columns)
+
+
+@lru_cache(maxsize=256)
+def _values_insert(table: str, cols: str, width: int, n: int) -> str:
+    one = "(" + ", ".join(["%s"] * width) + ")"
+    return f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * n)}"
 
 
 @lru_cache(maxsize=256)
@@ -164,13 +177,14 @@ def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Seq
     VALUES in batches. Call inside a transaction."""
     if not rows:
         return []
-    q = connection.ops.quote_name
-    table, cols = q(model._meta.db_table), ", ".join(q(c) for c in columns)
+    table, cols = _names(model, tuple(columns))
     several = isinstance(returning, tuple)
-    back = ", ".join(q(c) for c in returning) if isinstance(returning, tuple) else q(returning)
-    on = f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO NOTHING RETURNING {back}"
+    on = _on_conflict(tuple(conflict), returning)
     out: list[Any] = []
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql" and len(rows) == 1:  # one row: no arrays to build
+            cur.execute(f"{_values_insert(table, cols, len(columns), 1)} {on}", list(rows[0]))
+            return [tuple(r) if several else r[0] for r in cur.fetchall()]
         if connection.vendor == "postgresql":
             # %b: the arrays go in binary (no quoting and escaping of each element as in an array literal)
             arrays = ", ".join(f"%b::{t}[]" for t in _column_types(model, tuple(columns)))
@@ -197,3 +211,8 @@ def json_value(value: Any) -> Any:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+@lru_cache(maxsize=256)
+def _on_conflict(conflict: tuple[str, ...], returning: str | tuple[str, ...]) -> str:
+    q = connection.ops.quote_name
+    back = ", ".join(q(c) for c in returning) if isinstance(returning, tuple) else q(returning)
+    return f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO NOTHING RETURNING {back}"

@@ -6,7 +6,10 @@ import contextvars
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -71,3 +74,43 @@ class NoStoreMiddleware:
         response.headers.pop("Cache-Control", None)  # a view's own caching never outlives this rule
         add_never_cache_headers(response)
         return response
+
+
+class BearerApiMiddleware:
+    """A request to the JSON API that carries an Authorization header (a system with its bearer key) goes straight
+    to its view, past the middleware below this one, which serves browsers: the session, CSRF, the log-in and its
+    second factor, messages, lock-outs, and the frame and content-security headers of pages.
+
+    Such a request is judged by its header alone (`accounts.api_auth`): never by a session or a cookie, so it needs
+    no CSRF token, and its answer is JSON, not a page a browser would frame or run. What the middleware above gives
+    every request still holds: the client's address from trusted proxies, the security headers, `no-store`, the
+    request id (audit events carry it) and the language of the messages. The API's documentation page is a page:
+    it takes the long way."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.view = _ViewOnlyHandler().chain
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if "HTTP_AUTHORIZATION" in request.META and path.startswith(API_PREFIX) and not path.startswith(API_DOCS):
+            from django.contrib.auth.models import AnonymousUser
+
+            request.user = AnonymousUser()  # until the bearer key names its account
+            return self.view(request)  # type: ignore[no-any-return]
+        return self.get_response(request)
+
+
+API_PREFIX, API_DOCS = "/api/", "/api/docs"
+
+
+class _ViewOnlyHandler(BaseHandler):
+    """Django's request handling without middleware: the URL resolved, the view called, its errors answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._view_middleware: list[Callable[..., Any]] = []
+        self._template_response_middleware: list[Callable[..., Any]] = []
+        self._exception_middleware: list[Callable[..., Any]] = []
+        self.chain: Callable[[HttpRequest], Any] = convert_exception_to_response(
+            self._get_response)  # type: ignore[attr-defined]

@@ -5,17 +5,33 @@ residence with whether they are registered only, without a permit yet."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
 
-from residence_rules import ContinuityResult, continuity, evaluate, load_parameters
+from residence_rules import ContinuityResult, ParameterSet, continuity, evaluate, load_parameters
 
 
 def locality() -> str:
     return str(settings.LOCALITY)
+
+
+PARAMETERS_LOOK_SECONDS = 1.0  # how often the hot path looks whether the parameter files changed
+_parameters_seen: dict[str, tuple[float, ParameterSet]] = {}
+
+
+def _parameters(where: str) -> ParameterSet:
+    """The locality's parameters as `load_parameters` gives them, looked up again at most once a second: it stats
+    every parameter file to see whether one changed, which cost more than the deadline it serves (every declaration
+    asks for one)."""
+    now = time.monotonic()
+    seen = _parameters_seen.get(where)
+    if seen is None or now - seen[0] >= PARAMETERS_LOOK_SECONDS:
+        seen = _parameters_seen[where] = (now, load_parameters(where))
+    return seen[1]
 
 
 def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.datetime, dt.datetime]]
@@ -36,7 +52,8 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
     situations = [{"place_class": place_class, "event": event, "event_time": _at(happened),
                    "declared_time": _at(declared)} for happened, declared in moments]
     as_of = max(_at(declared) for _happened, declared in moments).date()
-    result = evaluate(["declaration_due", "declaration_late"], situations, as_of, locality())
+    where = locality()
+    result = evaluate(["declaration_due", "declaration_late"], situations, as_of, where, parameters=_parameters(where))
     return [(result.value("declaration_due", i).replace(tzinfo=zone), bool(result.value("declaration_late", i)))
             for i in range(len(moments))]
 

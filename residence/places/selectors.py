@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Collection
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +15,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.accounts.selectors import row_exists, subject_pks
 from residence.core.errors import NotFound
+from residence.core.lean import cols
 from residence.places.models import Building, Jurisdiction, Obligor, Reminder, Unit
 
 
@@ -101,7 +104,36 @@ def obligor_of(*, user: User, capability: Capability = Capability.PREMISES_OWN) 
     """The declaration obligor whose account `user` is, when the account holds `capability`; else None."""
     if not can(user, capability):
         return None
-    return Obligor.objects.filter(account_id=user.pk).first()
+    obligor = cols(Obligor, "o")  # read on every API request: one statement written once (core.lean)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {obligor.sql} FROM {connection.ops.quote_name(Obligor._meta.db_table)} o "
+                    f"WHERE o.account_id = %s", [user.pk])  # account is one-to-one: at most one row
+        row = cur.fetchone()
+    return obligor.build(row) if row is not None else None
+
+
+class PremisesUnit(NamedTuple):
+    """A unit of an obligor's premises as a declaration needs it: its id, code and area path (its grid's)."""
+
+    pk: int
+    code: str
+    area_path: str
+
+
+def premises_units_by_code(*, obligor: Obligor, codes: Collection[str]) -> dict[str, PremisesUnit]:
+    """Those of `codes` that name units of the obligor's premises, by code; the others are not there."""
+    if not codes:
+        return {}
+    q = connection.ops.quote_name
+    sql = (f"SELECT u.id, u.code, g.path FROM {q(Unit._meta.db_table)} u "
+           f"JOIN {q(Building._meta.db_table)} b ON b.id = u.building_id "
+           f"JOIN {q(Jurisdiction._meta.db_table)} g ON g.id = b.grid_id WHERE u.obligor_id = %s AND ")
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":  # one statement text whatever the number of codes
+            cur.execute(sql + "u.code = ANY(%s)", [obligor.pk, list(codes)])
+        else:
+            cur.execute(sql + f"u.code IN ({', '.join(['%s'] * len(codes))})", [obligor.pk, *codes])
+        return {code: PremisesUnit(pk, code, path) for pk, code, path in cur.fetchall()}
 
 
 def premises_units(*, obligor: Obligor) -> list[Unit]:

@@ -37,7 +37,8 @@ from residence.core.idnumber import parse_id_number
 from residence.core.rules import declarations_due
 from residence.people.identity import clean_name, id_index
 from residence.people.services import persons_ensure
-from residence.places.models import Obligor, Unit
+from residence.places.models import Obligor
+from residence.places.selectors import PremisesUnit, premises_units_by_code
 from residence.stays.models import Channel, Stay, StayEvent, StayKey
 from residence.stays.partitions import stay_row_ids
 from residence.stays.selectors import open_check_ins
@@ -115,12 +116,6 @@ def _batch(items: Any) -> list[Any]:
                               % {"max": settings.STAY_BATCH_MAX, "n": len(items)}, code="batch_too_large",
                               field="items")
     return items
-
-
-def _premises_units(obligor: Obligor, codes: set[str]) -> dict[str, Unit]:
-    units = (Unit.objects.filter(obligor=obligor, code__in=codes)
-             .select_related("building__grid").only("id", "code", "building__grid__path"))
-    return {u.code: u for u in units}
 
 
 @dataclass
@@ -251,7 +246,7 @@ def _open_stays(person_ids: Sequence[int]) -> dict[int, list[_Open]]:
 _row = itemgetter(*ROW_COLUMNS)  # a stay row's values (a dict by column) as a tuple in ROW_COLUMNS' order
 
 
-ItemCheck = Callable[[dict[str, Any], dict[str, Unit], dt.datetime, list[dict[str, str]]], dict[str, Any]]
+ItemCheck = Callable[[dict[str, Any], dict[str, PremisesUnit], dt.datetime, list[dict[str, str]]], dict[str, Any]]
 
 
 def _validated(obligor: Obligor, items: Any, now: dt.datetime, check: ItemCheck
@@ -260,7 +255,7 @@ def _validated(obligor: Obligor, items: Any, now: dt.datetime, check: ItemCheck
     items = _batch(items)
     outcomes: list[Outcome | None] = [None] * len(items)
     codes: set[str] = {i["unit_code"] for i in items if isinstance(i, dict) and isinstance(i.get("unit_code"), str)}
-    units = _premises_units(obligor, codes)
+    units = premises_units_by_code(obligor=obligor, codes=codes)
     valid: list[_Valid] = []
     for n, raw in enumerate(items):
         if not isinstance(raw, dict):
@@ -276,7 +271,7 @@ def _validated(obligor: Obligor, items: Any, now: dt.datetime, check: ItemCheck
     return outcomes, valid
 
 
-def _unit(raw: dict[str, Any], units: dict[str, Unit], errors: list[dict[str, str]]) -> Unit | None:
+def _unit(raw: dict[str, Any], units: dict[str, PremisesUnit], errors: list[dict[str, str]]) -> PremisesUnit | None:
     code = raw.get("unit_code")
     unit = units.get(code) if isinstance(code, str) else None
     if unit is None:
@@ -285,7 +280,7 @@ def _unit(raw: dict[str, Any], units: dict[str, Unit], errors: list[dict[str, st
     return unit
 
 
-def _check_in_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime,
+def _check_in_item(raw: dict[str, Any], units: dict[str, PremisesUnit], now: dt.datetime,
                    errors: list[dict[str, str]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     try:
@@ -309,7 +304,7 @@ def _check_in_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime
     return data
 
 
-def _check_out_item(raw: dict[str, Any], units: dict[str, Unit], now: dt.datetime,
+def _check_out_item(raw: dict[str, Any], units: dict[str, PremisesUnit], now: dt.datetime,
                     errors: list[dict[str, str]]) -> dict[str, Any]:
     data: dict[str, Any] = {"departed_at": _moment(raw.get("departed_at"), "departed_at", errors)}
     if data["departed_at"] and data["departed_at"] > now + CLOCK_SKEW:
@@ -373,10 +368,10 @@ def _write_check_ins(actor: User, obligor: Obligor, fresh: list[_Valid],
     displaced: list[tuple[_Open, int]] = []  # (an open stay, the new stay that closes it)
     for v in fresh:
         out, row_id, due, late = plans[v.key]
-        unit: Unit = v.data["unit"]
+        unit: PremisesUnit = v.data["unit"]
         arrived = v.data["arrived_at"]
         stay = _Open(row_id, obligor.pk, unit.pk, persons[v.data["id_index"]], arrived,
-                     v.data["expected_departure"], unit.building.grid.path)
+                     v.data["expected_departure"], unit.area_path)
         still_open = open_by_person.setdefault(stay.person_id, [])
         earlier = [s for s in still_open if s.arrived_at <= arrived]
         if earlier:

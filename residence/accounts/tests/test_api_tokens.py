@@ -174,3 +174,25 @@ def test_staff_passwords_are_at_least_twelve_characters_with_the_message_in_chin
         assert err.value.messages == ["密码太短，至少需要 12 个字符。"]
     assert not User.objects.filter(username="short").exists()
     user_create(actor=None, username="long", password="Twelve#2026x", role="clerk", jurisdiction_code="440308")
+
+
+def test_a_bearer_request_goes_past_the_browsers_middleware_but_keeps_what_every_answer_carries(
+        client: Client, secret: str) -> None:
+    """core.middleware.BearerApiMiddleware: no session is opened or read, no page headers; no-store, the request id
+    and the language still hold; the same request with a dead key is refused even with a logged-in session."""
+    response = client.post("/api/people/search", {"q": "zs"}, content_type="application/json",
+                           HTTP_X_REQUEST_ID="bench-request-0001", **bearer(secret))
+    assert response.status_code == 200
+    assert response["X-Request-ID"] == "bench-request-0001"
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Language"] == "zh-hans"
+    assert "X-Frame-Options" not in response
+    assert "Content-Security-Policy" not in response
+    assert not response.cookies
+    staff = User.objects.create_user(username="clerk1", password="x" * 12, kind="staff", role="clerk",
+                                     jurisdiction_code="440308")
+    client.force_login(staff)
+    token_revoke(actor=None, prefix=ApiToken.objects.get().prefix, reason="left")
+    assert search(client, secret) == 401
+    page = client.get("/api/docs", **bearer(secret))  # the documentation is a page: it keeps the page headers
+    assert "Content-Security-Policy" in page

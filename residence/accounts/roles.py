@@ -64,13 +64,16 @@ class Capability(StrEnum):
     APPLICATION_ACCEPT = "permit.application.accept"  # accept applications at one's acceptance point, issue cards
     APPLICATION_REVIEW = "permit.application.review"  # review applications of one's area: approve, refuse, ask
     PERMIT_PRODUCE = "permit.produce"  # make production batches of approved applications (card centre)
+    PERMIT_MAINTAIN = "permit.maintain"  # at the counter: endorse, change, replace, reissue, cancel a permit
+    PERMIT_LAPSED = "permit.lapsed"  # the lapsed permits of one's area, per district or street (HB)
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
     Role.ADMIN: frozenset(Capability) - {Capability.PREMISES_OWN, Capability.RECORD_OWN, Capability.STAY_DECLARE},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                            Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD, Capability.APPLICATION_FILE,
-                           Capability.APPLICATION_ACCEPT}),
+                           Capability.APPLICATION_ACCEPT,
+                           Capability.PERMIT_MAINTAIN}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                               Capability.PLACE_BROWSE, Capability.APPLICATION_REVIEW}),
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERMIT_PRODUCE}),
@@ -82,7 +85,8 @@ GRANTS: dict[str, frozenset[Capability]] = {
     # that read personal data in bulk under a data-sharing agreement) are the administrator's alone
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                              Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE,
-                             Capability.COMPLIANCE_VIEW}),
+                             Capability.COMPLIANCE_VIEW,
+                             Capability.PERMIT_LAPSED}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
     Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),

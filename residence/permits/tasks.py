@@ -168,9 +168,9 @@ def permits_wake(*, today: dt.date, now: dt.datetime) -> list[tuple[int, int]]:
     return rows
 
 
-def reminders_claim(*, today: dt.date, now: dt.datetime) -> list[int]:
+def reminders_claim(*, today: dt.date, now: dt.datetime) -> list[tuple[int, int]]:
     """Claim a reminder for every valid or dormant permit whose endorsement window is open and has none for its due
-    date yet; returns the permits claimed."""
+    date yet; returns the (notice, permit) claimed."""
     last = last_due_reminded(today)
     if last is None:
         return []
@@ -179,17 +179,19 @@ def reminders_claim(*, today: dt.date, now: dt.datetime) -> list[int]:
         cur.execute(f"INSERT INTO {n} (permit_id, kind, day, texted, emailed, created_at) "
                     f"SELECT p.id, %s, p.endorsement_due_on, %s, %s, %s FROM {p} p "
                     f"WHERE p.status IN (%s, %s) AND p.endorsement_due_on >= %s AND p.endorsement_due_on <= %s "
-                    f"ON CONFLICT (permit_id, kind, day) DO NOTHING RETURNING permit_id",
+                    f"ON CONFLICT (permit_id, kind, day) DO NOTHING RETURNING id, permit_id",
                     [PermitNotice.Kind.ENDORSEMENT_DUE, False, False, now, PermitStatus.VALID, PermitStatus.DORMANT,
                      today, last])
-        return [int(r[0]) for r in cur.fetchall()]
+        return [(int(r[0]), int(r[1])) for r in cur.fetchall()]
 
 
-def _tell(permit_ids: list[int], kind: str, now: dt.datetime) -> tuple[int, int]:
-    """Text and e-mail the holders of the permits about the notice of `kind` just claimed; mark what was sent.
-    Returns (texted, e-mailed)."""
-    if not permit_ids:
+def _tell(claimed: list[tuple[int, int]], kind: str) -> tuple[int, int]:
+    """Text and e-mail the holders of the permits about the notices (notice, permit) of `kind` just claimed; mark
+    what was sent. Returns (texted, e-mailed)."""
+    if not claimed:
         return 0, 0
+    notice_of = {permit: notice for notice, permit in claimed}
+    permit_ids = list(notice_of)
     permits = list(Permit.objects.filter(pk__in=permit_ids).values_list("pk", "person_id", "number",
                                                                         "endorsement_due_on"))
     person_ids = [person for _pk, person, _n, _d in permits]
@@ -218,11 +220,10 @@ def _tell(permit_ids: list[int], kind: str, now: dt.datetime) -> tuple[int, int]
     emailed = [pk for pk, person, _n, _d in permits if emails.get(person)]
     if mails:
         send_mass_mail(mails, fail_silently=False)
-    notices = PermitNotice.objects.filter(kind=kind, created_at=now)  # the notices this run claimed
     if texted:
-        notices.filter(permit_id__in=texted).update(texted=True)
+        PermitNotice.objects.filter(pk__in=[notice_of[pk] for pk in texted]).update(texted=True)
     if emailed:
-        notices.filter(permit_id__in=emailed).update(emailed=True)
+        PermitNotice.objects.filter(pk__in=[notice_of[pk] for pk in emailed]).update(emailed=True)
     return len(texted), len(emailed)
 
 
@@ -237,10 +238,10 @@ def permits_daily(*, today: dt.date | None = None) -> int:
         woken_ids = [pid for pid, _person in woken]
         told = bulk_insert_new(PermitNotice, ["permit_id", "kind", "day", "texted", "emailed", "created_at"],
                                [(pid, PermitNotice.Kind.ACTIVATED, today, False, False, now) for pid in woken_ids],
-                               conflict=["permit_id", "kind", "day"], returning="permit_id")
+                               conflict=["permit_id", "kind", "day"], returning=("id", "permit_id"))
         reminded = reminders_claim(today=today, now=now)
-        texted, emailed = _tell(told, PermitNotice.Kind.ACTIVATED, now)
-        r_texted, r_emailed = _tell(reminded, PermitNotice.Kind.ENDORSEMENT_DUE, now)
+        texted, emailed = _tell(told, PermitNotice.Kind.ACTIVATED)
+        r_texted, r_emailed = _tell(reminded, PermitNotice.Kind.ENDORSEMENT_DUE)
         counts = {"suspended": len(suspended), "dormant": len(sleeping), "activated": len(woken),
                   "reminded": len(reminded), "texted": texted + r_texted, "emailed": emailed + r_emailed}
         if any(counts.values()):

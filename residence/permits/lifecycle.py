@@ -144,6 +144,97 @@ def endorsement_of(permit: Permit, today: dt.date | None = None) -> Endorsement 
                        overdue=today > permit.endorsement_due_on)
 
 
+def permit_for_counter(*, user: User, permit_id: int) -> Permit:
+    """The permit a clerk acts on: one of their area, or one whose holder they see through a registration in their
+    area (the holder moved here and the change is still to be recorded); anyone else: "not found"."""
+    if not can(user, Capability.PERMIT_MAINTAIN) or not 1 <= permit_id <= 2**62:
+        raise NotFound(_("No such permit."))
+    permit = _visible(user).filter(pk=permit_id).first() or Permit.objects.select_related("person").filter(
+        pk=permit_id).first()
+    if permit is None:
+        raise NotFound(_("No such permit."))
+    if not permit.area_path.startswith(jurisdiction_path_for_user(user) or "\x00"):
+        person_get_for_user(user=user, person_id=permit.person_id)  # NotFound when out of scope
+    return permit
+
+
+def permit_held_elsewhere(*, user: User, person: Person) -> Permit | None:
+    """For a clerk: the standing permit of a person they see (through a registration in their area) that is recorded
+    at another place, so that they can record the move ("换地登记"). None for anyone else."""
+    if not can(user, Capability.PERMIT_MAINTAIN):
+        return None
+    return (Permit.objects.select_related("person").filter(person_id=person.pk)
+            .exclude(status=PermitStatus.CANCELLED).first())
+
+
+def permit_number_masked(number: str) -> str:
+    """The permit number as screens show it: the first six and last four characters."""
+    return number[:6] + "*" * max(len(number) - 10, 0) + number[-4:] if len(number) > 10 else number
+
+
+@dataclass(frozen=True)
+class LapsedRow:
+    code: str
+    name: str
+    suspended: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.suspended + self.overdue
+
+
+@dataclass(frozen=True)
+class LapsedReport:
+    area: Jurisdiction | None
+    rows: list[LapsedRow]
+    last_due: dt.date | None  # permits due on or before this day and not endorsed are overdue
+
+    @property
+    def suspended(self) -> int:
+        return sum(r.suspended for r in self.rows)
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.rows)
+
+    @property
+    def most(self) -> int:
+        return max((r.total for r in self.rows), default=0)
+
+
+def lapsed_report(*, user: User, today: dt.date | None = None) -> LapsedReport:
+    """The lapsed permits of the user's area (HB), per district or street below it: suspended, and past their due
+    date without an endorsement (the daily job will suspend them). Two grouped counts, each one index range
+    (status, due date) inside the area; the rows are rolled up to the areas below in Python."""
+    from residence.permits.tasks import last_due_suspended
+
+    if not can(user, Capability.PERMIT_LAPSED):
+        raise NotFound(_("No such page."))
+    path = jurisdiction_path_for_user(user)
+    own = Jurisdiction.objects.filter(path=path).first() if path else None
+    if own is None:
+        return LapsedReport(area=None, rows=[], last_due=None)
+    today = today or timezone.localdate()
+    last = last_due_suspended(today)
+    children = {j.code: j for j in Jurisdiction.objects.filter(parent=own).order_by("code")}
+    counts: dict[str, list[int]] = {code: [0, 0] for code in children} if children else {own.code: [0, 0]}
+    in_area = Permit.objects.filter(area_path__startswith=own.path)
+    queries = [(0, in_area.filter(status=PermitStatus.SUSPENDED))]
+    if last is not None:
+        queries.append((1, in_area.filter(status__in=[PermitStatus.VALID, PermitStatus.DORMANT],
+                                          endorsement_due_on__lte=last)))
+    for column, query in queries:
+        for area_path, n in query.values_list("area_path").annotate(n=models.Count("id")).order_by():
+            code = area_path[len(own.path):].split("/", 1)[0] if children else own.code
+            if code in counts:
+                counts[code][column] += n
+    names = {code: j.name for code, j in children.items()} if children else {own.code: own.name}
+    rows = [LapsedRow(code=code, name=names[code], suspended=s, overdue=o) for code, (s, o) in counts.items()]
+    rows.sort(key=lambda r: (-r.total, r.code))
+    return LapsedReport(area=own, rows=rows, last_due=last)
+
+
 # --- the counter ----------------------------------------------------------------------------------------------
 def _counter(actor: User, permit_id: int, service: str | None, *, new_place: bool = False
              ) -> tuple[Permit, AcceptancePoint | None]:

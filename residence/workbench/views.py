@@ -27,4 +27,5 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),
         "can_clients": can(request.user, Capability.CLIENT_MANAGE),
         "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
+        "can_lapsed": can(request.user, Capability.PERMIT_LAPSED),
     })

@@ -24,8 +24,8 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, get_language
 
 from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can

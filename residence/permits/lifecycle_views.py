@@ -1,4 +1,5 @@
-"""Pages of permits: a permit's life after issue: endorsement, change, replacement, reissue, cancellation, the lapsed report.
+"""Pages of permits: a permit's life after issue: endorsement, change, replacement, reissue, cancellation, the lapsed
+report.
 
 The counter's actions are forms in the "居住证" section of the staff person page (`permit_section`, registered in
 `apps.py`); each posts here, and the clerk is sent back to the person page with what happened. The resident's own

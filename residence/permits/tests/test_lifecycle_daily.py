@@ -12,11 +12,11 @@ from django.utils import timezone, translation
 from residence.accounts.models import User
 from residence.audit.models import Event
 from residence.employment.models import Employment, Evidence
+from residence.people.identity import reveal_phone
 from residence.permits.lifecycle import permit_endorse
 from residence.permits.models import Permit, PermitEvent, PermitNotice
 from residence.permits.tasks import dormant_after_days, last_due_reminded, last_due_suspended, permits_daily
 from residence.permits.tests.test_lifecycle import ALL, make_permit, years_ago
-from residence.people.identity import reveal_phone
 from residence.places.models import Obligor
 from residence.registrations.models import Registration
 from residence.workbench.schedule import jobs

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from residence.accounts.models import ApiClient, User
 from residence.accounts.services import api_client_create, user_create
@@ -15,7 +16,8 @@ from residence.core.idnumber import check_character
 from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.places.models import Building, Obligor, Unit
+from residence.permits.models import Permit
+from residence.places.models import AcceptancePoint, Building, Obligor, Unit
 from residence.registrations.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,8 @@ MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
+PERMIT_COUNTER = {"admin", "clerk"}  # endorse, change, replace, reissue, cancel a permit
+LAPSED = {"admin", "manager"}  # the lapsed permits of one's area
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
@@ -54,9 +58,15 @@ def target(city) -> dict[str, object]:
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
     job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
+    point = AcceptancePoint.objects.filter(jurisdiction__path__contains="/440308/").order_by("code").first()
+    permit = Permit.objects.create(
+        number="440308000000009999", person=person, issued_on=dt.date(2025, 6, 1), anchor_on=dt.date(2025, 6, 1),
+        endorsement_due_on=dt.date(2026, 6, 1), issuing_authority="盐田分局", acceptance_point=point,
+        area_path=registration.area_path, residence_address="x", status_changed_at=timezone.now(),
+        created_at=timezone.now())
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk, "job": job.pk}
+            "registration": registration.pk, "job": job.pk, "permit": permit.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -105,6 +115,9 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
         ("compliance", "get", "/compliance/", COMPLIANCE, None),
         ("compliance-obligor", "get", f"/compliance/{t['obligor']}/", COMPLIANCE, None),
+        # a refused replacement (the old card not handed back): answered at the counter, changes nothing
+        ("permit-replace", "post", f"/permits/{t['permit']}/replace/", PERMIT_COUNTER, {}),
+        ("permits-lapsed", "get", "/permits/lapsed/", LAPSED, None),
     ]
 
 
@@ -116,7 +129,7 @@ def scoped(name: str) -> bool:
                         "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
-                        "compliance"}
+                        "compliance", "permits-lapsed"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -157,6 +170,10 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert response.status_code == 302, (role, district)
             assert response["Location"] == {"landlord": "/places/mine/", "hotel": "/places/mine/",
                                             "resident": "/me/"}[role]
+            continue
+        if name == "permit-replace":  # back to the person page with the refusal; the card is unchanged
+            assert response.status_code == (302 if ok else 404), (role, district)
+            assert Permit.objects.get(pk=target["permit"]).card_seq == 1
             continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)
@@ -210,7 +227,8 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/compliance/1/", "get"),
                                              ("/manage/accounts/matrix-target/unlock/", "post"),
                                              ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
-                                             ("/jobs/1/progress/", "get")])
+                                             ("/jobs/1/progress/", "get"), ("/permits/lapsed/", "get"),
+                                             ("/permits/1/endorse/", "post")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

@@ -85,10 +85,11 @@ def test_reminders_go_in_the_app_by_text_and_by_mail_when_an_address_is_known(pe
     notice = PermitNotice.objects.get()
     assert (notice.permit_id, notice.kind, notice.day, notice.texted, notice.emailed) == (
         permit.pk, "endorsement_due", permit.endorsement_due_on, True, True)
-    assert sms_outbox == [(reveal_phone(holder.phone_enc), f"Residence permit {permit.number}: the yearly "
-                           f"endorsement is due by {permit.endorsement_due_on.isoformat()}. Bring your ID card and "
-                           f"proofs to a police station or acceptance point.")]
-    assert [(m.to, m.subject) for m in mail.outbox] == [(["huang@example.cn"], "Residence permit: endorsement due")]
+    # in the deployment's language (zh-hans), whatever the language of the request that ran the job
+    text = (f"居住证 {permit.number}：请于 {permit.endorsement_due_on.isoformat()} 前办理年度签注，携带身份证和相关证明"
+            f"到派出所或受理点办理。")
+    assert sms_outbox == [(reveal_phone(holder.phone_enc), text)]
+    assert [(m.to, m.subject, m.body) for m in mail.outbox] == [(["huang@example.cn"], "居住证签注提醒", text)]
     assert not PermitNotice.objects.filter(permit=far).exists()
     assert permits_daily() == 0  # once per due date
     assert (len(sms_outbox), len(mail.outbox)) == (1, 1)
@@ -129,8 +130,7 @@ def test_dormancy_and_waking(people, yantian, sms_outbox) -> None:
     assert permit.status == "valid"
     assert list(PermitEvent.objects.filter(permit=permit).order_by("pk").values_list("kind", flat=True)) == [
         "dormant", "activated"]
-    assert sms_outbox == [(reveal_phone(holder.phone_enc), f"Residence permit {permit.number} is in use again: a "
-                           f"registration or employment is on record.")]
+    assert sms_outbox == [(reveal_phone(holder.phone_enc), f"居住证 {permit.number} 已激活：已有居住登记或就业记录。")]
     assert PermitNotice.objects.values_list("kind", "day", "texted").get() == ("activated", today, True)
     assert permits_daily() == 0
     assert len(sms_outbox) == 1

@@ -111,6 +111,7 @@ def _events(rows: list[tuple[int, int, str]], kind: str, at: dt.datetime, data: 
     ring = keyring("audit")
     columns = ["occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "data", "request_id",
                "uid", "key_id", "tag"]
+    fields: dict[str, Any] = {c: Event._meta.get_field(c) for c in columns}
 
     def audit_rows() -> Any:
         for _pid, person_id, number in rows:
@@ -118,7 +119,8 @@ def _events(rows: list[tuple[int, int, str]], kind: str, at: dt.datetime, data: 
                           subject_id=str(person_id), request_id="", uid=uuid.uuid4(), key_id=ring.active_id,
                           data=json.loads(json.dumps({"permit": number, **data}, sort_keys=True)))
             event.tag = event_tag(event, ring.active)
-            yield [json_value(event.data) if c == "data" else getattr(event, c) for c in columns]
+            yield [json_value(event.data) if c == "data" else fields[c].get_db_prep_save(getattr(event, c), connection)
+                   for c in columns]
     bulk_insert(Event, columns, audit_rows())
 
 
@@ -200,10 +202,19 @@ def reminders_claim(*, today: dt.date, now: dt.datetime) -> list[tuple[int, int]
 
 
 def _tell(claimed: list[tuple[int, int]], kind: str) -> tuple[int, int]:
-    """Text and e-mail the holders of the permits about the notices (notice, permit) of `kind` just claimed; mark
-    what was sent. Returns (texted, e-mailed)."""
-    if not claimed:
-        return 0, 0
+    """Text and e-mail the holders of the permits about the notices (notice, permit) of `kind` just claimed, a chunk
+    at a time; mark what was sent. Returns (texted, e-mailed)."""
+    texted = emailed = 0
+    for start in range(0, len(claimed), TELL_CHUNK):
+        t, e = _tell_chunk(claimed[start:start + TELL_CHUNK], kind)
+        texted, emailed = texted + t, emailed + e
+    return texted, emailed
+
+
+TELL_CHUNK = 2_000
+
+
+def _tell_chunk(claimed: list[tuple[int, int]], kind: str) -> tuple[int, int]:
     notice_of = {permit: notice for notice, permit in claimed}
     permit_ids = list(notice_of)
     permits = list(Permit.objects.filter(pk__in=permit_ids).values_list("pk", "person_id", "number",

@@ -111,7 +111,7 @@ def _events(rows: list[tuple[int, int, str]], kind: str, at: dt.datetime, data: 
     ring = keyring("audit")
     columns = ["occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "data", "request_id",
                "uid", "key_id", "tag"]
-    fields: dict[str, Any] = {c: Event._meta.get_field(c) for c in columns}
+    uid_field: Any = Event._meta.get_field("uid")
 
     def audit_rows() -> Any:
         for _pid, person_id, number in rows:
@@ -119,8 +119,9 @@ def _events(rows: list[tuple[int, int, str]], kind: str, at: dt.datetime, data: 
                           subject_id=str(person_id), request_id="", uid=uuid.uuid4(), key_id=ring.active_id,
                           data=json.loads(json.dumps({"permit": number, **data}, sort_keys=True)))
             event.tag = event_tag(event, ring.active)
-            yield [json_value(event.data) if c == "data" else fields[c].get_db_prep_save(getattr(event, c), connection)
-                   for c in columns]
+            event.data = json_value(event.data)
+            event.uid = uid_field.get_db_prep_save(event.uid, connection)  # a hex string on SQLite
+            yield [getattr(event, c) for c in columns]
     bulk_insert(Event, columns, audit_rows())
 
 

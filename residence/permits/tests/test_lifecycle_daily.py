@@ -161,3 +161,18 @@ def test_cancelled_permits_are_left_alone(people) -> None:
     make_permit(people["persons"][0], people["police"], issued_on=years_ago(1, days=-5), status="cancelled")
     assert permits_daily() == 0
     assert Permit.objects.get().status == "cancelled"
+
+
+def test_the_jobs_audit_events_seal_and_verify_like_any_other(people, django_capture_on_commit_callbacks) -> None:
+    """The suspensions' audit events are written in bulk, tagged as `event_record` tags them: the chain verifies."""
+    from residence.audit.selectors import chain_verify
+    from residence.audit.services import audit_seal
+
+    make_permit(people["persons"][0], people["police"], issued_on=years_ago(1, days=-1))
+    make_permit(people["persons"][1], people["police"], issued_on=years_ago(1, days=-2), number="440308000000000077")
+    assert permits_daily() == 2
+    with django_capture_on_commit_callbacks(execute=True):  # the witness, as a real commit would write it
+        assert audit_seal(grace_seconds=0) is not None
+    report = chain_verify()
+    assert (report.ok, report.unsealed) == (True, 0), report
+    assert Event.objects.filter(action="permit.suspended").count() == 2

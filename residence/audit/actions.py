@@ -96,6 +96,12 @@ ACTIONS = {
     "permit.dormant": _("A residence permit went dormant"),
     "permit.activated": _("A dormant residence permit woke up"),
     "permit.daily.run": _("The daily run of residence permits"),
+    "permit.production.listed": _("Listed the approved permit applications waiting for a batch"),
+    "permit.batch.created": _("Made a permit production batch"),
+    "permit.batch.downloaded": _("Downloaded a production batch's file"),
+    "permit.batch.revealed": _("Revealed the full ID numbers of a production batch"),
+    "permit.batch.ready": _("Marked a production batch's cards ready"),
+    "permit.card.issued": _("Handed over or mailed a residence permit card"),
 }
 
 # Kinds of event a manager filters the trail by: each a set of actions.
@@ -266,6 +272,24 @@ SENTENCES = {
     "permit.activated": _("The residence permit %(permit)s of %(subject)s woke up"),
     "permit.daily.run": _("The daily run of residence permits: %(suspended)s suspended, %(dormant)s dormant, "
                           "%(activated)s woken, %(reminded)s reminded"),
+    "permit.production.listed": _("%(actor)s listed the approved permit applications waiting for a batch "
+                                  "(%(results)s shown)"),
+    "permit.batch.created": ngettext_lazy("%(actor)s made the production batch %(subject)s of %(count)d card",
+                                          "%(actor)s made the production batch %(subject)s of %(count)d cards",
+                                          "count"),
+    "permit.batch.downloaded": _("%(actor)s downloaded the %(file)s of the production batch %(subject)s "
+                                 "(%(count)s cards, ID numbers masked)"),
+    "permit.batch.revealed": ngettext_lazy(
+        "%(actor)s revealed the full ID numbers of the production batch %(subject)s (%(count)d card), purpose: "
+        "%(purpose)s",
+        "%(actor)s revealed the full ID numbers of the production batch %(subject)s (%(count)d cards), purpose: "
+        "%(purpose)s", "count"),
+    "permit.batch.ready": ngettext_lazy("%(actor)s marked the %(count)d card of the production batch %(subject)s "
+                                        "ready at its acceptance point",
+                                        "%(actor)s marked the %(count)d cards of the production batch %(subject)s "
+                                        "ready at their acceptance points", "count"),
+    "permit.card.issued": _("%(actor)s issued the residence permit %(permit)s to %(subject)s (%(delivery)s, "
+                            "%(issue_status)s)"),
     "audit.trail.viewed": ngettext_lazy("%(actor)s browsed the audit trail (%(filters)s), %(shown)d event shown",
                                         "%(actor)s browsed the audit trail (%(filters)s), %(shown)d events shown",
                                         "shown"),
@@ -278,7 +302,8 @@ VALUES = {
     "purpose": {"record.opened": _("viewing on the workbench"), "registration.opened": _("viewing a registration"),
                 "api.read": _("read by a department system"),
                 "self-service": _("their own record"), "signup": _("opening an account"),
-                "reset": _("resetting the password")},
+                "reset": _("resetting the password"), "permit.issue": _("issuing a permit card"),
+                "permit.receipt": _("printing a permit issue receipt")},
     "mode": {"all": _("all rows"), "valid_rows": _("valid rows only")},
     "channel": {"api": _("through the API"), "web": _("on the web"), "upload": _("by bulk upload"),
                 "counter": _("at the counter"), "phone": _("on a phone"), "online": _("online"),
@@ -289,6 +314,9 @@ VALUES = {
                       "exists": _("an account is already open"), "no_account": _("no account is open yet"),
                       "too_soon": _("a code was sent less than a minute ago"),
                       "too_many": _("too many codes sent today")},
+    "file": {"manifest": _("manifest"), "print_sheet": _("print sheet")},
+    "delivery": {"counter": _("at the counter"), "mail": _("by mail")},
+    "issue_status": {"on_time": _("on time"), "late": _("late")},
     "outcome": {"present": _("lives here"), "moved_out": _("moved out"), "not_found": _("not found")},
     "cancel_reason": {"error": _("declared in error"), "never_arrived": _("the person never lived here"),
                       "duplicate": _("declared twice"), "refused": _("not confirmed")},

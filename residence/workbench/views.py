@@ -28,4 +28,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_clients": can(request.user, Capability.CLIENT_MANAGE),
         "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
         "can_lapsed": can(request.user, Capability.PERMIT_LAPSED),
+        "can_produce": can(request.user, Capability.PERMIT_PRODUCE),
+        "can_issue": can(request.user, Capability.APPLICATION_ACCEPT),
     })

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from residence.audit.models import Event
 from residence.core.errors import NotFound, ValidationError
@@ -45,10 +45,10 @@ def test_resident_applies_online_and_is_told_every_missing_material(people) -> N
 
 def test_acceptance_needs_every_material_and_starts_the_clock(people) -> None:
     app = submitted(people)
-    with pytest.raises(ValidationError) as e:
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as e:
         application_accept(actor=people["clerk"], application_id=app.pk, materials=["id_card", "photo"])
     assert (e.value.code, e.value.field) == ("missing_materials", "materials")
-    assert e.value.message == "Materials still missing (all of them): Proof of address、Proof of employment."
+    assert e.value.message == "尚缺以下材料（一次性告知）：住所证明、就业证明。"
     app.refresh_from_db()
     assert app.status == "submitted"
     assert app.accepted_at is None

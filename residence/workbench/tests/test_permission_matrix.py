@@ -16,7 +16,7 @@ from residence.core.idnumber import check_character
 from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.permits.models import Permit
+from residence.permits.models import Permit, PermitApplication, ProductionBatch
 from residence.places.models import AcceptancePoint, Building, Obligor, Unit
 from residence.registrations.models import Registration
 
@@ -41,6 +41,8 @@ MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
 PERMIT_COUNTER = {"admin", "clerk"}  # endorse, change, replace, reissue, cancel a permit
 LAPSED = {"admin", "manager"}  # the lapsed permits of one's area
+PRODUCE = {"admin", "production"}  # the card centre's batches, manifests and print sheets
+ISSUE = {"admin", "clerk"}  # hand a ready permit card over at one's acceptance point
 EVERYONE = set(ROLES)
 NOBODY: set[str] = set()  # a job's page is its owner's alone: no role sees another's
 ID = "440308199001010013"[:17] + check_character("44030819900101001")
@@ -58,7 +60,12 @@ def target(city) -> dict[str, object]:
     assert obligor is not None
     api_client_create(actor=None, name="矩阵局", scopes=["person.view"], jurisdiction_code="440308")
     job = ImportJob.objects.create(owner=staff, kind="registrations.declarations", total=1)
-    point = AcceptancePoint.objects.filter(jurisdiction__path__contains="/440308/").order_by("code").first()
+    point = AcceptancePoint.objects.filter(kind="police_station", jurisdiction__path__contains="/440308/") \
+        .order_by("code").first()
+    batch = ProductionBatch.objects.create(created_at=timezone.now(), created_by=staff)
+    ready = PermitApplication.objects.create(person=person, channel="counter", acceptance_point=point,
+                                             area_path=unit.building.grid.path, submitted_at=timezone.now(),
+                                             status="ready", batch=batch)
     permit = Permit.objects.create(
         number="440308000000009999", person=person, issued_on=dt.date(2025, 6, 1), anchor_on=dt.date(2025, 6, 1),
         endorsement_due_on=dt.date(2026, 6, 1), issuing_authority="盐田分局", acceptance_point=point,
@@ -66,7 +73,8 @@ def target(city) -> dict[str, object]:
         created_at=timezone.now())
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
-            "registration": registration.pk, "job": job.pk, "permit": permit.pk}
+            "registration": registration.pk, "job": job.pk, "batch": batch.pk, "ready": ready.pk,
+            "permit": permit.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -118,6 +126,11 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         # a refused replacement (the old card not handed back): answered at the counter, changes nothing
         ("permit-replace", "post", f"/permits/{t['permit']}/replace/", PERMIT_COUNTER, {}),
         ("permits-lapsed", "get", "/permits/lapsed/", LAPSED, None),
+        ("permit-production", "get", "/permits/production/", PRODUCE, None),
+        ("permit-manifest", "get", f"/permits/production/{t['batch']}/manifest.xlsx", PRODUCE, None),
+        ("permit-print-sheet", "get", f"/permits/production/{t['batch']}/print-sheet.pdf", PRODUCE, None),
+        ("permit-issue-list", "get", "/permits/issue/", ISSUE, None),
+        ("permit-issue", "get", f"/permits/issue/{t['ready']}/", ISSUE, None),
     ]
 
 
@@ -129,7 +142,7 @@ def scoped(name: str) -> bool:
                         "declarations-upload", "declarations-template", "import-job", "import-job-progress",
                         "password-code-page", "manage-accounts", "manage-account-new", "manage-obligors",
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
-                        "compliance", "permits-lapsed"}
+                        "compliance", "permit-production", "permit-issue-list", "permits-lapsed"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -227,8 +240,9 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/compliance/1/", "get"),
                                              ("/manage/accounts/matrix-target/unlock/", "post"),
                                              ("/registrations/mine/upload/", "get"), ("/jobs/1/", "get"),
-                                             ("/jobs/1/progress/", "get"), ("/permits/lapsed/", "get"),
-                                             ("/permits/1/endorse/", "post")])
+                                             ("/jobs/1/progress/", "get"), ("/permits/production/", "get"),
+                                             ("/permits/issue/", "get"), ("/permits/issue/1/", "get"),
+                                             ("/permits/lapsed/", "get"), ("/permits/1/endorse/", "post")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

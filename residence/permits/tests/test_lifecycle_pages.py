@@ -180,3 +180,25 @@ def test_a_permit_not_endorsed_in_time_shows_suspended_and_a_late_endorsement_re
     assert (permit.status, permit.anchor_on) == ("valid", timezone.localdate())
     assert Event.objects.filter(action="permit.restored").count() == 1
     assert permit.endorsement_due_on == timezone.localdate().replace(year=timezone.localdate().year + 1)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_manager_reads_the_lapsed_report_with_its_bars(live_server, browser: Browser, people, make_user) -> None:
+    persons = people["persons"]
+    make_permit(persons[0], people["police"], issued_on=years_ago(1, days=-30), status="suspended")
+    make_permit(persons[1], people["police"], issued_on=years_ago(1, days=-40), status="suspended")
+    make_permit(persons[2], people["police"], issued_on=years_ago(1, days=-2))
+    make_user("mgr-b", "manager")
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "mgr-b")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.locator(".tile", has_text="逾期未签注的居住证").click()
+    page.wait_for_url(f"{live_server.url}/permits/lapsed/")
+    assert page.locator("#total-suspended").inner_text() == "2"
+    assert page.locator("#total-overdue").inner_text() == "1"
+    assert page.locator("svg.lapsed-chart rect.suspended").count() == page.locator("#lapsed tbody tr").count()
+    page.screenshot(path="/tmp/lifecycle-lapsed.png", full_page=True)
+    page.close()

@@ -66,6 +66,8 @@ class Capability(StrEnum):
     PERMIT_PRODUCE = "permit.produce"  # make production batches of approved applications (card centre)
     EVIDENCE_RECORD = "employment.evidence.record"  # enter (and withdraw) evidence seen for a person of one's area
     EMPLOYMENT_REPORT = "employment.report"  # an employer reports its hires and separations
+    PERMIT_MAINTAIN = "permit.maintain"  # at the counter: endorse, change, replace, reissue, cancel a permit
+    PERMIT_LAPSED = "permit.lapsed"  # the lapsed permits of one's area, per district or street (HB)
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
@@ -73,7 +75,7 @@ GRANTS: dict[str, frozenset[Capability]] = {
                                          Capability.EMPLOYMENT_REPORT},
     Role.CLERK: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                            Capability.PLACE_BROWSE, Capability.REGISTRATION_RECORD, Capability.APPLICATION_FILE,
-                           Capability.APPLICATION_ACCEPT, Capability.EVIDENCE_RECORD}),
+                           Capability.APPLICATION_ACCEPT, Capability.EVIDENCE_RECORD, Capability.PERMIT_MAINTAIN}),
     Role.REVIEWER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERSON_UNMASK,
                               Capability.PLACE_BROWSE, Capability.APPLICATION_REVIEW}),
     Role.PRODUCTION: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERMIT_PRODUCE}),
@@ -85,7 +87,8 @@ GRANTS: dict[str, frozenset[Capability]] = {
     # that read personal data in bulk under a data-sharing agreement) are the administrator's alone
     Role.MANAGER: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PLACE_BROWSE,
                              Capability.AUDIT_BROWSE, Capability.ACCOUNT_MANAGE, Capability.OBLIGOR_MANAGE,
-                             Capability.COMPLIANCE_VIEW}),
+                             Capability.COMPLIANCE_VIEW,
+                             Capability.PERMIT_LAPSED}),
     **{role: frozenset({Capability.PREMISES_OWN}) for role in OBLIGOR_ROLES},
     Role.EMPLOYER: frozenset({Capability.PREMISES_OWN, Capability.EMPLOYMENT_REPORT}),
     Role.HOTEL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),

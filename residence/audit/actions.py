@@ -85,6 +85,17 @@ ACTIONS = {
     "permit.application.made_ready": _("Marked a permit card ready"),
     "permit.application.issued": _("Issued a residence permit"),
     "permit.application.withdrawn": _("Withdrew a permit application"),
+    # a permit's life after issue
+    "permit.endorsed": _("Endorsed a residence permit"),
+    "permit.restored": _("Endorsed a residence permit late, restoring it"),
+    "permit.changed": _("Recorded a change of a residence permit's address or workplace"),
+    "permit.card.replaced": _("Replaced a damaged residence permit card"),
+    "permit.card.reissued": _("Reissued a lost residence permit card"),
+    "permit.cancelled": _("Cancelled a residence permit"),
+    "permit.suspended": _("A residence permit was suspended: not endorsed in time"),
+    "permit.dormant": _("A residence permit went dormant"),
+    "permit.activated": _("A dormant residence permit woke up"),
+    "permit.daily.run": _("The daily run of residence permits"),
     "permit.production.listed": _("Listed the approved permit applications waiting for a batch"),
     "permit.batch.created": _("Made a permit production batch"),
     "permit.batch.downloaded": _("Downloaded a production batch's file"),
@@ -253,6 +264,19 @@ SENTENCES = {
     "permit.application.made_ready": _("%(actor)s marked the permit card of %(subject)s ready"),
     "permit.application.issued": _("%(actor)s issued the residence permit of %(subject)s"),
     "permit.application.withdrawn": _("%(actor)s withdrew the permit application of %(subject)s"),
+    "permit.endorsed": _("%(actor)s endorsed the residence permit %(permit)s of %(subject)s"),
+    "permit.restored": _("%(actor)s endorsed the residence permit %(permit)s of %(subject)s late: restored"),
+    "permit.changed": _("%(actor)s recorded a change of the residence permit %(permit)s of %(subject)s"),
+    "permit.card.replaced": _("%(actor)s replaced the card of the residence permit %(permit)s of %(subject)s, "
+                              "receipt %(receipt)s"),
+    "permit.card.reissued": _("%(actor)s reissued the card of the residence permit %(permit)s of %(subject)s, "
+                              "receipt %(receipt)s"),
+    "permit.cancelled": _("%(actor)s cancelled the residence permit %(permit)s of %(subject)s"),
+    "permit.suspended": _("The residence permit %(permit)s of %(subject)s was suspended: not endorsed in time"),
+    "permit.dormant": _("The residence permit %(permit)s of %(subject)s went dormant"),
+    "permit.activated": _("The residence permit %(permit)s of %(subject)s woke up"),
+    "permit.daily.run": _("The daily run of residence permits: %(suspended)s suspended, %(dormant)s dormant, "
+                          "%(activated)s woken, %(reminded)s reminded"),
     "permit.production.listed": _("%(actor)s listed the approved permit applications waiting for a batch "
                                   "(%(results)s shown)"),
     "permit.batch.created": ngettext_lazy("%(actor)s made the production batch %(subject)s of %(count)d card",

@@ -215,3 +215,27 @@ class PermitEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.permit_id} {self.kind}"
+
+
+class PermitNotice(models.Model):
+    """What the holder is told about their permit by the daily job (permits.tasks): a reminder that the endorsement
+    is due, or that a dormant permit woke up. Shown on the resident's own page, texted to the phone on record and
+    e-mailed when their account has an address. At most one of a kind for a permit and a day (`day`: the endorsement
+    due date reminded of, or the day it woke), so that the job run twice tells nobody twice."""
+
+    class Kind(models.TextChoices):
+        ENDORSEMENT_DUE = "endorsement_due", _("Endorsement due")
+        ACTIVATED = "activated", _("Permit woke up")
+
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="notices", db_index=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    day = models.DateField()
+    texted = models.BooleanField(default=False)
+    emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["permit", "kind", "day"], name="permit_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.permit_id} {self.kind} {self.day}"

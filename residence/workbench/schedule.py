@@ -17,6 +17,7 @@ from django.core.management import call_command
 from residence.audit.services import audit_seal, event_record
 from residence.core.ratelimit import ratelimit_purge_expired
 from residence.core.uploads import upload_purge_expired
+from residence.permits.tasks import permits_daily
 from residence.registrations.reminders import departure_reminders_send
 from residence.stays.partitions import stay_partitions_ahead
 from residence.stays.services import stay_keys_purge
@@ -56,6 +57,7 @@ def jobs() -> list[Job]:
         Job("stays.partitions", 24 * 3600, stay_partitions_ahead),
         Job("stays.keys.purge", 3600, stay_keys_purge),
         Job("reminders.departures", 24 * 3600, departure_reminders_send),
+        Job("permits.daily", 24 * 3600, permits_daily),  # suspensions, dormancy, waking, endorsement reminders
     ]
 
 

@@ -27,6 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_obligors": can(request.user, Capability.OBLIGOR_MANAGE),
         "can_clients": can(request.user, Capability.CLIENT_MANAGE),
         "can_compliance": can(request.user, Capability.COMPLIANCE_VIEW),
+        "can_lapsed": can(request.user, Capability.PERMIT_LAPSED),
         "can_produce": can(request.user, Capability.PERMIT_PRODUCE),
         "can_issue": can(request.user, Capability.APPLICATION_ACCEPT),
         "can_accept": can(request.user, Capability.APPLICATION_ACCEPT),

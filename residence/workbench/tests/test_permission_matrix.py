@@ -16,7 +16,7 @@ from residence.core.idnumber import check_character
 from residence.core.models import ImportJob
 from residence.people.models import Person
 from residence.people.services import person_create
-from residence.permits.models import PermitApplication, ProductionBatch
+from residence.permits.models import Permit, PermitApplication, ProductionBatch
 from residence.places.models import AcceptancePoint, Building, Obligor, Unit
 from residence.registrations.models import Registration
 
@@ -39,6 +39,8 @@ MANAGE_ACCOUNTS = {"admin", "manager"}
 MANAGE_OBLIGORS = {"admin", "manager"}
 MANAGE_CLIENTS = {"admin"}
 COMPLIANCE = {"admin", "enforcement", "manager"}  # the obligors behind their duty to declare, and one's file
+PERMIT_COUNTER = {"admin", "clerk"}  # endorse, change, replace, reissue, cancel a permit
+LAPSED = {"admin", "manager"}  # the lapsed permits of one's area
 PRODUCE = {"admin", "production"}  # the card centre's batches, manifests and print sheets
 ISSUE = {"admin", "clerk"}  # hand a ready permit card over at one's acceptance point
 EVIDENCE = {"admin", "clerk"}  # evidence seen for a person (lease, labour contract…), entered at the counter
@@ -75,10 +77,15 @@ def target(city) -> dict[str, object]:
     ready = PermitApplication.objects.create(person=holder, channel="counter", acceptance_point=point,
                                              area_path=unit.building.grid.path, submitted_at=timezone.now(),
                                              status="ready", batch=batch)
+    permit = Permit.objects.create(
+        number="440308000000009999", person=person, issued_on=dt.date(2025, 6, 1), anchor_on=dt.date(2025, 6, 1),
+        endorsement_due_on=dt.date(2026, 6, 1), issuing_authority="盐田分局", acceptance_point=point,
+        area_path=registration.area_path, residence_address="x", status_changed_at=timezone.now(),
+        created_at=timezone.now())
     return {"person": person, "building": unit.building, "unit": unit, "area": "440308001", "staff": staff.username,
             "obligor": obligor.pk, "client": ApiClient.objects.get(name="矩阵局").pk,
             "registration": registration.pk, "job": job.pk, "batch": batch.pk, "ready": ready.pk,
-            "application": application.pk}
+            "application": application.pk, "permit": permit.pk}
 
 
 def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[str, str] | None]]:
@@ -127,6 +134,9 @@ def endpoints(t: dict[str, object]) -> list[tuple[str, str, str, set[str], dict[
         ("manage-client-rotate", "post", f"/manage/clients/{t['client']}/rotate/", MANAGE_CLIENTS, {}),
         ("compliance", "get", "/compliance/", COMPLIANCE, None),
         ("compliance-obligor", "get", f"/compliance/{t['obligor']}/", COMPLIANCE, None),
+        # a refused replacement (the old card not handed back): answered at the counter, changes nothing
+        ("permit-replace", "post", f"/permits/{t['permit']}/replace/", PERMIT_COUNTER, {}),
+        ("permits-lapsed", "get", "/permits/lapsed/", LAPSED, None),
         ("permit-production", "get", "/permits/production/", PRODUCE, None),
         ("permit-manifest", "get", f"/permits/production/{t['batch']}/manifest.xlsx", PRODUCE, None),
         ("permit-print-sheet", "get", f"/permits/production/{t['batch']}/print-sheet.pdf", PRODUCE, None),
@@ -156,7 +166,7 @@ def scoped(name: str) -> bool:
                         "manage-obligor-new", "manage-obligor-import", "manage-clients", "manage-client-new",
                         "compliance", "permit-production", "permit-issue-list", "employment-mine",
                         "employment-upload", "employment-template", "permit-apply", "permit-counter",
-                        "permit-review-queue"}
+                        "permit-review-queue", "permits-lapsed"}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -204,6 +214,10 @@ def test_matrix(client: Client, make_user, target, role: str, district: str) -> 
             assert response.status_code == (302 if ok else 404), (name, role, district, response.status_code)
             recorded = Event.objects.filter(action="employment.evidence.recorded", actor_id=user.pk).count()
             assert recorded == (1 if ok else 0), (role, district)
+            continue
+        if name == "permit-replace":  # back to the person page with the refusal; the card is unchanged
+            assert response.status_code == (302 if ok else 404), (role, district)
+            assert Permit.objects.get(pk=target["permit"]).card_seq == 1
             continue
         expected = 200 if ok else 404
         assert response.status_code == expected, (name, role, district, response.status_code)
@@ -262,7 +276,8 @@ def test_a_job_page_is_its_owners(client: Client, target) -> None:
                                              ("/jobs/1/progress/", "get"), ("/permits/production/", "get"),
                                              ("/permits/issue/", "get"), ("/permits/issue/1/", "get"),
                                              ("/permits/counter/", "get"), ("/permits/review/", "get"),
-                                             ("/permits/applications/1/", "get")])
+                                             ("/permits/applications/1/", "get"), ("/permits/lapsed/", "get"),
+                                             ("/permits/1/endorse/", "post")])
 def test_anonymous_is_sent_to_log_in(client: Client, url: str, method: str) -> None:
     response = client.post(url, {"purpose": "x"}) if method == "post" else client.get(url)
     assert response.status_code == 302

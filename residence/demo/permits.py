@@ -31,6 +31,7 @@ from residence.eligibility.models import Assessment, Purpose
 from residence.eligibility.services import assessments_run
 from residence.employment.models import Employment, Evidence, SchoolLevel
 from residence.employment.services import HIRE, SEPARATION, reports_due
+from residence.permits.lifecycle import CancelReason
 from residence.permits.models import ApplicationStep, Permit, PermitApplication, PermitEvent
 from residence.permits.workflow import Status, Transition, target
 from residence.places.models import AcceptancePoint, Obligor, ObligorKind
@@ -56,7 +57,7 @@ _OPEN_SHARES = {S.SUBMITTED: .18, S.ACCEPTED: .14, S.IN_REVIEW: .2, S.INFORMATIO
                 S.REFUSED: .08, S.IN_PRODUCTION: .08, S.READY: .08, S.WITHDRAWN: .08}
 _PERMIT_STATUSES = np.array(["valid", "suspended", "restored", "dormant", "cancelled"])
 _PERMIT_P = [.72, .1, .05, .06, .07]
-_CANCEL_REASONS = np.array(["hukou_obtained", "left_deployment", "death", "fraud"])
+_CANCEL_REASONS = np.array(CancelReason.values)
 _EVIDENCE = np.array(["labour_contract", "social_insurance", "lease", "business_licence", "school_enrolment",
                       "home_ownership", "employer_dormitory"])
 _EVIDENCE_P = [.4, .2, .2, .06, .06, .04, .04]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from residence.demo.services import demo_city_generate
 from residence.eligibility.models import Assessment
 from residence.employment.models import Employment, Evidence
+from residence.permits.lifecycle import CancelReason
 from residence.permits.models import ApplicationStep, Permit, PermitApplication, PermitEvent
 from residence.permits.workflow import Status, target
 from residence_rules import RULES_VERSION
@@ -52,7 +53,7 @@ def test_demo_permits_in_every_status(settings) -> None:
         if permit.status == "valid":
             assert permit.endorsement_due_on > today
         if permit.status == "cancelled":
-            assert permit.cancel_reason
+            assert permit.cancel_reason in CancelReason.values
             assert kinds[-1] == "cancelled"
     assert PermitEvent.objects.filter(kind="restored").exists()
     assert Assessment.objects.exclude(rules_version=RULES_VERSION).count() == 0

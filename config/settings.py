@@ -244,6 +244,9 @@ SECURE_HSTS_SECONDS = int(os.environ.get("RESIDENCE_HSTS_SECONDS", str(365 * 24 
 # API tokens: days a new token is valid; requests per minute per client.
 API_TOKEN_DAYS = int(os.environ.get("RESIDENCE_API_TOKEN_DAYS", "365"))
 API_TOKEN_RATE_PER_MINUTE = int(os.environ.get("RESIDENCE_API_TOKEN_RATE", "600"))
+# public e-permit verification, per client address; the addresses listed are not counted (the benchmark's clients)
+PERMIT_VERIFY_RATE_PER_MINUTE = int(os.environ.get("RESIDENCE_PERMIT_VERIFY_RATE", "60"))
+RATELIMIT_EXEMPT_ADDRESSES = frozenset(filter(None, os.environ.get("RESIDENCE_RATELIMIT_EXEMPT", "").split(",")))
 # Residents' sign-up and password reset: tries an hour per client address and per ID number.
 RESIDENT_CODE_TRIES_PER_HOUR = int(os.environ.get("RESIDENCE_RESIDENT_CODE_TRIES", "10"))
 

@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from residence.accounts.urls import manage_urlpatterns as accounts_manage
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
+from residence.permits.epermit.views import jwks_view
 from residence.places import urls as place_urls
 from residence.places.urls import manage_urlpatterns as places_manage
 from residence.registrations.urls import place_urlpatterns
@@ -11,6 +12,7 @@ from residence.registrations.urls import place_urlpatterns
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
+    path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("accounts/", include("residence.accounts.urls")),
     path("people/", include("residence.people.urls")),
     path("me/", include(resident_urlpatterns)),

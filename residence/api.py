@@ -15,6 +15,7 @@ from ninja.parser import Parser
 from residence.core.ratelimit import RateLimited
 from residence.core.schemas import UnparseableOut
 from residence.people.api import router as people_router
+from residence.permits.api import router as permits_router
 from residence.stays.api import router as stays_router
 
 
@@ -82,3 +83,4 @@ def ping(request: HttpRequest) -> dict[str, bool]:
 
 api.add_router("/people", people_router)
 api.add_router("/v1/stays", stays_router)
+api.add_router("/v1/permits", permits_router)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, match_token
 
 from residence.accounts.roles import Kind
+from residence.accounts.selectors import SCOPE_LABELS
 from residence.accounts.services import otp_enrolment_open
 
 
@@ -119,8 +120,7 @@ class PasswordCodeForm(_NewPassword):
 class ClientCreateForm(forms.Form):
     name = forms.CharField(label=_("Department"), max_length=100)
     scopes = forms.MultipleChoiceField(label=_("May"), widget=forms.CheckboxSelectMultiple,
-                                       choices=[("person.search", _("search persons")),
-                                                ("person.view", _("open a person's record"))])  # as SCOPE_LABELS
+                                       choices=list(SCOPE_LABELS.items()))
     jurisdiction_code = forms.CharField(label=_("Jurisdiction code"), max_length=32,
                                         help_text=_("The area whose persons the client sees: yours or one below it."))
     days = forms.IntegerField(label=_("Token valid for (days)"), min_value=1, max_value=1095, initial=365)

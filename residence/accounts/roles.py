@@ -68,6 +68,7 @@ class Capability(StrEnum):
     EMPLOYMENT_REPORT = "employment.report"  # an employer reports its hires and separations
     PERMIT_MAINTAIN = "permit.maintain"  # at the counter: endorse, change, replace, reissue, cancel a permit
     PERMIT_LAPSED = "permit.lapsed"  # the lapsed permits of one's area, per district or street (HB)
+    PERMIT_VERIFY = "permit.verify"  # a department verifying an e-permit learns more than anyone (its scope's fields)
 
 
 GRANTS: dict[str, frozenset[Capability]] = {
@@ -95,7 +96,7 @@ GRANTS: dict[str, frozenset[Capability]] = {
     Role.HOURLY_RENTAL: frozenset({Capability.PREMISES_OWN, Capability.STAY_DECLARE}),
     Role.RESIDENT: frozenset({Capability.RECORD_OWN}),
     # the most a department client may hold; each client's token narrows it to its scopes
-    Role.DEPARTMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW}),
+    Role.DEPARTMENT: frozenset({Capability.PERSON_SEARCH, Capability.PERSON_VIEW, Capability.PERMIT_VERIFY}),
 }
 
 

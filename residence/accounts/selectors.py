@@ -82,7 +82,8 @@ class ClientRow:
         return [str(SCOPE_LABELS.get(s, s)) for s in (self.token.scopes if self.token else [])]
 
 
-SCOPE_LABELS = {"person.search": _("search persons"), "person.view": _("open a person's record")}
+SCOPE_LABELS = {"person.search": _("search persons"), "person.view": _("open a person's record"),
+                "permit.verify": _("verify e-permits, with the district and endorsement")}
 
 
 def api_clients_for(*, actor: User) -> list[ClientRow]:

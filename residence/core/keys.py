@@ -1,13 +1,15 @@
 """The deployment's keys: one key ring per kind, never derived from SECRET_KEY, never in the database.
 
 Kinds: `field` (AES-GCM encryption of ID and phone numbers and uploaded files), `index` (HMAC blind indexes),
-`audit` (HMAC of every audit event, and the Ed25519 seed that signs sealed blocks). Each key is exactly 32 random
-bytes, named by an id (the first 8 hex digits of its SHA-256). A ring has one active key, which encrypts and
-signs, and older keys that still decrypt and verify.
+`audit` (HMAC of every audit event, and the Ed25519 seed that signs sealed blocks), `permit` (the Ed25519 seeds
+that sign electronic permits and their status lists). Each key is exactly 32 random bytes, named by an id (the first
+8 hex digits of its SHA-256). A ring has one active key, which encrypts and signs, and older keys that still decrypt
+and verify. A key may also be retired (`key_retire`): its bytes are dropped and only its id is kept, so what it
+signed is refused by name.
 
 Where a ring comes from, first found:
 1. the environment: `RESIDENCE_<KIND>_KEY` (base64, the active key) and `RESIDENCE_<KIND>_OLD_KEYS` (comma-separated
-   base64 keys kept for reading);
+   base64 keys kept for reading), `RESIDENCE_<KIND>_RETIRED_IDS` (comma-separated ids of retired keys);
 2. the key directory (`RESIDENCE_KEY_DIR`, default `var/keys/`): `<kind>.json`, mode 0600, written by
    `residence demo` on its first run (`keys_init`) and by `residence rotatekey KIND`.
 There is no third place: a missing key is an error that says how to set it.
@@ -29,7 +31,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-KINDS = ("field", "index", "audit")
+KINDS = ("field", "index", "audit", "permit")
 SECRET_FILE = "django-secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -40,6 +42,7 @@ class KeyRing:
     keys: dict[str, bytes]
     source: str  # "environment" or the file's path
     demo: bool = False  # written by `residence demo` for synthetic data
+    retired: frozenset[str] = frozenset()  # ids of keys taken out of use; their bytes are gone
 
     @property
     def active(self) -> bytes:
@@ -87,7 +90,8 @@ def keyring(kind: str) -> KeyRing:
         for text in filter(None, os.environ.get(f"RESIDENCE_{kind.upper()}_OLD_KEYS", "").split(",")):
             old = _decode(kind, text, f"RESIDENCE_{kind.upper()}_OLD_KEYS")
             keys[key_id(old)] = old
-        return KeyRing(kind, key_id(active), keys, "environment")
+        retired = frozenset(filter(None, os.environ.get(f"RESIDENCE_{kind.upper()}_RETIRED_IDS", "").split(",")))
+        return KeyRing(kind, key_id(active), keys, "environment", retired=retired - set(keys))
     path = _file(kind)
     if not path.exists():
         raise ImproperlyConfigured(
@@ -99,7 +103,8 @@ def keyring(kind: str) -> KeyRing:
     try:
         data = json.loads(path.read_text())
         keys = {k: _decode(kind, v, str(path)) for k, v in data["keys"].items()}
-        ring = KeyRing(kind, data["active"], keys, str(path), bool(data.get("demo")))
+        ring = KeyRing(kind, data["active"], keys, str(path), bool(data.get("demo")),
+                       frozenset(data.get("retired", ())) - set(keys))
     except (KeyError, TypeError, json.JSONDecodeError) as exc:
         raise ImproperlyConfigured(f"{path}: not a key ring ({exc})") from None
     for kid, key in keys.items():
@@ -109,13 +114,15 @@ def keyring(kind: str) -> KeyRing:
     return ring
 
 
-def _write(kind: str, active: bytes, keys: dict[str, bytes], *, demo: bool) -> None:
+def _write(kind: str, active: bytes, keys: dict[str, bytes], *, demo: bool, retired: frozenset[str] = frozenset()
+           ) -> None:
     d = key_dir()
     d.mkdir(parents=True, exist_ok=True)
     os.chmod(d, 0o700)
     path = _file(kind)
     tmp = path.with_suffix(".tmp")
-    body = {"active": key_id(active), "demo": demo, "keys": {k: base64.b64encode(v).decode() for k, v in keys.items()}}
+    body = {"active": key_id(active), "demo": demo, "keys": {k: base64.b64encode(v).decode() for k, v in keys.items()},
+            "retired": sorted(retired)}
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(body, fh, indent=1)
@@ -156,7 +163,24 @@ def key_add(kind: str) -> KeyRing:
         raise ImproperlyConfigured(f"the {kind} key comes from the environment: set a new RESIDENCE_{kind.upper()}_KEY "
                                    f"and move the old one to RESIDENCE_{kind.upper()}_OLD_KEYS")
     key = secrets.token_bytes(32)
-    _write(kind, key, {**ring.keys, key_id(key): key}, demo=ring.demo)
+    _write(kind, key, {**ring.keys, key_id(key): key}, demo=ring.demo, retired=ring.retired)
+    return keyring(kind)
+
+
+def key_retire(kind: str, kid: str) -> KeyRing:
+    """Take key `kid` out of use for good: its bytes leave the ring, its id stays on the retired list, so what it
+    signed is refused as signed by a retired key. The active key cannot be retired (rotate first)."""
+    ring = keyring(kind)
+    if ring.source == "environment":
+        raise ImproperlyConfigured(f"the {kind} keys come from the environment: remove the key from "
+                                   f"RESIDENCE_{kind.upper()}_OLD_KEYS and add {kid} to "
+                                   f"RESIDENCE_{kind.upper()}_RETIRED_IDS")
+    if kid == ring.active_id:
+        raise ImproperlyConfigured(f"{kid} is the active {kind} key; rotate first (`residence rotatekey {kind}`)")
+    if kid not in ring.keys:
+        raise ImproperlyConfigured(f"{kid} is not a {kind} key in use ({', '.join(sorted(ring.keys))})")
+    keys = {k: v for k, v in ring.keys.items() if k != kid}
+    _write(kind, ring.active, keys, demo=ring.demo, retired=ring.retired | {kid})
     return keyring(kind)
 
 
@@ -165,7 +189,7 @@ def key_replace(kind: str, key: bytes) -> KeyRing:
     ring = keyring(kind)
     if ring.source == "environment":
         raise ImproperlyConfigured(f"the {kind} key comes from the environment: set a new RESIDENCE_{kind.upper()}_KEY")
-    _write(kind, key, {key_id(key): key}, demo=ring.demo)
+    _write(kind, key, {key_id(key): key}, demo=ring.demo, retired=ring.retired)
     return keyring(kind)
 
 

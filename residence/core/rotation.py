@@ -78,8 +78,8 @@ def rotate(kind: str, *, batch: int = 2000) -> dict[str, int]:
                     n += len(page)
                 done[f"{p.model}.{p.index}"] = n
             keys.key_replace("index", new)
-    elif kind == "audit":
-        keys.key_add("audit")
+    elif kind in ("audit", "permit"):  # old keys stay to verify what they signed
+        keys.key_add(kind)
     else:
         raise ValueError(f"unknown key kind {kind!r}; one of {', '.join(keys.KINDS)}")
     return done

@@ -130,6 +130,14 @@ def mask_phone(phone: str) -> str:
     return "*" * (len(digits) - 4) + digits[-4:]
 
 
+def mask_name(name: str) -> str:
+    """`张三丰` → `张**`: the first character only (the surname, mostly), one star for each other character (at most
+    four), so a verifier can compare it with the holder's ID card. Never a hash: names come from a dictionary small
+    enough to try them all."""
+    name = (name or "").strip()
+    return name[:1] + "*" * min(max(len(name) - 1, 1), 4) if name else ""
+
+
 _LONG_NUMBER = re.compile(r"[0-9](?:[\s-]*[0-9]){7,}(?:[\s-]*[Xx])?")
 
 

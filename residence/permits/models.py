@@ -239,3 +239,36 @@ class PermitNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.permit_id} {self.kind} {self.day}"
+
+
+class PermitCard(models.Model):
+    """One card of a permit (`Permit.card_seq`), as its electronic token names it. Its id is the card's index in
+    the published status list (two bits each: valid, revoked, suspended, dormant). Made the first time the card's
+    token is signed (on the print sheet, or later for a card made before): `iat`, `exp` and the signing key are
+    kept, so the card's token can be printed again, byte for byte. A card whose permit has a later card, or was
+    cancelled, or was never issued, is revoked; a phone's token carries the current card's index."""
+
+    permit_number = models.CharField(_("permit number"), max_length=24)
+    seq = models.PositiveSmallIntegerField(_("card"))
+    name_masked = models.CharField(max_length=8)  # as the token carries it
+    key_id = models.CharField(max_length=16)  # the permit key that signed the card's token
+    issued_at = models.DateTimeField()  # the token's iat
+    expires_at = models.DateTimeField()  # the token's exp: as long as the card lasts
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["permit_number", "seq"], name="card_once")]
+
+    def __str__(self) -> str:
+        return f"{self.permit_number}/{self.seq}"
+
+
+class StatusList(models.Model):
+    """A signed status list as published (IETF OAuth Token Status List, a JWT): the latest row is what
+    `/api/v1/permits/status-list` serves; a newer one is signed when it is older than the refresh period."""
+
+    issued_at = models.DateTimeField(db_index=True)
+    size = models.PositiveIntegerField()  # entries (the highest card index + 1)
+    token = models.TextField()
+
+    def __str__(self) -> str:
+        return f"status list of {self.issued_at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,10 @@
 """The permits' pages, one module of views per part of the work (each lists its own `urls`)."""
 
+from django.urls import path
+
 from residence.permits import lifecycle_views, production_views, views
+from residence.permits.epermit.views import status_list_view
 
 app_name = "permits"
-urlpatterns = [*views.urls, *production_views.urls, *lifecycle_views.urls]
+urlpatterns = [*views.urls, *production_views.urls, *lifecycle_views.urls,
+               path("status-list", status_list_view, name="status_list")]

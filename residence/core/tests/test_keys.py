@@ -38,7 +38,7 @@ def test_key_files_are_private_and_each_kind_has_its_own_key(own_keys) -> None:
     assert stat.S_IMODE(own_keys.stat().st_mode) == 0o700
     for kind in keys.KINDS:
         assert stat.S_IMODE((own_keys / f"{kind}.json").stat().st_mode) == 0o600
-    assert len({keys.keyring(k).active for k in keys.KINDS}) == 3
+    assert len({keys.keyring(k).active for k in keys.KINDS}) == len(keys.KINDS) == 4
 
 
 def test_keys_do_not_follow_the_secret_key(settings, own_keys) -> None:
@@ -92,7 +92,7 @@ def test_demo_key_rings_accept_a_shorter_secret_for_synthetic_data(settings, tmp
     settings.KEY_DIR = tmp_path / "demo-keys"
     crypto.reset_key_cache()
     try:
-        assert keys.keys_init(demo=True) == ["field", "index", "audit"]
+        assert keys.keys_init(demo=True) == ["field", "index", "audit", "permit"]
         assert keys.secret_key_problem("bars-secret-key-0123456789abcdef0123456789") == ""
         assert keys.secret_key_problem("a") == "it has 1 distinct characters; at least 5 are needed"
         assert keys.secret_key_problem("abcdefgh") == "it is 8 characters long; at least 32 are needed"

@@ -1,4 +1,4 @@
-"""`residence rotatekey KIND`: a new key for field encryption, blind indexes or the audit chain."""
+"""`residence rotatekey KIND`: a new key for field encryption, blind indexes, the audit chain or e-permit signing."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from residence.core.rotation import rotate
 
 
 class Command(BaseCommand):
-    help = "Rotate a key ring kept in the key directory: field (re-encrypts), index (re-indexes) or audit."
+    help = ("Rotate a key ring kept in the key directory: field (re-encrypts), index (re-indexes), audit or permit "
+            "(the old key stays to verify what it signed).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=keys.KINDS)

@@ -249,18 +249,25 @@ def _fmt(value: Any) -> str:
 
 def case_library(paths: list[Path | str], parameters_dir: Path | str | None = None) -> ParameterLibrary:
     """The parameters the cases run on: the parameter directory plus the case-only localities (``localities/``
-    beside the case files)."""
+    beside the case files, and any such locality file named among `paths`)."""
     library = load_library(parameters_dir)
-    for folder in sorted({Path(p).resolve().parent / "localities" for p in paths}):
-        for path in sorted(folder.glob("*.yaml")):
-            library, _ = library.with_variant(path)
+    files = {path for folder in {Path(p).resolve().parent / "localities" for p in paths}
+             for path in folder.glob("*.yaml")} | {Path(p).resolve() for p in paths if is_case_locality(p)}
+    for path in sorted(files):
+        library, _ = library.with_variant(path)
     return library
 
 
+def is_case_locality(path: Path | str) -> bool:
+    """A case-only locality file (in a ``localities/`` folder beside case files), not a file of cases."""
+    return Path(path).resolve().parent.name == "localities"
+
+
 def run_case_files(paths: list[Path | str], parameters_dir: Path | str | None = None) -> list[CaseResult]:
-    """Load every file first (a bad file stops everything), then run every case."""
+    """Load every file first (a bad file stops everything), then run every case. A case-only locality named among
+    the paths (`find cases -name '*.yaml'` names them too) is loaded as a locality, not read as cases."""
     library = case_library(paths, parameters_dir)
-    all_cases = [case for path in paths for case in load_case_file(path)]
+    all_cases = [case for path in paths if not is_case_locality(path) for case in load_case_file(path)]
     return [run_case(case, library) for case in all_cases]
 
 

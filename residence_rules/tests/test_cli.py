@@ -17,6 +17,14 @@ def test_test_runs_every_shipped_case(capsys: pytest.CaptureFixture[str]) -> Non
     assert capsys.readouterr().out == "169 passed, 0 failed (6 files)\n"
 
 
+def test_test_takes_every_yaml_file_under_the_cases_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    """`find cases -name '*.yaml'` names the case-only locality too: it is loaded as a locality, not read as cases."""
+    cases = sorted(str(p) for p in (EXAMPLES.parent / "cases").rglob("*.yaml"))
+    assert any("/localities/" in p for p in cases)
+    assert main(["test", *cases]) == 0
+    assert capsys.readouterr().out == f"169 passed, 0 failed ({len(cases)} files)\n"
+
+
 def test_test_reports_a_failing_case_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("locality: taizhou\ncases:\n  - name: 补领收费\n    as_of: 2024-03-01\n"

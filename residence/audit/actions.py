@@ -102,7 +102,8 @@ ACTIONS = {
     "permit.batch.revealed": _("Revealed the full ID numbers of a production batch"),
     "permit.batch.ready": _("Marked a production batch's cards ready"),
     "permit.card.issued": _("Handed over or mailed a residence permit card"),
-    "permit.verified": _("Verified an electronic residence permit"),
+    "permit.verified": _("An electronic residence permit was verified"),
+    "permit.department_verified": _("A department verified an electronic residence permit"),
     "permit.key.retired": _("Retired an e-permit signing key"),
     "employment.evidence.recorded": _("Recorded evidence seen for a person"),
     "employment.evidence.withdrawn": _("Withdrew a person's evidence"),
@@ -297,7 +298,9 @@ SENTENCES = {
                                         "ready at their acceptance points", "count"),
     "permit.card.issued": _("%(actor)s issued the residence permit %(permit)s to %(subject)s (%(delivery)s, "
                             "%(issue_status)s)"),
-    "permit.verified": _("%(actor)s verified the electronic residence permit %(permit)s of %(subject)s: %(result)s"),
+    "permit.verified": _("The electronic residence permit %(permit)s of %(subject)s was verified: %(result)s"),
+    "permit.department_verified": _("%(actor)s verified the electronic residence permit %(permit)s of %(subject)s "
+                                    "for %(purpose)s: %(result)s"),
     "permit.key.retired": _("%(actor)s retired the e-permit signing key %(subject)s; %(cards)s cards must be "
                             "reissued"),
     "employment.evidence.recorded": _("%(actor)s recorded evidence seen for %(subject)s"),

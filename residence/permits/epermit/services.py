@@ -181,7 +181,8 @@ def _logged(v: Verification, person_id: int | None, user: User | None, purpose: 
         data["permit"] = v.claims.permit_number
     if v.department:
         data["purpose"] = redact_numbers(purpose or "permit.verify")[:200]
-    event_record(actor=user, action="permit.verified", subject_type="person" if person_id else "",
+    action = "permit.department_verified" if v.department else "permit.verified"
+    event_record(actor=user, action=action, subject_type="person" if person_id else "",
                  subject_id=person_id or "", data=data)
     return v
 

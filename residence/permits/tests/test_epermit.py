@@ -183,7 +183,7 @@ def test_a_department_with_the_scope_learns_district_and_endorsement_and_its_rea
     assert got["department"]["endorsement_due_on"] == permit.endorsement_due_on.isoformat()
     assert got["department"]["district"]
     assert got["department"]["status"] == "valid"
-    event = Event.objects.filter(action="permit.verified").latest("pk")
+    event = Event.objects.filter(action="permit.department_verified").get()
     assert (event.actor_label, event.data["purpose"]) == ("dept:教育局", "school enrolment 入学")
     for other in (unscoped, far):
         assert verify_http(live_server, token, headers={"Authorization": f"Bearer {other}"})["department"] is None

@@ -17,6 +17,7 @@ from django.core.management import call_command
 from residence.audit.services import audit_seal, event_record
 from residence.core.ratelimit import ratelimit_purge_expired
 from residence.core.uploads import upload_purge_expired
+from residence.permits.epermit.services import status_list_refresh
 from residence.permits.tasks import permits_daily
 from residence.registrations.reminders import departure_reminders_send
 from residence.stays.partitions import stay_partitions_ahead
@@ -58,6 +59,7 @@ def jobs() -> list[Job]:
         Job("stays.keys.purge", 3600, stay_keys_purge),
         Job("reminders.departures", 24 * 3600, departure_reminders_send),
         Job("permits.daily", 24 * 3600, permits_daily),  # suspensions, dormancy, waking, endorsement reminders
+        Job("permits.status_list", 30, status_list_refresh),  # the published list is never a minute old
     ]
 
 

@@ -231,6 +231,13 @@ def status_list_current(*, refresh: int = LIST_REFRESH) -> StatusList:
     return latest
 
 
+def status_list_refresh() -> int:
+    """The worker's job: sign the list again when it is due, so that a verifier's download never waits for it;
+    1 when a list was signed."""
+    before = StatusList.objects.order_by("-issued_at").values_list("pk", flat=True).first()
+    return int(status_list_current().pk != before)
+
+
 def _kid_of(token: str) -> str:
     try:
         return str(json.loads(unb64(token.split(".", 1)[0], "header")).get("kid", ""))

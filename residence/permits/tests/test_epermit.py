@@ -32,10 +32,13 @@ from residence.permits.epermit.services import (
     permit_numbers,
     phone_token,
     status_list_current,
+    status_list_refresh,
 )
 from residence.permits.lifecycle import permit_number_masked, permit_reissue
 from residence.permits.models import Permit, PermitCard, StatusList
+from residence.permits.tasks import permits_daily
 from residence.permits.tests.test_lifecycle import make_permit, years_ago
+from residence.workbench.schedule import jobs, run_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -224,16 +227,21 @@ def test_the_status_list_is_signed_fresh_and_read_offline(live_server, people, p
                      str(tmp_path / "jwks.json"))
 
 
-def test_a_suspension_by_the_daily_job_reaches_the_published_list_within_the_refresh(people, permit) -> None:
-    card = current = card_for(permit_number=permit.number, seq=1, name="张三")
+def test_a_suspension_by_the_daily_job_reaches_the_published_list_within_a_minute(people, sms_outbox) -> None:
+    overdue = make_permit(people["persons"][0], people["police"], issued_on=years_ago(1, days=-1))
+    card = card_for(permit_number=overdue.number, seq=1, name=people["persons"][0].name)
     first = status_list_current()
-    Permit.objects.filter(pk=permit.pk).update(status="suspended")  # as the daily job writes it
+    assert statuslist.decode_list(first.token, permit_keys().public).status(card.pk) == statuslist.VALID
+    assert permits_daily() >= 1  # the daily job suspends the permit: its endorsement is a day overdue
     assert status_list_current().pk == first.pk  # within the refresh period the published list stands
     StatusList.objects.filter(pk=first.pk).update(issued_at=first.issued_at - timezone.timedelta(seconds=60))
-    fresh = status_list_current()
+    schedule = [j for j in jobs() if j.name == "permits.status_list"]
+    assert schedule[0].every <= 60
+    run_due(schedule, now=time.monotonic(), say=lambda s: None)  # the worker's next pass
+    fresh = StatusList.objects.latest("issued_at")
     assert fresh.pk != first.pk
     assert statuslist.decode_list(fresh.token, permit_keys().public).status(card.pk) == statuslist.SUSPENDED
-    assert current.pk == card.pk
+    assert status_list_refresh() == 0  # nothing due: the list is fresh
 
 
 def test_a_status_proof_vouches_for_its_own_card_only(people, permit) -> None:

@@ -13,14 +13,14 @@ from ninja import Router, Status
 from residence.accounts.api_auth import bearer_token
 from residence.core import ratelimit
 from residence.core.proxy import client_address
-from residence.core.schemas import ErrorOut
+from residence.core.schemas import ERRORS, ErrorOut
 from residence.permits.epermit.services import verify
 from residence.permits.schemas import DepartmentShown, PermitShown, VerifyIn, VerifyOut
 
 router = Router(tags=["permits"])
 
 
-@router.post("/verify", auth=None, response={200: VerifyOut, 401: ErrorOut, 429: ErrorOut})
+@router.post("/verify", auth=None, response={200: VerifyOut, **ERRORS, 401: ErrorOut})
 def permit_verify(request: HttpRequest, body: VerifyIn) -> VerifyOut | Status[ErrorOut]:
     """Is this e-permit genuine and in force? `valid`, `suspended`, `dormant`, `revoked` (replaced, reissued or
     cancelled), `expired` (the token's own validity has passed) or `invalid` (altered, forged, signed by an unknown

@@ -36,7 +36,7 @@ from residence.permits.models import (
     Relation,
 )
 from residence.permits.selectors import application_get_for_user, material_words
-from residence.permits.workflow import CLOCK_RUNNING, OPEN, NotAllowed, Transition, target
+from residence.permits.workflow import OPEN, NotAllowed, Transition, target
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Registration
 from residence_rules import evaluate
@@ -312,9 +312,3 @@ def application_withdraw(*, actor: User, application_id: int, note: str = "") ->
             raise PermissionDenied(_("Only the applicant or the acceptance point withdraws an application."))
         return _move(application, Transition.WITHDRAW, actor=actor, note=note)
 
-
-def application_overdue(application: PermitApplication, today: dt.date | None = None) -> bool:
-    """Past its issue deadline while the clock runs (a paused application is not overdue)."""
-    today = today or timezone.localdate()
-    return (application.status in CLOCK_RUNNING and application.due_on is not None
-            and application.due_on < today)

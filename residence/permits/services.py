@@ -36,7 +36,7 @@ from residence.permits.models import (
     Relation,
 )
 from residence.permits.selectors import application_get_for_user, material_words
-from residence.permits.workflow import OPEN, NotAllowed, Transition, target
+from residence.permits.workflow import OPEN, NotAllowed, Transition, audit_action, target
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Registration
 from residence_rules import evaluate
@@ -89,17 +89,9 @@ def _move(application: PermitApplication, transition: Transition, *, actor: User
     application.status = new
     ApplicationStep.objects.create(application=application, transition=transition, source=source, target=new,
                                    actor=actor, at=timezone.now(), note=note)
-    event_record(actor=actor, action=f"permit.application.{_PAST[transition]}", subject_type="person",
+    event_record(actor=actor, action=audit_action(transition), subject_type="person",
                  subject_id=application.person_id, data={"application": application.pk, "from": source, "to": new})
     return application
-
-
-_PAST = {
-    Transition.ACCEPT: "accepted", Transition.START_REVIEW: "review_started",
-    Transition.REQUEST_INFORMATION: "information_requested", Transition.PROVIDE_INFORMATION: "information_provided",
-    Transition.APPROVE: "approved", Transition.REFUSE: "refused", Transition.PRODUCE: "sent_to_production",
-    Transition.MAKE_READY: "made_ready", Transition.ISSUE: "issued", Transition.WITHDRAW: "withdrawn",
-}
 
 
 # --- submitting ------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ def material_words(codes: Iterable[str]) -> list[str]:
     return [str(labels.get(c, c)) for c in codes]
 
 
-def _visible(user: User, applications: QuerySet[PermitApplication] | None = None) -> QuerySet[PermitApplication]:
+def applications_visible(user: User, applications: QuerySet[PermitApplication] | None = None
+                         ) -> QuerySet[PermitApplication]:
     """`applications` (by default all of them, with their point and person) narrowed to those `user` may see."""
     every = (PermitApplication.objects.select_related("acceptance_point", "person") if applications is None
              else applications)
@@ -49,7 +50,7 @@ def _visible(user: User, applications: QuerySet[PermitApplication] | None = None
 def application_get_for_user(*, user: User, application_id: int, lock: bool = False) -> PermitApplication:
     if not 1 <= application_id <= 2**62:
         raise NotFound(_("No such application."))
-    found = _visible(user).filter(pk=application_id)
+    found = applications_visible(user).filter(pk=application_id)
     if lock:
         found = found.select_for_update(of=("self",))
     application = found.first()
@@ -66,19 +67,20 @@ def applications_own(*, user: User) -> list[PermitApplication]:
     """A resident's applications (for themselves, or filed by them), newest first."""
     if not can(user, Capability.RECORD_OWN):
         return []
-    return list(_visible(user).order_by("-submitted_at", "-pk")[:20])
+    return list(applications_visible(user).order_by("-submitted_at", "-pk")[:20])
 
 
 def applications_of_person(*, user: User, person_id: int, limit: int = 20) -> list[PermitApplication]:
     """A person's applications as the user may see them (the person page's permit section), newest first."""
-    return list(_visible(user).filter(person_id=person_id).order_by("-submitted_at", "-pk")[:limit])
+    return list(applications_visible(user).filter(person_id=person_id).order_by("-submitted_at", "-pk")[:limit])
 
 
 def acceptance_queue(*, user: User, limit: int = QUEUE_SHOWN) -> list[PermitApplication]:
     """Applications waiting at the clerk's point: submitted (to accept) and ready (to issue), oldest first."""
     if not can(user, Capability.APPLICATION_ACCEPT):
         return []
-    return list(_visible(user).filter(status__in=[Status.SUBMITTED, Status.READY, Status.INFORMATION_REQUESTED])
+    return list(applications_visible(user)
+                .filter(status__in=[Status.SUBMITTED, Status.READY, Status.INFORMATION_REQUESTED])
                 .order_by("submitted_at", "pk")[:limit])
 
 
@@ -101,8 +103,9 @@ def review_queue(*, user: User, limit: int = QUEUE_SHOWN, today: dt.date | None 
     if not can(user, Capability.APPLICATION_REVIEW):
         return []
     today = today or timezone.localdate()
-    waiting = _visible(user, PermitApplication.objects.filter(status__in=REVIEWING).select_related("person")
-                       .only(*_QUEUE_FIELDS).order_by(F("due_on").asc(nulls_last=True), "pk"))
+    waiting = applications_visible(user, PermitApplication.objects.filter(status__in=REVIEWING)
+                                   .select_related("person").only(*_QUEUE_FIELDS)
+                                   .order_by(F("due_on").asc(nulls_last=True), "pk"))
     late = overdue_q(today)
     rows = list(waiting.filter(late)[:limit])
     if len(rows) < limit:

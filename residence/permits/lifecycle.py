@@ -39,7 +39,7 @@ from residence.people.models import Person
 from residence.people.selectors import person_get_for_user
 from residence.permits.models import Permit, PermitEvent, PermitNotice, PermitStatus
 from residence.permits.selectors import material_words
-from residence.permits.services import _materials, point_accepts
+from residence.permits.services import materials_checked, point_accepts
 from residence.places.models import AcceptancePoint, Jurisdiction, Level
 from residence.places.selectors import jurisdiction_path_for_user
 from residence.registrations.models import Registration
@@ -301,7 +301,7 @@ def permit_endorse(*, actor: User, permit_id: int, materials: Iterable[str]) -> 
     anniversary, the holder still eligible by a fresh assessment (kept with its trace), every material seen. A
     late endorsement restores a suspended permit and residence years count again from today (`anchor_on`).
     Refused, with every reason at once: too early, not eligible, materials missing; a cancelled permit."""
-    seen = _materials(materials)
+    seen = materials_checked(materials)
     with transaction.atomic():
         permit, point = _counter(actor, permit_id, "endorsement")
         today = timezone.localdate()

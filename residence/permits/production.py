@@ -3,8 +3,8 @@ batch's full ID numbers, cards ready at their acceptance points, and the issue a
 
     approved ──batch_create──▶ in production ──batch_ready──▶ ready ──permit_issue──▶ issued (a Permit)
 
-Each write goes through the workflow (`services._move`: a conditional update, a step, an audit event per application)
-and records its own audit event in the same transaction.
+Each write goes through the workflow (`services.application_move`: a conditional update, a step, an audit event per
+application) and records its own audit event in the same transaction.
 
 **Permit number** (居住证编号), 19 digits: the county code of the area the application was made in (6), the year the
 card was made (4, the batch's year), the application's number (8, zero-padded; more digits past 99,999,999) and a
@@ -41,8 +41,8 @@ from residence.core.rules import locality
 from residence.core.text import clean_text
 from residence.people.identity import redact_numbers, reveal_id_number
 from residence.permits.models import Delivery, Permit, PermitApplication, PermitEvent, ProductionBatch
-from residence.permits.selectors import _visible, application_get_for_user
-from residence.permits.services import _move
+from residence.permits.selectors import application_get_for_user, applications_visible
+from residence.permits.services import application_move
 from residence.permits.workflow import Status, Transition
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Registration
@@ -168,7 +168,7 @@ def production_queue(*, user: User, limit: int = BATCH_MAX) -> list[PermitApplic
     listing is a recorded read."""
     if not can(user, Capability.PERMIT_PRODUCE):
         return []
-    rows = list(_visible(user).filter(status=Status.APPROVED).order_by("decided_at", "pk")[:limit])
+    rows = list(applications_visible(user).filter(status=Status.APPROVED).order_by("decided_at", "pk")[:limit])
     event_record(actor=user, action="permit.production.listed", data={"results": len(rows)})
     return rows
 
@@ -186,7 +186,7 @@ def batches_for_user(*, user: User, limit: int = BATCHES_SHOWN) -> list[BatchRow
     """The batches of the production centre's area, newest first, with how many of their cards are where."""
     if not can(user, Capability.PERMIT_PRODUCE):
         return []
-    visible = _visible(user).exclude(batch__isnull=True)
+    visible = applications_visible(user).exclude(batch__isnull=True)
     counts = (visible.values("batch_id").annotate(
         cards=Count("pk"), in_production=Count("pk", filter=Q(status=Status.IN_PRODUCTION)),
         ready=Count("pk", filter=Q(status=Status.READY)), issued=Count("pk", filter=Q(status=Status.ISSUED)))
@@ -201,7 +201,7 @@ def batch_get_for_user(*, user: User, batch_id: int, lock: bool = False) -> Prod
     """A batch whose cards are of the production centre's area; any other: "not found"."""
     if not can(user, Capability.PERMIT_PRODUCE) or not 1 <= batch_id <= 2**62:
         raise NotFound(_("No such batch."))
-    if not _visible(user).filter(batch_id=batch_id).exists():
+    if not applications_visible(user).filter(batch_id=batch_id).exists():
         raise NotFound(_("No such batch."))
     found = ProductionBatch.objects.filter(pk=batch_id)
     if lock:
@@ -229,7 +229,7 @@ def batch_create(*, actor: User, application_ids: Iterable[int] | None = None) -
     if not can(actor, Capability.PERMIT_PRODUCE):
         raise NotFound(_("No such application."))
     with transaction.atomic():
-        visible = _visible(actor)
+        visible = applications_visible(actor)
         if application_ids is None:
             ids = list(visible.filter(status=Status.APPROVED).order_by("decided_at", "pk")
                        .values_list("pk", flat=True)[:BATCH_MAX])
@@ -251,7 +251,7 @@ def batch_create(*, actor: User, application_ids: Iterable[int] | None = None) -
                 field="applications")
         batch = ProductionBatch.objects.create(created_at=timezone.now(), created_by=actor)
         for a in applications:
-            _move(a, Transition.PRODUCE, actor=actor, note=str(batch), batch=batch)
+            application_move(a, Transition.PRODUCE, actor=actor, note=str(batch), batch=batch)
         event_record(actor=actor, action="permit.batch.created", subject_type="production_batch",
                      subject_id=str(batch), data={"count": len(applications)})
     return batch
@@ -294,7 +294,7 @@ def batch_ready(*, actor: User, batch_id: int) -> ProductionBatch:
                                   field="status")
         now = timezone.now()
         for a in applications:
-            _move(a, Transition.MAKE_READY, actor=actor, note=str(batch))
+            application_move(a, Transition.MAKE_READY, actor=actor, note=str(batch))
         ProductionBatch.objects.filter(pk=batch.pk).update(ready_at=now)
         batch.ready_at = now
         event_record(actor=actor, action="permit.batch.ready", subject_type="production_batch",
@@ -368,8 +368,8 @@ def permit_issue(*, actor: User, application_id: int, delivery: str, tracking_nu
             if delivery == Delivery.COUNTER else ""
         number = application_permit_number(application, application.batch)
         point = application.acceptance_point
-        _move(application, Transition.ISSUE, actor=actor, note=receipt or tracking_number, delivery=delivery,
-              tracking_number=tracking_number, receipt_number=receipt)
+        application_move(application, Transition.ISSUE, actor=actor, note=receipt or tracking_number,
+                         delivery=delivery, tracking_number=tracking_number, receipt_number=receipt)
         permit = Permit.objects.create(
             number=number, person_id=application.person_id, application=application, issued_on=today,
             anchor_on=today, endorsement_due_on=endorsement_due(today),

@@ -36,7 +36,7 @@ from residence.permits.models import (
     Relation,
 )
 from residence.permits.selectors import application_get_for_user, material_words
-from residence.permits.workflow import CLOCK_RUNNING, OPEN, NotAllowed, Transition, target
+from residence.permits.workflow import OPEN, NotAllowed, Transition, audit_action, target
 from residence.places.models import AcceptancePoint
 from residence.registrations.models import Registration
 from residence_rules import evaluate
@@ -57,7 +57,8 @@ def issue_due_on(accepted_on: dt.date) -> dt.date:
     return due.value("issue_due_date", 0)  # type: ignore[no-any-return]
 
 
-def _materials(values: Iterable[str]) -> list[str]:
+def materials_checked(values: Iterable[str]) -> list[str]:
+    """The materials named, each once and sorted; a ValidationError for one that is not on the list."""
     out = sorted(set(values))
     for m in out:
         if m not in Material.values:
@@ -70,9 +71,10 @@ def _missing_message(missing: list[str]) -> str:
 
 
 # --- writing a transition ------------------------------------------------------------------------------------
-def _move(application: PermitApplication, transition: Transition, *, actor: User, note: str = "",
-          **changes: Any) -> PermitApplication:
-    """Move the application along the workflow, with `changes` to its fields, if nobody moved it meanwhile."""
+def application_move(application: PermitApplication, transition: Transition, *, actor: User, note: str = "",
+                     **changes: Any) -> PermitApplication:
+    """Move the application along the workflow, with `changes` to its fields, if nobody moved it meanwhile. The
+    caller has checked the actor's right and scope (and holds the application's row lock)."""
     try:
         new = target(application.status, transition)
     except NotAllowed:
@@ -89,17 +91,9 @@ def _move(application: PermitApplication, transition: Transition, *, actor: User
     application.status = new
     ApplicationStep.objects.create(application=application, transition=transition, source=source, target=new,
                                    actor=actor, at=timezone.now(), note=note)
-    event_record(actor=actor, action=f"permit.application.{_PAST[transition]}", subject_type="person",
+    event_record(actor=actor, action=audit_action(transition), subject_type="person",
                  subject_id=application.person_id, data={"application": application.pk, "from": source, "to": new})
     return application
-
-
-_PAST = {
-    Transition.ACCEPT: "accepted", Transition.START_REVIEW: "review_started",
-    Transition.REQUEST_INFORMATION: "information_requested", Transition.PROVIDE_INFORMATION: "information_provided",
-    Transition.APPROVE: "approved", Transition.REFUSE: "refused", Transition.PRODUCE: "sent_to_production",
-    Transition.MAKE_READY: "made_ready", Transition.ISSUE: "issued", Transition.WITHDRAW: "withdrawn",
-}
 
 
 # --- submitting ------------------------------------------------------------------------------------------
@@ -123,7 +117,7 @@ def application_submit(*, actor: User, point_code: str, person_id: int | None = 
         raise ValidationError(_("Say who applies."), code="relation", field="relation")
     if claimed_basis not in Basis.values:
         raise ValidationError(_("Choose the condition you rely on."), code="basis", field="claimed_basis")
-    chosen = _materials(materials)
+    chosen = materials_checked(materials)
     applicant_name = clean_text(applicant_name, "applicant_name", length=50)
     if can(actor, Capability.APPLICATION_FILE):
         if person_id is None:
@@ -204,7 +198,7 @@ def application_accept(*, actor: User, application_id: int, materials: Iterable[
     all of them."""
     if not can(actor, Capability.APPLICATION_ACCEPT):
         raise NotFound(_("No such application."))
-    seen = _materials(materials)
+    seen = materials_checked(materials)
     with transaction.atomic():
         application = application_get_for_user(user=actor, application_id=application_id, lock=True)
         if actor.acceptance_point_code and application.acceptance_point.code != actor.acceptance_point_code:
@@ -220,8 +214,8 @@ def application_accept(*, actor: User, application_id: int, materials: Iterable[
             PermitApplication.objects.filter(pk=application.pk).update(materials=seen, assessment=assessment)
             application.materials, application.assessment = seen, assessment
             raise ValidationError(_missing_message(missing), code="missing_materials", field="materials")
-        _move(application, Transition.ACCEPT, actor=actor, materials=seen, assessment=assessment,
-              accepted_at=timezone.now(), due_on=issue_due_on(today))
+        application_move(application, Transition.ACCEPT, actor=actor, materials=seen, assessment=assessment,
+                         accepted_at=timezone.now(), due_on=issue_due_on(today))
     return application
 
 
@@ -235,7 +229,7 @@ def _reviewable(actor: User, application_id: int) -> PermitApplication:
 def application_start_review(*, actor: User, application_id: int) -> PermitApplication:
     with transaction.atomic():
         application = _reviewable(actor, application_id)
-        return _move(application, Transition.START_REVIEW, actor=actor)
+        return application_move(application, Transition.START_REVIEW, actor=actor)
 
 
 def application_request_information(*, actor: User, application_id: int, note: str) -> PermitApplication:
@@ -245,8 +239,8 @@ def application_request_information(*, actor: User, application_id: int, note: s
         raise ValidationError(_("Say what information is needed."), code="note", field="note")
     with transaction.atomic():
         application = _reviewable(actor, application_id)
-        return _move(application, Transition.REQUEST_INFORMATION, actor=actor, note=note, paused_at=timezone.now(),
-                     decision_note=note)
+        return application_move(application, Transition.REQUEST_INFORMATION, actor=actor, note=note,
+                                paused_at=timezone.now(), decision_note=note)
 
 
 def application_provide_information(*, actor: User, application_id: int, note: str,
@@ -254,7 +248,7 @@ def application_provide_information(*, actor: User, application_id: int, note: s
     """The resident or the clerk provides what was asked: review resumes and the deadline moves by the days
     paused."""
     note = clean_text(note, "note", length=300)
-    added = _materials(materials)
+    added = materials_checked(materials)
     with transaction.atomic():
         application = application_get_for_user(user=actor, application_id=application_id, lock=True)
         if not (can(actor, Capability.APPLICATION_ACCEPT) or application.person_id == actor.person_id
@@ -263,8 +257,8 @@ def application_provide_information(*, actor: User, application_id: int, note: s
         paused = application.paused_at
         days = (timezone.localdate() - timezone.localtime(paused).date()).days if paused else 0
         due = application.due_on + dt.timedelta(days=days) if application.due_on else None
-        return _move(application, Transition.PROVIDE_INFORMATION, actor=actor, note=note, paused_at=None,
-                     due_on=due, materials=sorted(set(application.materials) | set(added)))
+        return application_move(application, Transition.PROVIDE_INFORMATION, actor=actor, note=note, paused_at=None,
+                                due_on=due, materials=sorted(set(application.materials) | set(added)))
 
 
 def _decide(application: PermitApplication, actor: User) -> Assessment:
@@ -287,8 +281,8 @@ def application_approve(*, actor: User, application_id: int, note: str = "") -> 
         if not assessment.eligible:
             raise ValidationError(_("The rules do not find this person eligible today; refuse the application, "
                                     "saying why, or ask for information."), code="not_eligible", field="status")
-        return _move(application, Transition.APPROVE, actor=actor, note=note, assessment=assessment,
-                     decided_at=timezone.now(), decided_by=actor, decision_note=note)
+        return application_move(application, Transition.APPROVE, actor=actor, note=note, assessment=assessment,
+                                decided_at=timezone.now(), decided_by=actor, decision_note=note)
 
 
 def application_refuse(*, actor: User, application_id: int, note: str) -> PermitApplication:
@@ -298,8 +292,8 @@ def application_refuse(*, actor: User, application_id: int, note: str) -> Permit
     with transaction.atomic():
         application = _reviewable(actor, application_id)
         assessment = _decide(application, actor)
-        return _move(application, Transition.REFUSE, actor=actor, note=note, assessment=assessment,
-                     decided_at=timezone.now(), decided_by=actor, decision_note=note)
+        return application_move(application, Transition.REFUSE, actor=actor, note=note, assessment=assessment,
+                                decided_at=timezone.now(), decided_by=actor, decision_note=note)
 
 
 def application_withdraw(*, actor: User, application_id: int, note: str = "") -> PermitApplication:
@@ -310,11 +304,5 @@ def application_withdraw(*, actor: User, application_id: int, note: str = "") ->
         if not (can(actor, Capability.APPLICATION_ACCEPT) or application.person_id == actor.person_id
                 or application.applicant_account_id == actor.pk):
             raise PermissionDenied(_("Only the applicant or the acceptance point withdraws an application."))
-        return _move(application, Transition.WITHDRAW, actor=actor, note=note)
+        return application_move(application, Transition.WITHDRAW, actor=actor, note=note)
 
-
-def application_overdue(application: PermitApplication, today: dt.date | None = None) -> bool:
-    """Past its issue deadline while the clock runs (a paused application is not overdue)."""
-    today = today or timezone.localdate()
-    return (application.status in CLOCK_RUNNING and application.due_on is not None
-            and application.due_on < today)

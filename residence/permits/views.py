@@ -38,6 +38,7 @@ from residence.permits.models import ApplicationStatus, Basis, Material, PermitA
 from residence.permits.selectors import (
     acceptance_queue,
     application_get_for_user,
+    application_overdue,
     application_steps,
     applications_of_person,
     applications_own,
@@ -48,7 +49,6 @@ from residence.permits.services import (
     application_accept,
     application_approve,
     application_missing,
-    application_overdue,
     application_provide_information,
     application_refuse,
     application_request_information,

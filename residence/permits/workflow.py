@@ -44,21 +44,22 @@ class Step(NamedTuple):
     transition: Transition
     sources: frozenset[Status]
     target: Status
+    past: str  # the transition done, in the audit action's words: permit.application.<past>
 
 
 S = Status
 STEPS: tuple[Step, ...] = (
-    Step(Transition.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED),
-    Step(Transition.START_REVIEW, frozenset({S.ACCEPTED}), S.IN_REVIEW),
-    Step(Transition.REQUEST_INFORMATION, frozenset({S.IN_REVIEW}), S.INFORMATION_REQUESTED),
-    Step(Transition.PROVIDE_INFORMATION, frozenset({S.INFORMATION_REQUESTED}), S.IN_REVIEW),
-    Step(Transition.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED),
-    Step(Transition.REFUSE, frozenset({S.IN_REVIEW}), S.REFUSED),
-    Step(Transition.PRODUCE, frozenset({S.APPROVED}), S.IN_PRODUCTION),
-    Step(Transition.MAKE_READY, frozenset({S.IN_PRODUCTION}), S.READY),
-    Step(Transition.ISSUE, frozenset({S.READY}), S.ISSUED),
+    Step(Transition.ACCEPT, frozenset({S.SUBMITTED}), S.ACCEPTED, "accepted"),
+    Step(Transition.START_REVIEW, frozenset({S.ACCEPTED}), S.IN_REVIEW, "review_started"),
+    Step(Transition.REQUEST_INFORMATION, frozenset({S.IN_REVIEW}), S.INFORMATION_REQUESTED, "information_requested"),
+    Step(Transition.PROVIDE_INFORMATION, frozenset({S.INFORMATION_REQUESTED}), S.IN_REVIEW, "information_provided"),
+    Step(Transition.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED, "approved"),
+    Step(Transition.REFUSE, frozenset({S.IN_REVIEW}), S.REFUSED, "refused"),
+    Step(Transition.PRODUCE, frozenset({S.APPROVED}), S.IN_PRODUCTION, "sent_to_production"),
+    Step(Transition.MAKE_READY, frozenset({S.IN_PRODUCTION}), S.READY, "made_ready"),
+    Step(Transition.ISSUE, frozenset({S.READY}), S.ISSUED, "issued"),
     Step(Transition.WITHDRAW, frozenset({S.SUBMITTED, S.ACCEPTED, S.IN_REVIEW, S.INFORMATION_REQUESTED}),
-         S.WITHDRAWN),
+         S.WITHDRAWN, "withdrawn"),
 )
 _BY_NAME = {step.transition: step for step in STEPS}
 
@@ -89,3 +90,8 @@ def target(status: str, transition: str) -> Status:
 def allowed(status: str) -> list[Transition]:
     """The transitions open from `status`, in the table's order."""
     return [step.transition for step in STEPS if Status(status) in step.sources]
+
+
+def audit_action(transition: str) -> str:
+    """The audit action a service records for `transition` (its words in `audit/actions.py`)."""
+    return f"permit.application.{_BY_NAME[Transition(transition)].past}"

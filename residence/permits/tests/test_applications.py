@@ -11,7 +11,7 @@ from residence.audit.models import Event
 from residence.core.errors import NotFound, ValidationError
 from residence.eligibility.models import Assessment
 from residence.permits.models import ApplicationStep, Permit, PermitApplication
-from residence.permits.selectors import application_get_for_user, review_queue
+from residence.permits.selectors import application_get_for_user, application_overdue, review_queue
 from residence.permits.services import (
     application_accept,
     application_approve,
@@ -58,6 +58,32 @@ def test_acceptance_needs_every_material_and_starts_the_clock(people) -> None:
     assert app.due_on == timezone.localdate() + dt.timedelta(days=15)
     assert list(ApplicationStep.objects.filter(application=app).values_list("source", "target")) == [
         ("submitted", "accepted")]
+
+
+def test_the_review_queue_puts_the_overdue_first_in_the_database_and_reads_what_it_shows(
+        people, django_assert_num_queries) -> None:
+    reviewer, today = people["reviewer"], timezone.localdate()
+    on_time, late, paused = (
+        application_accept(actor=people["clerk"], materials=ALL, application_id=application_submit(
+            actor=people["grid"], point_code=people["police"].code, person_id=p.pk, materials=ALL).pk)
+        for p in people["persons"][:3])
+    application_start_review(actor=reviewer, application_id=paused.pk)
+    application_request_information(actor=reviewer, application_id=paused.pk, note="补充租赁合同")
+    PermitApplication.objects.filter(pk=late.pk).update(due_on=today - dt.timedelta(days=2))
+    PermitApplication.objects.filter(pk=paused.pk).update(due_on=today - dt.timedelta(days=9))
+    with django_assert_num_queries(1):  # the overdue fill the page: the earliest deadline (paused) waits behind
+        assert [a.pk for a in review_queue(user=reviewer, limit=1, today=today)] == [late.pk]
+    with django_assert_num_queries(2):  # the overdue, then the rest by deadline
+        shown = review_queue(user=reviewer, today=today)
+    assert [a.pk for a in shown] == [late.pk, paused.pk, on_time.pk]
+    assert [application_overdue(a, today) for a in shown] == [True, False, False]
+    with django_assert_num_queries(0):  # what the page shows was read with it
+        assert [(a.status, a.due_on, a.person.name) for a in shown] == [
+            ("accepted", today - dt.timedelta(days=2), people["persons"][1].name),
+            ("information_requested", today - dt.timedelta(days=9), people["persons"][2].name),
+            ("accepted", today + dt.timedelta(days=15), people["persons"][0].name)]
+    assert review_queue(user=people["luohu_reviewer"], today=today) == []
+    assert review_queue(user=people["clerk"], today=today) == []
 
 
 def test_review_approve_keeps_the_trace(people) -> None:

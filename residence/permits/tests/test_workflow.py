@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from residence.permits.workflow import STEPS, NotAllowed, Status, Transition, allowed, target
+from residence.audit.actions import ACTIONS
+from residence.permits.workflow import STEPS, NotAllowed, Status, Transition, allowed, audit_action, target
 
 EXPECTED = {
     (Status.SUBMITTED, Transition.ACCEPT): Status.ACCEPTED,
@@ -41,3 +42,10 @@ def test_final_statuses_lead_nowhere() -> None:
     assert allowed(Status.REFUSED) == []
     assert allowed(Status.WITHDRAWN) == []
     assert len(STEPS) == len(Transition)
+
+
+def test_every_transition_is_audited_in_catalogued_words() -> None:
+    assert [audit_action(t) for t in Transition] == [f"permit.application.{done}" for done in (
+        "accepted", "review_started", "information_requested", "information_provided", "approved", "refused",
+        "sent_to_production", "made_ready", "issued", "withdrawn")]
+    assert {audit_action(t) for t in Transition} <= set(ACTIONS)

@@ -125,6 +125,10 @@ class PermitApplication(models.Model):
         indexes = [
             models.Index(fields=["status", "area_path"], name="application_queue"),
             models.Index(fields=["acceptance_point", "status"], name="application_point"),
+            # the reviewer's queue (selectors.review_queue): the applications waiting for a decision, in deadline
+            # order, so that an area's first page is read in order with no sort
+            models.Index(fields=["due_on", "id"], name="application_reviewing_due",
+                         condition=models.Q(status__in=["accepted", "in_review", "information_requested"])),
         ]
         constraints = [
             # one open application per person

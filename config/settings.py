@@ -142,8 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding lets psycopg prepare repeated statements, so hot look-ups skip query planning.
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
+    # Server-side binding lets psycopg prepare repeated statements, so hot look-ups skip query planning. No JIT:
+    # the planner's cost of a look-up across every monthly stay partition passes the JIT threshold, and compiling
+    # took seconds where the query itself took a third of one (a hotel's batch of returning guests).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "options": "-c jit=off"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

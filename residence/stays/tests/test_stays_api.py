@@ -275,6 +275,9 @@ def test_stays_land_in_their_months_partition_on_postgresql(premises) -> None:
         assert cur.fetchone()[0] == this_month
         cur.execute("SELECT count(*) FROM stays_stay_default")
         assert cur.fetchone()[0] == 0
+    cur = connection.cursor()
+    cur.execute("SHOW jit")  # a look-up across every partition must not pay seconds of JIT compilation
+    assert cur.fetchone()[0] == "off"
     assert stay_partitions_ensure(dt.date(2025, 1, 15), dt.date(2025, 2, 1)) == 2
     assert stay_partitions_ensure(dt.date(2025, 1, 15), dt.date(2025, 2, 1)) == 0
     assert {"stays_stay_y2025m01", "stays_stay_y2025m02"} <= set(stay_partitions())

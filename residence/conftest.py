@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -40,6 +41,18 @@ def deployment_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
     django_settings.KEY_DIR = key_dir
     os.environ["RESIDENCE_KEY_DIR"] = str(key_dir)
     keys_init(demo=False)
+    reset_key_cache()
+
+
+@pytest.fixture
+def own_keys(settings, tmp_path):
+    """A copy of the tests' key rings that this test may rotate and retire."""
+    d = tmp_path / "keys"
+    shutil.copytree(settings.KEY_DIR, d)
+    os.chmod(d, 0o700)
+    settings.KEY_DIR = d
+    reset_key_cache()
+    yield d
     reset_key_cache()
 
 

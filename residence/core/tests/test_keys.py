@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import stat
 
 import pytest
@@ -20,18 +19,6 @@ from residence.people.services import person_create
 pytestmark = pytest.mark.django_db
 GOOD = base64.b64encode(os.urandom(32)).decode()
 STRONG_SECRET = "k" + base64.b64encode(os.urandom(45)).decode()
-
-
-@pytest.fixture
-def own_keys(settings, tmp_path):
-    """A copy of the tests' key rings that this test may rotate."""
-    d = tmp_path / "keys"
-    shutil.copytree(settings.KEY_DIR, d)
-    os.chmod(d, 0o700)
-    settings.KEY_DIR = d
-    crypto.reset_key_cache()
-    yield d
-    crypto.reset_key_cache()
 
 
 def test_key_files_are_private_and_each_kind_has_its_own_key(own_keys) -> None:

@@ -9,7 +9,6 @@ import hmac
 import io
 import json
 import os
-import shutil
 import time
 
 import pytest
@@ -20,7 +19,6 @@ from django.utils import timezone
 
 from residence.accounts.services import api_client_create
 from residence.audit.models import Event
-from residence.core import crypto
 from residence.permits.epermit import statuslist
 from residence.permits.epermit import tokens as t
 from residence.permits.epermit.keys import jwks, permit_keys
@@ -41,18 +39,6 @@ from residence.permits.tests.test_lifecycle import make_permit, years_ago
 from residence.workbench.schedule import jobs, run_due
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def own_keys(settings, tmp_path):
-    """A copy of the tests' key rings that this test may rotate and retire."""
-    d = tmp_path / "keys"
-    shutil.copytree(settings.KEY_DIR, d)
-    os.chmod(d, 0o700)
-    settings.KEY_DIR = d
-    crypto.reset_key_cache()
-    yield d
-    crypto.reset_key_cache()
 
 
 @pytest.fixture

@@ -97,6 +97,7 @@ def test_cards_of_every_status_verify_as_they_stand_over_http_beside_the_bare_en
     assert codes == {"valid": statuslist.VALID, "suspended": statuslist.SUSPENDED, "dormant": statuslist.DORMANT,
                      "revoked": statuslist.REVOKED}
     assert epermit.offline_rate(cards, published[0], seconds=0.05) > 0
+    assert epermit.raw_signature_rate(cards, seconds=0.05) > 0
 
 
 def test_the_drawn_status_list_has_the_issues_mix_and_its_size_is_judged() -> None:

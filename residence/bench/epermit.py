@@ -22,6 +22,7 @@ import datetime as dt
 import http.client
 import json
 import os
+import random
 import threading
 import time
 import zlib
@@ -66,10 +67,10 @@ class Card:
     index: int  # its entry in the status list
 
 
-def bench_cards(n: int, say: Callable[[str], None] = lambda _m: None) -> list[Card]:
+def bench_cards(n: int, say: Callable[[str], None] = lambda _m: None, *, seed: int = 5) -> list[Card]:
     """`n` cards of permits of the database in `MIX` (fewer where a status has too few permits; the shortfall is
     made up with valid ones), the current card of each: made once (bulk, like the print sheet makes them), then
-    each card's token signed by `services.card_token`, as a card is printed."""
+    each card's token signed by `services.card_token`, as a card is printed; in an order shuffled with `seed`."""
     want = {status: round(n * share) for status, share in MIX.items()}
     picked: list[tuple[str, int, str, str]] = []  # (number, card_seq, holder's name, status)
     for status in ("suspended", "dormant", "cancelled", "valid"):
@@ -79,8 +80,9 @@ def bench_cards(n: int, say: Callable[[str], None] = lambda _m: None) -> list[Ca
     say(f"e-permit: {len(picked):,} cards ({', '.join(f'{s} {c:,}' for s, c in Counter(p[3] for p in picked).items())})"
         " made and their tokens signed …")
     status_of = {number: status for number, _seq, _name, status in picked}
-    cards = _cards_made(picked)
-    return [Card(card_token(card), RESULT_OF[status_of[card.permit_number]], card.pk) for card in cards]
+    cards = [Card(card_token(card), RESULT_OF[status_of[card.permit_number]], card.pk) for card in _cards_made(picked)]
+    random.Random(seed).shuffle(cards)  # any run of them has the mix: each client's share, the first seconds
+    return cards
 
 
 def _cards_made(picked: list[tuple[str, int, str, str]]) -> list[PermitCard]:

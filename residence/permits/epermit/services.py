@@ -181,15 +181,8 @@ def _logged(v: Verification, person_id: int | None, user: User | None, purpose: 
         data["permit"] = v.claims.permit_number
     if v.department:
         data["purpose"] = redact_numbers(purpose or "permit.verify")[:200]
-    with transaction.atomic():
-        if not v.department and connection.vendor == "postgresql":
-            # a check that showed no more than the token itself does not wait for the disk (the event is one
-            # statement; a flush per request was most of its time). PostgreSQL writes it within a second; only a
-            # database crash in that second loses it, never a sealed block's event (sealing's commit flushes it)
-            with connection.cursor() as cur:
-                cur.execute("SET LOCAL synchronous_commit TO off")
-        event_record(actor=user, action="permit.verified", subject_type="person" if person_id else "",
-                     subject_id=person_id or "", data=data)
+    event_record(actor=user, action="permit.verified", subject_type="person" if person_id else "",
+                 subject_id=person_id or "", data=data)
     return v
 
 

@@ -9,5 +9,7 @@ _BODY = b'{"ok":true}'
 
 
 def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if environ.get("CONTENT_LENGTH"):  # a POST's body is read (left unread, the connection would not be kept)
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(_BODY)))])
     return [_BODY]

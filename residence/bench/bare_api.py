@@ -3,7 +3,8 @@
 The same request body as a one-item check-in (parsed into the same schema), one row into a bench table, an answer
 in JSON; no middleware, no authentication, no validation of the item, no encryption, no audit. Served by the same
 granian, the same way as the project (`residence.bench.bare_api:application`), with the project's settings and
-database; never mounted in the project's URLconf: this module is its own URLconf, set on each request.
+database; never mounted in the project's URLconf: this module is its own URLconf, set on each request. For the
+e-permit figure, `/verify` does the same with the verification's body (parsed into its schema, one INSERT).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.urls import path
 from django.utils import timezone
 from ninja import NinjaAPI
 
+from residence.permits.schemas import VerifyIn
 from residence.stays.schemas import CheckInsIn
 
 TABLE = "bench_bare_declaration"
@@ -38,6 +40,15 @@ def bare_check_in(request: HttpRequest, body: CheckInsIn) -> dict[str, int]:
     with connection.cursor() as cur:
         cur.execute(f"INSERT INTO {TABLE} (idempotency_key, item, created_at) VALUES (%s, %s, %s) RETURNING id",
                     [str(item.get("idempotency_key")), json.dumps(item, ensure_ascii=False), timezone.now()])
+        return {"id": int(cur.fetchone()[0])}
+
+
+@api.post("/verify")
+def bare_verify(request: HttpRequest, body: VerifyIn) -> dict[str, int]:
+    """The e-permit figure's bare endpoint: the verification's body parsed into its schema, one row written."""
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {TABLE} (idempotency_key, item, created_at) VALUES (%s, %s, %s) RETURNING id",
+                    [body.token[-100:], body.purpose, timezone.now()])
         return {"id": int(cur.fetchone()[0])}
 
 

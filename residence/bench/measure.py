@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -40,6 +41,22 @@ class Figure:
         if not self.raw_value:
             return None
         return self.value / self.raw_value
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the figure meets its target ("≥ 5,000", "≤ 50 ms", "≥ 30%" of its raw limit), None without
+        one."""
+        m = re.fullmatch(r"([≥≤])\s*([\d,.]+)\s*(%?).*", self.target.strip())
+        if m is None:
+            return None
+        bound = float(m[2].replace(",", ""))
+        if m[3]:
+            if self.ratio is None:
+                return None
+            value, bound = self.ratio, bound / 100
+        else:
+            value = self.value
+        return value >= bound if m[1] == "≥" else value <= bound
 
 
 def raw_single_insert(n: int = 3_000) -> float:

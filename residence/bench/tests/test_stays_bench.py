@@ -63,6 +63,8 @@ def test_single_declarations_through_the_api_beside_a_bare_insert_endpoint(live_
 
     bare_api.table_create()
     in_memory = {c.alias: c for c in connections.all() if c.vendor == "sqlite" and c.is_in_memory_db()}
+    for conn in in_memory.values():  # shared with the server's threads, as the live server shares it
+        conn.inc_thread_sharing()
     server = LiveServerThread("localhost", lambda _handler: bare_api.BareHandler(), in_memory, 0)
     server.daemon = True
     server.start()
@@ -77,6 +79,8 @@ def test_single_declarations_through_the_api_beside_a_bare_insert_endpoint(live_
         assert not Stay.objects.filter(idempotency_key__startswith="bare-").exists()
     finally:
         server.terminate()
+        for conn in in_memory.values():
+            conn.dec_thread_sharing()
         bare_api.table_drop()
     figures = stays.single_figures(bare, project, clients)
     assert [f.unit for f in figures] == ["req/s", "req/s", "ms", "ms"]

@@ -136,7 +136,7 @@ class Verification:
 
 
 _CARD_SQL = (
-    "SELECT c.permit_number, c.seq, p.id, p.status, p.card_seq, p.area_path, p.endorsement_due_on, "
+    "SELECT c.permit_number, c.name_masked, c.seq, p.id, p.status, p.card_seq, p.area_path, p.endorsement_due_on, "
     "p.endorsed_years, p.person_id FROM permits_permitcard c LEFT JOIN permits_permit p ON p.number = c.permit_number "
     "WHERE c.id = %s")
 
@@ -159,10 +159,11 @@ def verify(*, token: str, user: User | None = None, purpose: str = "") -> Verifi
     with connection.cursor() as cur:
         cur.execute(_CARD_SQL, [claims.status_index])
         row = cur.fetchone()
-    if row is None or row[0] != claims.permit_number:
+    if row is None or row[0] != claims.permit_number or row[1] != claims.name_masked:
+        # a card we made carries the number and name we signed: anything else was signed by someone else
         v.result, v.reason = "invalid", _("The token names a card that was never made.")
         return _logged(v, None, user, purpose)
-    _number, seq, permit_id, status, card_seq, area_path, due_on, years, person_id = row
+    _number, _name, seq, permit_id, status, card_seq, area_path, due_on, years, person_id = row
     v.result = statuslist.WORDS[_code(status, permit_id is not None and seq == card_seq)]
     if v.result == "revoked":
         v.reason = (_("This card was replaced by a newer one.") if permit_id is not None and seq != card_seq

@@ -121,10 +121,15 @@ def test_anyone_verifies_over_http_valid_suspended_dormant_revoked_expired_and_i
     Permit.objects.filter(pk=permit.pk).update(status="valid")
     keys = permit_keys()
     card = PermitCard.objects.get(permit_number=permit.number, seq=2)
-    stale = t.permit_token(t.permit_payload(number=permit.number, name_masked="张*", issued_at=1_000,
+    stale = t.permit_token(t.permit_payload(number=permit.number, name_masked=card.name_masked, issued_at=1_000,
                                             expires_at=int(time.time()) - 1, index=card.pk, uri=STATUS_URI),
                            key=keys.private[keys.active_id], kid=keys.active_id)
     assert verify_http(live_server, stale)["result"] == "expired"
+    not_theirs = "李*" if card.name_masked != "李*" else "王*"
+    other_name = t.permit_token(t.permit_payload(number=permit.number, name_masked=not_theirs, issued_at=1_000,
+                                                 expires_at=int(time.time()) + 60, index=card.pk, uri=STATUS_URI),
+                                key=keys.private[keys.active_id], kid=keys.active_id)
+    assert verify_http(live_server, other_name)["result"] == "invalid"  # not the name on the card
     bad = new[:-1] + ("B" if new[-1] == "A" else "A")
     for forged in (bad, "eyJhbGciOiJFZERTQSIsImtpZCI6ImZvcmdlZCJ9.eyJzdWIiOiJ4In0.AAAA", "", "x" * 4096):
         answer = verify_http(live_server, forged)

@@ -6,8 +6,9 @@
   camera (both decoded in the browser with jsQR, served from this site), checked through POST
   /api/v1/permits/verify; without JavaScript a pasted token is posted to the page itself, under the same
   per-address limit (`limits.public_verify_hit`).
-- The holder's own e-permit on their page (`phone_section`, in the "居住证" section of /me/): the phone token as a
-  QR code with its expiry and the status proof, refreshed while the page is open from `/permits/epermit/mine/`.
+- The holder's own e-permit on their page (`phone_section`, in the "居住证" section of /me/, and on a page of its own,
+  `/permits/epermit/`, in the residents' menu): the phone token as a QR code with its expiry and the status proof,
+  refreshed while the page is open from `/permits/epermit/mine/`.
 """
 
 from __future__ import annotations
@@ -139,11 +140,22 @@ def phone_section(request: HttpRequest, user: User, person: Person, own: bool) -
     permit = holder_permit(user=user)
     if permit is None or permit.person_id != person.pk:
         return ""
+    return render_to_string("permits/epermit_phone.html", _phone_context(permit), request=request)
+
+
+def _phone_context(permit: Permit) -> dict[str, Any]:
     phone = _phone(permit, phone_token(permit=permit))
-    return render_to_string("permits/epermit_phone.html", {
-        "permit": permit, **phone, "word": RESULT_WORDS.get(phone["proof_status"], ""),
-        "refresh_url": reverse("permits:epermit_mine"), "proof_minutes": PROOF_MINUTES,
-    }, request=request)
+    return {"permit": permit, **phone, "word": RESULT_WORDS.get(phone["proof_status"], ""),
+            "refresh_url": reverse("permits:epermit_mine"), "proof_minutes": PROOF_MINUTES}
+
+
+@login_required(login_url="me:login")
+@require_GET
+def epermit_page(request: HttpRequest) -> HttpResponse:
+    """The holder's e-permit on a page of its own (the residents' menu): the QR code first, to show on a phone."""
+    permit = holder_permit(user=request.user)  # type: ignore[arg-type]
+    return render(request, "permits/epermit_page.html",
+                  _phone_context(permit) if permit is not None else {"none": True})
 
 
 @login_required(login_url="me:login")

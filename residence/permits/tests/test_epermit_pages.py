@@ -104,6 +104,10 @@ def test_only_the_holder_gets_their_phone_token_and_renewing_it_logs_nothing(cli
     c.force_login(other)
     assert c.get("/permits/epermit/mine/").status_code == 404
     assert 'id="epermit"' not in c.get("/me/").content.decode()
+    assert "您没有有效的居住证" in c.get("/permits/epermit/").content.decode()
+    own = client.get("/permits/epermit/").content.decode()
+    assert '<h1>我的电子居住证</h1>' in own
+    assert 'id="epermit-code"' in own
     assert Client().get("/permits/epermit/mine/").status_code == 302  # to the residents' log-in
     # a cancelled permit has no code to show
     Permit.objects.filter(pk=permit.pk).update(status="cancelled")

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from residence.accounts.api_auth import bearer_token
-from residence.core.schemas import ErrorOut
+from residence.core.schemas import ErrorOut, InvalidOut
 from residence.permits.epermit.limits import public_verify_hit
 from residence.permits.epermit.services import verify
 from residence.permits.schemas import DepartmentShown, PermitShown, VerifyIn, VerifyOut
@@ -17,7 +17,7 @@ from residence.permits.schemas import DepartmentShown, PermitShown, VerifyIn, Ve
 router = Router(tags=["permits"])
 
 
-@router.post("/verify", auth=None, response={200: VerifyOut, 401: ErrorOut, 429: ErrorOut})
+@router.post("/verify", auth=None, response={200: VerifyOut, 401: ErrorOut, 422: InvalidOut, 429: ErrorOut})
 def permit_verify(request: HttpRequest, body: VerifyIn) -> VerifyOut | Status[ErrorOut]:
     """Is this e-permit genuine and in force? `valid`, `suspended`, `dormant`, `revoked` (replaced, reissued or
     cancelled), `expired` (the token's own validity has passed) or `invalid` (altered, forged, signed by an unknown

@@ -4,7 +4,7 @@ from django.views.i18n import set_language
 from residence.accounts.urls import manage_urlpatterns as accounts_manage
 from residence.api import api
 from residence.people.urls import resident_urlpatterns
-from residence.permits.epermit.views import jwks_view
+from residence.permits.epermit.views import jwks_view, verify_page
 from residence.places import urls as place_urls
 from residence.places.urls import manage_urlpatterns as places_manage
 from residence.registrations.urls import place_urlpatterns
@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/", api.urls),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
+    path("verify/", verify_page, name="verify"),
     path("accounts/", include("residence.accounts.urls")),
     path("people/", include("residence.people.urls")),
     path("me/", include(resident_urlpatterns)),

@@ -22,6 +22,7 @@ _NAV = [
     ("stays:desk", _("Guests"), Capability.STAY_DECLARE),
     ("employment:mine", _("Workers"), Capability.EMPLOYMENT_REPORT),
     ("me:record", _("My record"), Capability.RECORD_OWN),
+    ("permits:epermit", _("My e-permit"), Capability.RECORD_OWN),
 ]
 
 

@@ -8,7 +8,10 @@
   that brought it there (`ApplicationStep`, checked against the workflow's table), the issue deadline from the rules
   (`permits.services.issue_due_on`'s formula, asked for the whole batch), some overdue, some paused for information.
 - Permits from the issued applications: valid (endorsed each year), suspended (an endorsement missed: lapsed),
-  restored by a late endorsement, dormant, cancelled, each with its events (`PermitEvent`).
+  restored by a late endorsement, dormant, cancelled, each with its events (`PermitEvent`); about one valid permit in
+  ten had its card reported lost and reissued (card 2, its first card revoked).
+- The cards (`PermitCard`) of every permit, as the print sheet makes them (the first card on the issue day, a
+  reissued card on the reissue day), so that the e-permit's status list and tokens name them.
 - An assessment with the rules version for every application (`eligibility.services.assessments_run`, one batch).
 
 Everything is drawn from one generator seeded from the city's seed, so that the same seed gives the same city; rows
@@ -20,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from django.utils import timezone
@@ -31,14 +34,19 @@ from residence.eligibility.models import Assessment, Purpose
 from residence.eligibility.services import assessments_run
 from residence.employment.models import Employment, Evidence, SchoolLevel
 from residence.employment.services import HIRE, SEPARATION, reports_due
-from residence.permits.lifecycle import CancelReason
-from residence.permits.models import ApplicationStep, Permit, PermitApplication, PermitEvent
+from residence.people.identity import mask_name
+from residence.people.models import Person
+from residence.permits.epermit.keys import permit_keys
+from residence.permits.epermit.services import CARD_YEARS
+from residence.permits.lifecycle import CancelReason, fee_due
+from residence.permits.models import ApplicationStep, Permit, PermitApplication, PermitCard, PermitEvent
 from residence.permits.workflow import Status, Transition, target
 from residence.places.models import AcceptancePoint, Obligor, ObligorKind
 from residence.registrations.models import Registration
 from residence_rules import evaluate
 
 S, T = Status, Transition
+D = TypeVar("D", dt.date, dt.datetime)
 # how an application came to each status: the transitions from "submitted"
 PATHS: dict[Status, tuple[Transition, ...]] = {
     S.SUBMITTED: (),
@@ -202,7 +210,7 @@ def _contracts_write(persons: list[tuple[int, dt.date]]) -> int:
     return written
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
+def _add_years(day: D, years: int) -> D:
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
@@ -315,8 +323,28 @@ def _permits_write(rng: np.random.Generator, p_lo: int, p_hi: int, today: dt.dat
     reset_sequence(Permit)
     bulk_insert(PermitEvent, ["id", "permit_id", "kind", "at", "actor_id", "data"], events)
     reset_sequence(PermitEvent)
+    cards = _card_rows(permits, events)
+    bulk_insert(PermitCard, ["id", "permit_number", "seq", "name_masked", "key_id", "issued_at", "expires_at"], cards)
+    reset_sequence(PermitCard)
     return {"applications": len(apps), "permits": len(permits), "assessments": len(assessment_rows),
-            "steps": len(steps), "permit_events": len(events)}
+            "steps": len(steps), "permit_events": len(events), "cards": len(cards)}
+
+
+def _card_rows(permits: list[tuple[Any, ...]], events: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Every card of every permit, as `epermit.services.card_for` makes it: the masked name, the active permit key,
+    the token's dates (from the card's day, for `CARD_YEARS`)."""
+    names = dict(Person.objects.filter(pk__in={row[2] for row in permits}).values_list("pk", "name"))
+    reissued = {row[1]: row[3] for row in events if row[2] == "reissued"}  # permit id → when card 2 was made
+    kid = permit_keys().active_id
+    c0 = next_id(PermitCard)
+    cards: list[tuple[Any, ...]] = []
+    for pk, number, person_id, issued_at, seq in ((r[0], r[1], r[2], r[17], r[14]) for r in permits):
+        for k in range(1, seq + 1):
+            at = issued_at if k == 1 else reissued[pk]
+            at = at.replace(microsecond=0)
+            cards.append((c0 + len(cards), number, k, mask_name(names.get(person_id, "")), kid, at,
+                          _add_years(at, CARD_YEARS)))
+    return cards
 
 
 def _permit_rows(rng: np.random.Generator, issued: list[list[Any]], kinds: list[str], today: dt.date
@@ -328,6 +356,8 @@ def _permit_rows(rng: np.random.Generator, issued: list[list[Any]], kinds: list[
     permits: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     reasons = rng.choice(_CANCEL_REASONS, size=len(issued))
+    fee = fee_due("reissue", today)
+    valid_seen = 0
 
     def event(permit_id: int, kind: str, day: dt.date, data: dict[str, Any] | None = None) -> None:
         events.append((e0 + len(events), permit_id, kind, _at(day, 11), None, json_value(data or {})))
@@ -358,8 +388,16 @@ def _permit_rows(rng: np.random.Generator, issued: list[list[Any]], kinds: list[
             status, reason = "cancelled", str(reasons[i])
             changed = max(issued_on, today - dt.timedelta(days=int(1 + i % 200)))
             event(pk, "cancelled", changed, {"reason": reason})
+        card = 1
+        if status == "valid" and kind == "valid" and issued_on < today - dt.timedelta(days=20):
+            valid_seen += 1
+            if valid_seen % 10 == 1:  # the first valid permit and one in ten after it: a lost card, reissued
+                card, lost = 2, issued_on + dt.timedelta(days=(today - issued_on).days // 2)
+                event(pk, "reissued", lost, {"card_before": 1, "card": 2, "fee_yuan": fee,
+                                             "receipt": f"BL{lost:%Y%m%d}{pk:08d}02", "old_card": "invalid",
+                                             "point": ""})
         district = row[9].split("/")[2]
         permits.append((pk, f"{district}{issued_on:%Y}{row[0]:08d}", row[1], row[0], status, issued_on, anchor,
-                        endorsed, due, row[24], row[8], row[9], row[25], "", 1, _at(changed, 8), reason,
+                        endorsed, due, row[24], row[8], row[9], row[25], "", card, _at(changed, 8), reason,
                         _at(issued_on, 8)))
     return permits, events

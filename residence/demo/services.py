@@ -307,10 +307,12 @@ def demo_users_create() -> list[tuple[str, str, str]]:
 
 
 def _demo_resident() -> tuple[str, str, str]:
-    """One resident account, for the resident pages at /me/: its log-in is the (synthetic) ID number."""
-    person = (Person.objects.filter(registrations__ended_on__isnull=True,
-                                    registrations__unit__building__grid__path__startswith="/440300/440308/")
-              .order_by("pk").first())
+    """One resident account, for the resident pages at /me/: its log-in is the (synthetic) ID number. A holder of a
+    valid permit when the city has one (their page shows the e-permit's QR code)."""
+    living = Person.objects.filter(registrations__ended_on__isnull=True,
+                                   registrations__unit__building__grid__path__startswith="/440300/440308/")
+    person = (living.filter(permits__status="valid").order_by("pk").first()
+              or living.order_by("pk").first())
     if person is None:
         return ("", str(Role.RESIDENT.label), "")
     id_number = reveal_id_number(person.id_number_enc)  # printed as the demo log-in: on the record, like any reveal

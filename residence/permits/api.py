@@ -1,19 +1,16 @@
 """The permits API: anyone verifies an e-permit; a department client with `permit.verify` learns what its scope
-allows. Public verification is limited per client address (PERMIT_VERIFY_RATE_PER_MINUTE; the addresses in
-RATELIMIT_EXEMPT_ADDRESSES, such as the benchmark's, are not counted)."""
+allows. Public verification is limited per client address (`epermit.limits`, shared with the public page /verify/)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from residence.accounts.api_auth import bearer_token
-from residence.core import ratelimit
-from residence.core.proxy import client_address
 from residence.core.schemas import ERRORS, ErrorOut
+from residence.permits.epermit.limits import public_verify_hit
 from residence.permits.epermit.services import verify
 from residence.permits.schemas import DepartmentShown, PermitShown, VerifyIn, VerifyOut
 
@@ -33,9 +30,7 @@ def permit_verify(request: HttpRequest, body: VerifyIn) -> VerifyOut | Status[Er
         if user is None:
             return Status(401, ErrorOut(code="unauthorized", message="the bearer token is not valid"))
     else:
-        address = client_address(request)
-        if address not in settings.RATELIMIT_EXEMPT_ADDRESSES:
-            ratelimit.hit("permit.verify", address, limit=settings.PERMIT_VERIFY_RATE_PER_MINUTE, per=60)
+        public_verify_hit(request)
     v = verify(token=body.token, user=user, purpose=body.purpose)
     claims = v.claims
     return VerifyOut(

@@ -1,7 +1,10 @@
 """The card centre's files for a production batch: the XLSX manifest (one row per card) and the PDF print sheet
-(one box per card: a photo placeholder, the card's fields, a QR code of the permit number, to be replaced by a signed
-token when the e-permit comes). The PDF embeds the CJK TrueType font as the registration certificate does
-(`registrations.certificate`: a subset of WenQuanYi Micro Hei).
+(one box per card: a photo placeholder, the card's fields, and the QR code of the card's signed e-permit token,
+`epermit.services.card_token` of card 1 of the permit, made and kept as a `PermitCard` the first time it is asked
+for, so a sheet printed again carries the same bytes). The token is up to 350 bytes: a version 13 QR code at level
+M, 69 modules and a quiet zone, drawn 28 mm wide (0.38 mm a module) so that a phone reads it off the card. The PDF
+embeds the CJK TrueType font as the registration certificate does (`registrations.certificate`: a subset of
+WenQuanYi Micro Hei).
 
 Both take cards from `production.py`; the ID numbers are whatever the cards carry: masked, or full in the one
 manifest `batch_reveal` answers."""
@@ -17,6 +20,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from residence.permits.epermit.services import card_for, card_token
 from residence.permits.models import ProductionBatch
 from residence.permits.production import Card
 from residence.registrations.certificate import _font, _qr, _wrap
@@ -62,9 +66,15 @@ def manifest_xlsx(batch: ProductionBatch, cards: list[Card]) -> bytes:
     return buf.getvalue()
 
 
-# the print sheet: A4, two columns by four rows of card boxes
-BOX_W, BOX_H = 90 * mm, 62 * mm
-COLUMNS_PER_PAGE, ROWS_PER_PAGE = 2, 4
+# the print sheet: A4, two columns by three rows of card boxes; in each box's right column the photo above the QR
+BOX_W, BOX_H = 90 * mm, 84 * mm
+COLUMNS_PER_PAGE, ROWS_PER_PAGE = 2, 3
+QR_SIZE = 28 * mm  # a version 13 code (a 350-byte token) at 0.38 mm a module, its quiet zone included
+
+
+def card_qr_text(card: Card) -> str:
+    """What the card's QR code carries: the signed token of the permit's first card."""
+    return card_token(card_for(permit_number=card.number, seq=1, name=card.name))
 
 
 def print_sheet_pdf(batch: ProductionBatch, cards: list[Card]) -> bytes:
@@ -104,9 +114,11 @@ def _card_box(c: canvas.Canvas, font: str, card: Card, x: float, y: float, made:
     c.drawString(x + 1 * mm + pad, top - 2 * mm, _("Residence permit"))
     c.setFont(font, 7)
     c.drawRightString(x + BOX_W - 1 * mm - pad, top - 2 * mm, card.number)
-    # the photo: a placeholder box (the photo itself comes from the card centre's capture)
+    # the right column: the photo, a placeholder box (the photo itself comes from the card centre's capture), and
+    # below it the QR code
+    right_edge = x + BOX_W - 1 * mm - pad
     pw, ph = 22 * mm, 28 * mm
-    px, py = x + BOX_W - 1 * mm - pad - pw, top - 5 * mm - ph
+    px, py = right_edge - pw - (QR_SIZE - pw) / 2, top - 5 * mm - ph
     c.setStrokeColor(GREY)
     c.setDash(2, 2)
     c.rect(px, py, pw, ph, stroke=1, fill=0)
@@ -125,9 +137,8 @@ def _card_box(c: canvas.Canvas, font: str, card: Card, x: float, y: float, made:
     ]
     label_w = 19 * mm
     line = top - 7 * mm
+    right = right_edge - QR_SIZE - 2 * mm  # the values stay clear of the photo and of the QR code
     for label, value in fields:
-        narrow = line > py  # beside the photo the value column is narrower
-        right = (px - 2 * mm) if narrow else (x + BOX_W - 1 * mm - pad - 18 * mm)
         c.setFont(font, 6)
         c.drawString(x + 1 * mm + pad, line, label)
         c.setFont(font, 7)
@@ -135,5 +146,6 @@ def _card_box(c: canvas.Canvas, font: str, card: Card, x: float, y: float, made:
         for i, text in enumerate(lines):
             c.drawString(x + 1 * mm + pad + label_w, line - i * 8.5, text)
         line -= 8.5 * len(lines) + 1.5
-    size = 16 * mm
-    _qr(c, card.number, x + BOX_W - 1 * mm - pad - size, y + 1 * mm + pad - 1 * mm, size)
+    c.setFont(font, 5)
+    c.drawCentredString(right_edge - QR_SIZE / 2, y + 1 * mm + pad - 0.5 * mm, _("Scan to check"))
+    _qr(c, card_qr_text(card), right_edge - QR_SIZE, y + 1 * mm + pad + 1.5 * mm, QR_SIZE)

@@ -11,6 +11,11 @@ LOCALE = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAG
 
 def entries() -> list[tuple[str, str, str]]:
     """(flags, msgid, first msgstr) of every entry but the header."""
+    return [(flags, msgid, msgstr) for flags, _ctx, msgid, msgstr in entries_in_context()]
+
+
+def entries_in_context() -> list[tuple[str, str, str, str]]:
+    """(flags, msgctxt, msgid, first msgstr) of every entry but the header; the context is "" when there is none."""
     out = []
     for block in LOCALE.joinpath("django.po").read_text(encoding="utf-8").split("\n\n"):
         m = re.search(r'^msgid ((?:".*"\n)+)(?:msgid_plural .*\n)?msgstr(?:\[0\])? ((?:".*"\n?)+)', block, re.M)
@@ -18,9 +23,11 @@ def entries() -> list[tuple[str, str, str]]:
             continue
         msgid = "".join(re.findall(r'"(.*)"', m.group(1)))
         msgstr = "".join(re.findall(r'"(.*)"', m.group(2)))
+        c = re.search(r'^msgctxt ((?:".*"\n)+)', block, re.M)
+        ctx = "".join(re.findall(r'"(.*)"', c.group(1))) if c else ""
         flags = " ".join(line for line in block.splitlines() if line.startswith("#,"))
         if msgid:
-            out.append((flags, msgid, msgstr))
+            out.append((flags, ctx, msgid, msgstr))
     return out
 
 
@@ -34,7 +41,11 @@ def test_every_message_is_translated_and_none_is_fuzzy() -> None:
 def test_compiled_catalogue_matches_the_source() -> None:
     with LOCALE.joinpath("django.mo").open("rb") as fh:
         mo = gettext.GNUTranslations(fh)
-    stale = [m for _f, m, s in entries() if "%" not in m and mo.gettext(m.replace('\\"', '"')) != s.replace('\\"', '"')]
+    def compiled(ctx: str, msgid: str) -> str:
+        return mo.pgettext(ctx, msgid) if ctx else mo.gettext(msgid)
+
+    stale = [m for _f, ctx, m, s in entries_in_context()
+             if "%" not in m and compiled(ctx, m.replace('\\"', '"')) != s.replace('\\"', '"')]
     assert stale == []
 
 

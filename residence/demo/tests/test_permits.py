@@ -66,3 +66,29 @@ def test_demo_permits_in_every_status(settings) -> None:
     assert all(isinstance(p, int) for p, _s in first)
     assert Permit.objects.filter(issued_on__gt=today).count() == 0
     assert PermitApplication.objects.filter(submitted_at__date__gt=today + dt.timedelta(days=1)).count() == 0
+
+
+def test_demo_permits_have_their_cards_and_a_reissued_one(settings) -> None:
+    from residence.permits.epermit.services import card_token, status_codes
+    from residence.permits.epermit.statuslist import DORMANT, REVOKED, SUSPENDED, VALID
+    from residence.permits.models import PermitCard
+
+    settings.LOCALITY = "yantian"
+    demo_city_generate(persons=1_500, seed=5, permits=True)
+    cards = {(c.permit_number, c.seq): c for c in PermitCard.objects.all()}
+    for number, seq in Permit.objects.values_list("number", "card_seq"):
+        assert all((number, k) in cards for k in range(1, seq + 1))  # every card the permit had
+    reissued = Permit.objects.filter(card_seq=2)
+    assert reissued.exists()
+    assert all(p.status == "valid" and p.events.filter(kind="reissued").exists() for p in reissued)
+    codes = status_codes()
+    old = cards[(reissued[0].number, 1)]
+    assert codes[old.pk] == REVOKED  # the lost card
+    assert codes[cards[(reissued[0].number, 2)].pk] == VALID
+    by_status = {s: Permit.objects.filter(status=s, card_seq=1).values_list("number", flat=True).first()
+                 for s in ("valid", "suspended", "dormant", "cancelled")}
+    assert [codes[cards[(by_status[s], 1)].pk] for s in ("valid", "suspended", "dormant", "cancelled")] == [
+        VALID, SUSPENDED, DORMANT, REVOKED]
+    assert card_token(old)  # the demo's cards are signed by the active key
+    assert cards[(reissued[0].number, 1)].name_masked == Permit.objects.get(
+        number=reissued[0].number).person.name[0] + "*" * min(len(reissued[0].person.name) - 1, 4)

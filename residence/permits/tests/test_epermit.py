@@ -276,7 +276,7 @@ def test_rotation_keeps_old_cards_verifying_and_retirement_refuses_them(own_keys
     answer = verify_http(live_server, old_token)
     assert answer["result"] == "invalid"
     assert "retired" in answer["reason"]
-    with pytest.raises(CommandError, match="retired"):
+    with pytest.raises(CommandError, match=f"签发此卡的密钥（{old_kid}）已停用：请补发新卡。"):
         call_command("permit", "token", permit.number)
     assert Event.objects.filter(action="permit.key.retired", subject_id=old_kid, data__cards=1).exists()
     ring = json.loads((own_keys / "permit.json").read_text())
@@ -292,6 +292,6 @@ def test_list_and_token_commands_name_permits_by_status(people, permit, capsys) 
     token = capsys.readouterr().out.strip()
     assert t.decode_permit(token, permit_keys().public).permit_number == permit.number
     assert list(permit_numbers(status="valid")) == [permit.number]
-    with pytest.raises(CommandError, match="No permit"):
+    with pytest.raises(CommandError, match="没有此编号的居住证。"):
         call_command("permit", "token", "4403080000000000000")
     assert card_token(PermitCard.objects.get(permit_number=permit.number)) == token

@@ -15,7 +15,17 @@ from django.utils import timezone, translation
 from residence.audit.models import Event
 from residence.core.errors import NotFound, ValidationError
 from residence.people.identity import reveal_id_number
-from residence.permits.models import ApplicationStep, Permit, PermitApplication, PermitEvent, ProductionBatch
+from residence.permits.epermit.keys import permit_keys
+from residence.permits.epermit.services import card_token
+from residence.permits.epermit.tokens import decode_permit
+from residence.permits.models import (
+    ApplicationStep,
+    Permit,
+    PermitApplication,
+    PermitCard,
+    PermitEvent,
+    ProductionBatch,
+)
 from residence.permits.printing import manifest_columns, manifest_xlsx, print_sheet_pdf
 from residence.permits.production import (
     batch_cards,
@@ -346,10 +356,14 @@ def test_the_print_sheet_is_a_pdf_with_the_cjk_font_and_a_qr_code(staff) -> None
     assert "照片" in text
     assert "签发机关" in text
     assert text.count(staff["police"].name) >= 2
-    # a QR code of each card's number, drawn as filled squares (one per dark module): nothing else is filled
+    # a QR code of each card's signed e-permit token (card 1, made now), drawn as filled squares (one per dark
+    # module): nothing else is filled
+    tokens = [card_token(PermitCard.objects.get(permit_number=c.number, seq=1)) for c in cards]
+    assert [decode_permit(tk, permit_keys().public).permit_number for tk in tokens] == [c.number for c in cards]
     objects = re.findall(rb"\d+ 0 obj\s*(.*?)endobj", data, re.S)
     pages = [_stream(body)[1] for body in objects if b"stream" in body and b"/Length1" not in body
              and b"/Subtype" not in body.partition(b"stream")[0]]
     filled = sum(len(re.findall(rb" re f\b", content)) for content in pages)
-    assert filled == sum(sum(dark for row in segno.make(c.number, micro=False, error="m").matrix for dark in row)
-                         for c in cards)
+    assert filled == sum(sum(dark for row in segno.make(tk, micro=False, error="m").matrix for dark in row)
+                         for tk in tokens)
+    assert print_sheet_pdf(batch, cards) == data  # printed again: the same tokens, byte for byte

@@ -108,7 +108,7 @@ def test_resident_opens_an_account_on_a_phone_with_the_texted_code(live_server, 
     page.fill("#id_password_again", PASSWORD)
     page.click("main button[type=submit]")
     expect(page.locator("h1")).to_have_text("我的信息")
-    expect(page.locator("nav.nav")).to_have_text("我的信息")  # their own page only, no staff workbench
+    expect(page.locator("nav.nav a")).to_have_text(["我的信息", "电子居住证"])  # their own pages, no staff workbench
     expect(page.locator("#id-number")).to_have_text(person.id_number_masked)
     assert full_id not in page.content()
     assert phone not in page.content()

@@ -19,22 +19,20 @@ Status list: ten million entries drawn at random (fixed seed) in the mix 90% val
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
 import os
 import random
-import threading
 import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from residence.bench.measure import Figure, free_port, percentile, serve, stop, wait_http
+from residence.bench.measure import Figure, Load, free_port, percentile, post_load, serve, stop, wait_http
 from residence.core.bulk import bulk_insert, next_id, reset_sequence
 from residence.people.identity import mask_name
 from residence.permits.epermit import statuslist
@@ -115,63 +113,10 @@ def _cards_of(numbers: list[str], seq_of: dict[str, int]) -> dict[str, PermitCar
 
 
 # --- online ----------------------------------------------------------------------------------------------------
-@dataclass
-class Load:
-    """Answers per second, how many, each request's seconds, and the answers' `result` counted (verification)."""
-
-    rate: float
-    n: int
-    latencies: list[float] = field(default_factory=list)
-    results: Counter[str] = field(default_factory=Counter)
-
-
 def verify_bodies(cards: list[Card], clients: int, per_client: int) -> list[list[bytes]]:
     """Each client's request bodies, serialised now: the cards' tokens in turn, from a different card each."""
     bodies = [json.dumps({"token": c.token}).encode() for c in cards]
     return [[bodies[(k * per_client + i) % len(bodies)] for i in range(per_client)] for k in range(clients)]
-
-
-def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str, str] | None = None, *,
-              seconds: float) -> Load:
-    """One keep-alive connection per client, each posting its bodies in turn until `seconds` pass or its bodies
-    run out; every answer must be 200. The `result` of each answer that has one is counted."""
-    headers = {**(headers or {}), "Content-Type": "application/json"}
-    latencies: list[list[float]] = [[] for _ in bodies]
-    results: list[Counter[str]] = [Counter() for _ in bodies]
-    failed: list[str] = []
-    stop_at = time.monotonic() + seconds
-
-    def run(k: int) -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, seen = latencies[k], results[k]
-        try:
-            for body in bodies[k]:
-                if time.monotonic() >= stop_at:
-                    break
-                t = time.perf_counter()
-                c.request("POST", path, body=body, headers=headers)
-                r = c.getresponse()
-                text = r.read()
-                mine.append(time.perf_counter() - t)
-                if r.status != 200:
-                    failed.append(f"{path} answered {r.status}: {text[:300]!r}")
-                    return
-                if text.startswith(b'{"result"'):
-                    seen[json.loads(text)["result"]] += 1
-        except OSError as exc:
-            failed.append(f"{path}: {exc!r}")
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(bodies))]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - t
-    if failed:
-        raise RuntimeError(failed[0])
-    flat = [x for mine in latencies for x in mine]
-    return Load(len(flat) / elapsed, len(flat), flat, sum(results, Counter()))
 
 
 def served_verification(cards: list[Card], *, seconds: float = 4.0, clients: int = VERIFY_CLIENTS,

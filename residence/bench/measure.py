@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import random
 import re
@@ -15,7 +16,8 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -305,3 +307,57 @@ def demo_ready_seconds(port: int) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1] if len(values) > 1 else values[0]
+
+
+@dataclass
+class Load:
+    """What `post_load` measured: answers per second, how many, each request's seconds, and the answers' `result`
+    counted (e-permit verification answers carry one)."""
+
+    rate: float
+    n: int
+    latencies: list[float] = field(default_factory=list)
+    results: Counter[str] = field(default_factory=Counter)
+
+
+def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str, str] | None = None, *,
+              seconds: float) -> Load:
+    """One keep-alive connection per client, each posting its bodies in turn until `seconds` pass or its bodies
+    run out; every answer must be 200. The `result` of each answer that has one is counted."""
+    headers = {**(headers or {}), "Content-Type": "application/json"}
+    latencies: list[list[float]] = [[] for _ in bodies]
+    results: list[Counter[str]] = [Counter() for _ in bodies]
+    failed: list[str] = []
+    stop_at = time.monotonic() + seconds
+
+    def run(k: int) -> None:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, seen = latencies[k], results[k]
+        try:
+            for body in bodies[k]:
+                if time.monotonic() >= stop_at:
+                    break
+                t = time.perf_counter()
+                c.request("POST", path, body=body, headers=headers)
+                r = c.getresponse()
+                text = r.read()
+                mine.append(time.perf_counter() - t)
+                if r.status != 200:
+                    failed.append(f"{path} answered {r.status}: {text[:300]!r}")
+                    return
+                if text.startswith(b'{"result"'):
+                    seen[json.loads(text)["result"]] += 1
+        except OSError as exc:
+            failed.append(f"{path}: {exc!r}")
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(bodies))]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    if failed:
+        raise RuntimeError(failed[0])
+    flat = [x for mine in latencies for x in mine]
+    return Load(len(flat) / elapsed, len(flat), flat, sum(results, Counter()))

@@ -18,12 +18,12 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from residence.bench.measure import Figure, free_port, percentile, serve, stop, wait_http
+from residence.bench.measure import Figure, Load, free_port, percentile, post_load, serve, stop, wait_http
 from residence.core.idnumber import check_character
 
 BATCH = 1_000
@@ -157,15 +157,6 @@ def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, i
         stop(proc)
 
 
-@dataclass
-class Load:
-    """What `post_load` measured: answers per second, how many, and each request's seconds."""
-
-    rate: float
-    n: int
-    latencies: list[float] = field(default_factory=list)
-
-
 def single_bodies(premises: Premises, clients: int, per_client: int, *, first_guest: int, prefix: str
                   ) -> list[list[bytes]]:
     """Each client's one-item check-in bodies, serialised now: a new guest and a fresh idempotency key each."""
@@ -176,43 +167,6 @@ def single_bodies(premises: Premises, clients: int, per_client: int, *, first_gu
                                      "name": names[k], "unit_code": premises.units[k % len(premises.units)],
                                      "arrived_at": arrived}]}, ensure_ascii=False).encode() for k in range(n)]
     return [bodies[c::clients] for c in range(clients)]
-
-
-def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str, str], *,
-              seconds: float) -> Load:
-    """One keep-alive connection per client, each posting its own bodies in turn until `seconds` pass or its
-    bodies run out; every answer must be 200. Answers per second over the whole run, and each request's seconds."""
-    headers = {**headers, "Content-Type": "application/json"}
-    latencies: list[list[float]] = [[] for _ in bodies]
-    failed: list[str] = []
-    stop_at = time.monotonic() + seconds
-
-    def run(k: int) -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = latencies[k]
-        for body in bodies[k]:
-            if time.monotonic() >= stop_at:
-                break
-            t = time.perf_counter()
-            c.request("POST", path, body=body, headers=headers)
-            r = c.getresponse()
-            text = r.read()
-            mine.append(time.perf_counter() - t)
-            if r.status != 200:
-                failed.append(f"{path} answered {r.status}: {text[:300]!r}")
-                return
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(bodies))]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - t
-    if failed:
-        raise RuntimeError(failed[0])
-    flat = [x for mine in latencies for x in mine]
-    return Load(len(flat) / elapsed, len(flat), flat)
 
 
 def served_single_declarations(premises: Premises, *, seconds: float = 4.0, clients: int = SINGLE_CLIENTS,

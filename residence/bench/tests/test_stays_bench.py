@@ -9,7 +9,7 @@ from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 
 from residence.audit.models import Event
-from residence.bench import bare_api, stays
+from residence.bench import bare_api, measure, stays
 from residence.core.idnumber import parse_id_number
 from residence.demo.services import demo_users_create
 from residence.people.models import Person
@@ -51,7 +51,7 @@ def test_single_declarations_through_the_api_beside_a_bare_insert_endpoint(live_
     assert [len(mine) for mine in bodies] == [3] * clients
     port = int(live_server.url.rsplit(":", 1)[1])
     headers = {"Authorization": f"Bearer {premises.key}"}
-    project = stays.post_load(port, "/api/v1/stays/check-ins", bodies, headers, seconds=120)
+    project = measure.post_load(port, "/api/v1/stays/check-ins", bodies, headers, seconds=120)
     n = 3 * clients
     assert (project.n, len(project.latencies)) == (n, n)
     assert project.rate > 0
@@ -72,7 +72,7 @@ def test_single_declarations_through_the_api_beside_a_bare_insert_endpoint(live_
     try:
         assert server.error is None
         again = stays.single_bodies(premises, clients, 3, first_guest=stays.SINGLE_GUESTS + n, prefix="bare-")
-        bare = stays.post_load(server.port, "/check-ins", again, {}, seconds=120)
+        bare = measure.post_load(server.port, "/check-ins", again, {}, seconds=120)
         assert (bare.n, len(bare.latencies)) == (n, n)
         assert bare_api.table_rows() == n  # one row per request, and nothing else written
         assert Stay.objects.count() == n

@@ -93,7 +93,7 @@ MIDDLEWARE = [
     "residence.core.middleware.RequestIdMiddleware",
     "residence.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "residence.core.middleware.BearerApiMiddleware",  # API requests with a bearer key: straight to the view
+    "residence.core.middleware.SessionlessApiMiddleware",  # bearer-key and public API requests: straight to the view
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import os
+import threading
 import uuid
 from functools import cache
 from typing import Any, Protocol
@@ -59,7 +60,9 @@ def event_record(
     subject_id: object = "",
     data: dict[str, Any] | None = None,
 ) -> Event:
-    """Append one event. Call it inside the service's transaction so that it commits or rolls back with the change."""
+    """Append one event. Call it inside the service's transaction so that it commits or rolls back with the change.
+    Outside a transaction (a read logged on its own) it is written with the events of other requests of this
+    process that arrive at the same moment (`_grouped`), and committed before this returns, like any insert."""
     label = ""
     actor_id = None
     if actor is not None and getattr(actor, "pk", None) is not None:
@@ -74,32 +77,113 @@ def event_record(
     # the JSON column's round trip (key order, number forms) must not change the tag: tag what will be read back
     event.data = json.loads(json.dumps(event.data, sort_keys=True))
     event.tag = event_tag(event, ring.active)
-    _insert(event)
+    if connection.in_atomic_block or not connection.get_autocommit():
+        _insert([event])
+    else:
+        _grouped(event)
     return event
 
 
-def _insert(event: Event) -> None:
-    """`event.save(force_insert=True)` in one statement written once per process: every API request records an
-    event, and the ORM's insert compiler cost more than the insert (the values prepared by each field as the ORM
-    prepares them; no signals are connected to Event)."""
-    fields, sql, returning = _insert_sql()
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+class _Pending:
+    __slots__ = ("done", "error", "event")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self.done = False
+        self.error: BaseException | None = None
+
+
+_group_lock = threading.Condition()
+_group_queue: list[_Pending] = []
+_group_leading = False
+
+
+def _grouped(event: Event) -> None:
+    """Group commit: the events that threads of this process log outside a transaction at the same moment are
+    written by one of them (the leader, on its own connection) in one INSERT, one commit, and every thread returns
+    once its own event is committed, or raises what the insert raised. Nobody waits for a group to fill: the leader
+    takes whatever has queued, so a lone request is written at once and a busy server writes many per commit (a
+    verification service logs every check; one commit per check was most of its database's work)."""
+    global _group_leading
+    mine = _Pending(event)
+    with _group_lock:
+        _group_queue.append(mine)
+        while not mine.done:
+            if _group_leading:
+                _group_lock.wait()
+                continue
+            _group_leading = True
+            batch = _group_queue[:]
+            _group_queue.clear()
+            _group_lock.release()
+            try:
+                _insert_each(batch)
+            finally:
+                _group_lock.acquire()
+                for p in batch:
+                    p.done = True
+                _group_leading = False
+                _group_lock.notify_all()
+    if mine.error is not None:
+        raise mine.error
+
+
+def _insert_each(batch: list[_Pending]) -> None:
+    """The group in one INSERT; if that fails, each event again on its own, so that one bad event (a subject id too
+    long for its column) fails only its own request. Every failure is kept for its request: none hangs."""
+    try:
+        _insert([p.event for p in batch])
+        return
+    except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
+        if len(batch) == 1:
+            batch[0].error = exc
+            return
+    for p in batch:
+        if p.event.pk is not None:  # written before the failure (one at a time, without RETURNING of many rows)
+            continue
+        try:
+            _insert([p.event])
+        except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
+            p.error = exc
+
+
+def _insert(events: list[Event]) -> None:
+    """`Event.objects.bulk_create(events)` in one statement written once per process and group size: every API
+    request records an event, and the ORM's insert compiler cost more than the insert (the values prepared by each
+    field as the ORM prepares them; no signals are connected to Event)."""
+    fields, returning = _insert_fields()
+    if not returning:  # no INSERT … RETURNING of several rows: one at a time, each its id
+        for event in events:
+            _insert_rows([event], fields, returning)
+        return
+    _insert_rows(events, fields, returning)
+
+
+def _insert_rows(events: list[Event], fields: list[Any], returning: bool) -> None:
+    values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
     with connection.cursor() as cur:
-        cur.execute(sql, values)
-        event.pk = cur.fetchone()[0] if returning else cur.lastrowid
-    event._state.adding = False
-    event._state.db = connection.alias
+        cur.execute(_insert_sql(len(events)), values)
+        ids = [row[0] for row in cur.fetchall()] if returning else [cur.lastrowid]
+    for event, pk in zip(events, ids, strict=True):
+        event.pk = pk
+        event._state.adding = False
+        event._state.db = connection.alias
 
 
 @cache
-def _insert_sql() -> tuple[list[Any], str, bool]:
-    q = connection.ops.quote_name
+def _insert_fields() -> tuple[list[Any], bool]:
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
-    returning = bool(connection.features.can_return_columns_from_insert)
-    sql = (f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-           f"VALUES ({', '.join(['%s'] * len(fields))})"
-           + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
-    return fields, sql, returning
+    return fields, bool(connection.features.can_return_rows_from_bulk_insert)
+
+
+@cache
+def _insert_sql(rows: int) -> str:
+    q = connection.ops.quote_name
+    fields, returning = _insert_fields()
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return (f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+            f"VALUES {', '.join([row] * rows)}"
+            + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
 
 
 def event_digest(event: Event) -> str:

@@ -76,16 +76,18 @@ class NoStoreMiddleware:
         return response
 
 
-class BearerApiMiddleware:
-    """A request to the JSON API that carries an Authorization header (a system with its bearer key) goes straight
-    to its view, past the middleware below this one, which serves browsers: the session, CSRF, the log-in and its
-    second factor, messages, lock-outs, and the frame and content-security headers of pages.
+class SessionlessApiMiddleware:
+    """A request to the JSON API that no session can speak for goes straight to its view, past the middleware below
+    this one, which serves browsers: the session, CSRF, the log-in and its second factor, messages, lock-outs, and
+    the frame and content-security headers of pages. Such a request is one that carries an Authorization header (a
+    system with its bearer key, judged by that header alone, `accounts.api_auth`), or one to a public endpoint that
+    answers everyone alike and reads no account (`public_api_register`: the e-permit check, which schools' and
+    hospitals' systems call thousands of times an hour).
 
-    Such a request is judged by its header alone (`accounts.api_auth`): never by a session or a cookie, so it needs
-    no CSRF token, and its answer is JSON, not a page a browser would frame or run. What the middleware above gives
-    every request still holds: the client's address from trusted proxies, the security headers, `no-store`, the
-    request id (audit events carry it) and the language of the messages. The API's documentation page is a page:
-    it takes the long way."""
+    It is judged never by a session or a cookie, so it needs no CSRF token, and its answer is JSON, not a page a
+    browser would frame or run. What the middleware above gives every request still holds: the client's address
+    from trusted proxies, the security headers, `no-store`, the request id (audit events carry it) and the language
+    of the messages. The API's documentation page is a page: it takes the long way."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -93,15 +95,27 @@ class BearerApiMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
-        if "HTTP_AUTHORIZATION" in request.META and path.startswith(API_PREFIX) and not path.startswith(API_DOCS):
-            from django.contrib.auth.models import AnonymousUser
+        bearer = "HTTP_AUTHORIZATION" in request.META and path.startswith(API_PREFIX) and not path.startswith(API_DOCS)
+        if not bearer and path not in _PUBLIC_API:
+            return self.get_response(request)
+        from django.contrib.auth.models import AnonymousUser
 
-            request.user = AnonymousUser()  # until the bearer key names its account
-            return self.view(request)  # type: ignore[no-any-return]
-        return self.get_response(request)
+        request.user = AnonymousUser()  # until a bearer key names its account
+        short = None if bearer else _PUBLIC_API[path]
+        response = short(request) if short is not None else None
+        return response if response is not None else self.view(request)  # type: ignore[no-any-return]
 
 
 API_PREFIX, API_DOCS = "/api/", "/api/docs"
+ShortWay = Callable[[HttpRequest], HttpResponse | None]
+_PUBLIC_API: dict[str, ShortWay | None] = {}
+
+
+def public_api_register(path: str, short_way: ShortWay | None = None) -> None:
+    """Mark the API endpoint at `path` public and sessionless (an app's ready()). `short_way`, if given, answers the
+    anonymous requests it can without URL resolution or the API framework, and None for the rest (a malformed body,
+    a wrong method), which the endpoint's own view answers in its own words."""
+    _PUBLIC_API[path] = short_way
 
 
 class _ViewOnlyHandler(BaseHandler):

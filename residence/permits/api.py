@@ -4,21 +4,25 @@ allows. Public verification is limited per client address (`epermit.limits`, sha
 from __future__ import annotations
 
 import datetime as dt
+import json
+from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
+from ninja.responses import NinjaJSONEncoder
 
 from residence.accounts.api_auth import bearer_token
+from residence.core.ratelimit import RateLimited
 from residence.core.schemas import ERRORS, ErrorOut
 from residence.permits.epermit.limits import public_verify_hit
-from residence.permits.epermit.services import verify
-from residence.permits.schemas import DepartmentShown, PermitShown, VerifyIn, VerifyOut
+from residence.permits.epermit.services import Verification, verify
+from residence.permits.schemas import VerifyIn, VerifyOut
 
 router = Router(tags=["permits"])
 
 
 @router.post("/verify", auth=None, response={200: VerifyOut, **ERRORS, 401: ErrorOut})
-def permit_verify(request: HttpRequest, body: VerifyIn) -> VerifyOut | Status[ErrorOut]:
+def permit_verify(request: HttpRequest, body: VerifyIn) -> dict[str, Any] | Status[ErrorOut]:
     """Is this e-permit genuine and in force? `valid`, `suspended`, `dormant`, `revoked` (replaced, reissued or
     cancelled), `expired` (the token's own validity has passed) or `invalid` (altered, forged, signed by an unknown
     or retired key, not a token), with the masked permit number and name. No account is needed; with a department
@@ -31,10 +35,36 @@ def permit_verify(request: HttpRequest, body: VerifyIn) -> VerifyOut | Status[Er
             return Status(401, ErrorOut(code="unauthorized", message="the bearer token is not valid"))
     else:
         public_verify_hit(request)
-    v = verify(token=body.token, user=user, purpose=body.purpose)
+    return _answer(verify(token=body.token, user=user, purpose=body.purpose))
+
+
+def _answer(v: Verification) -> dict[str, Any]:
+    """The answer as `VerifyOut` has it, field for field (ninja checks it against the schema on its way out; the
+    short way sends it as it is)."""
     claims = v.claims
-    return VerifyOut(
-        result=v.result, reason=v.reason, checked_at=v.checked_at,
-        permit=PermitShown(number=v.permit_number, name=v.name) if claims else None,
-        expires_at=dt.datetime.fromtimestamp(claims.expires_at, tz=dt.UTC) if claims else None,
-        department=DepartmentShown(**v.department) if v.department else None)
+    return {"result": v.result, "reason": v.reason,
+            "permit": {"number": v.permit_number, "name": v.name} if claims else None,
+            "expires_at": dt.datetime.fromtimestamp(claims.expires_at, tz=dt.UTC) if claims else None,
+            "checked_at": v.checked_at, "department": v.department or None}
+
+
+def permit_verify_short(request: HttpRequest) -> HttpResponse | None:
+    """`permit_verify` for an anonymous, well-formed JSON POST, the same answer without URL resolution or ninja's
+    machinery (a school's gate checks a permit a second; most of a check's time went there), reached from
+    `core.middleware.SessionlessApiMiddleware`. None for anything else (another method or media type, a body that is
+    not JSON or not the schema, a bearer token), which `permit_verify` answers in the API's own words."""
+    if request.method != "POST" or request.content_type != "application/json" or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    try:
+        body = VerifyIn.model_validate_json(request.body)
+    except ValueError:  # pydantic's ValidationError included
+        return None
+    try:
+        public_verify_hit(request)
+    except RateLimited as exc:
+        from residence.api import rate_limited  # the API's 429 (the API imports this module)
+
+        return rate_limited(request, exc)
+    answer = _answer(verify(token=body.token, purpose=body.purpose))
+    return HttpResponse(json.dumps(answer, cls=NinjaJSONEncoder),
+                        content_type="application/json; charset=utf-8")

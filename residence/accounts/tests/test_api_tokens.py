@@ -178,7 +178,7 @@ def test_staff_passwords_are_at_least_twelve_characters_with_the_message_in_chin
 
 def test_a_bearer_request_goes_past_the_browsers_middleware_but_keeps_what_every_answer_carries(
         client: Client, secret: str) -> None:
-    """core.middleware.BearerApiMiddleware: no session is opened or read, no page headers; no-store, the request id
+    """core.middleware.SessionlessApiMiddleware: no session is opened or read, no page headers; no-store, the request id
     and the language still hold; the same request with a dead key is refused even with a logged-in session."""
     response = client.post("/api/people/search", {"q": "zs"}, content_type="application/json",
                            HTTP_X_REQUEST_ID="bench-request-0001", **bearer(secret))

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from residence.accounts.services import api_client_create
 from residence.audit.models import Event
+from residence.permits.api import permit_verify_short
 from residence.permits.epermit import statuslist
 from residence.permits.epermit import tokens as t
 from residence.permits.epermit.keys import jwks, permit_keys
@@ -163,6 +164,44 @@ def test_public_verification_is_limited_per_address_and_a_bad_body_is_no_server_
     for body in (b"\xff\xfe", b"[]", b'{"token": 5}', b'{"token": "' + b"A" * 5000 + b'"}'):
         r = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
         assert r.status_code in (400, 422), (body[:20], r.status_code)
+
+
+def test_the_short_way_answers_as_the_api_does_and_leaves_the_rest_to_it(live_server, settings, permit, rf) -> None:
+    """permits.api.permit_verify_short answers a well-formed anonymous JSON POST itself, with the same body and
+    headers as the API's view (reached here with another media type), and leaves everything else to that view."""
+    url = f"{live_server.url}/api/v1/permits/verify"
+    token = permit_card_token(number=permit.number)
+    body = json.dumps({"token": token})
+    short = requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+    full = requests.post(url, data=body, headers={"Content-Type": "text/plain"}, timeout=10)
+    assert short.status_code == full.status_code == 200
+    a, b = short.json(), full.json()
+    assert a.pop("checked_at") <= b.pop("checked_at")
+    assert a == b
+    assert a["result"] == "valid"
+    same = ("Content-Type", "Cache-Control", "X-Content-Type-Options", "Referrer-Policy", "Content-Language")
+    assert [short.headers.get(h) for h in same] == [full.headers.get(h) for h in same]
+    assert "no-store" in short.headers["Cache-Control"]
+    assert short.headers["X-Request-ID"]
+    assert "Set-Cookie" not in short.headers
+    assert "Content-Security-Policy" not in short.headers
+    assert Event.objects.filter(action="permit.verified", data__result="valid").count() == 2  # each check logged
+
+    def request(data: str, content_type: str = "application/json", **extra: str):
+        r = rf.post("/api/v1/permits/verify", data=data, content_type=content_type, **extra)
+        r.META["REMOTE_ADDR"] = "127.0.0.1"
+        return r
+
+    assert permit_verify_short(request(body)) is not None
+    for declined in (request(body, "text/plain"), request('{"token": 5}'), request("{"),
+                     request(body, HTTP_AUTHORIZATION="Bearer x"), rf.get("/api/v1/permits/verify")):
+        assert permit_verify_short(declined) is None
+    settings.PERMIT_VERIFY_RATE_PER_MINUTE = 1
+    over = [requests.post(url, data=body, headers={"Content-Type": "application/json"}, timeout=10)
+            for _ in range(2)][-1]
+    assert over.status_code == 429
+    assert over.json()["code"] == "rate_limited"
+    assert int(over.headers["Retry-After"]) > 0
 
 
 def test_a_department_with_the_scope_learns_district_and_endorsement_and_its_read_is_logged(live_server, people,

@@ -278,6 +278,8 @@ def test_stays_land_in_their_months_partition_on_postgresql(premises) -> None:
     cur = connection.cursor()
     cur.execute("SHOW jit")  # a look-up across every partition must not pay seconds of JIT compilation
     assert cur.fetchone()[0] == "off"
+    cur.execute("SHOW max_parallel_workers_per_gather")  # nor milliseconds of starting parallel workers
+    assert cur.fetchone()[0] == "0"
     assert stay_partitions_ensure(dt.date(2025, 1, 15), dt.date(2025, 2, 1)) == 2
     assert stay_partitions_ensure(dt.date(2025, 1, 15), dt.date(2025, 2, 1)) == 0
     assert {"stays_stay_y2025m01", "stays_stay_y2025m02"} <= set(stay_partitions())

@@ -83,3 +83,12 @@ def test_concurrent_connections_count_exactly() -> None:
         t.join()
     assert peek("t.conc", "shared") == 100
     assert len(refused) == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL table's persistence")
+def test_counters_write_no_wal_on_postgresql() -> None:
+    """Bumping a counter must not wait for a WAL flush while it holds the row every request of one key bumps
+    (migration core/0003): the table is unlogged."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT relpersistence FROM pg_class WHERE relname = %s", [RateCounter._meta.db_table])
+        assert cur.fetchone()[0] == "u"

@@ -13,7 +13,6 @@ status proofs. The token format is in `tokens.py`, the list's in `statuslist.py`
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -32,7 +31,14 @@ from residence.core.errors import NotFound, ValidationError
 from residence.people.identity import mask_name, redact_numbers
 from residence.permits.epermit import statuslist
 from residence.permits.epermit.keys import permit_keys
-from residence.permits.epermit.tokens import Claims, TokenInvalid, decode_permit, permit_payload, permit_token, unb64
+from residence.permits.epermit.tokens import (
+    Claims,
+    TokenInvalid,
+    decode_permit,
+    header_of,
+    permit_payload,
+    permit_token,
+)
 from residence.permits.lifecycle import permit_number_masked
 from residence.permits.models import Permit, PermitCard, PermitStatus, StatusList
 from residence.places.selectors import jurisdiction_path_for_user
@@ -227,9 +233,16 @@ def status_list_current(*, refresh: int = LIST_REFRESH) -> StatusList:
     """The published list, signed again first when it is older than `refresh` seconds or its key is retired."""
     latest = StatusList.objects.order_by("-issued_at").first()
     if latest is None or (timezone.now() - latest.issued_at).total_seconds() >= refresh \
-            or _kid_of(latest.token) not in permit_keys().public:
+            or not _key_published(latest.token):
         latest = status_list_publish()
     return latest
+
+
+def _key_published(token: str) -> bool:
+    try:
+        return header_of(token).get("kid") in permit_keys().public
+    except TokenInvalid:
+        return False
 
 
 def status_list_refresh() -> int:
@@ -237,13 +250,6 @@ def status_list_refresh() -> int:
     1 when a list was signed."""
     before = StatusList.objects.order_by("-issued_at").values_list("pk", flat=True).first()
     return int(status_list_current().pk != before)
-
-
-def _kid_of(token: str) -> str:
-    try:
-        return str(json.loads(unb64(token.split(".", 1)[0], "header")).get("kid", ""))
-    except (TokenInvalid, ValueError):
-        return ""
 
 
 # --- for operators ---------------------------------------------------------------------------------------------

@@ -17,17 +17,15 @@ without the whole list.
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from joserfc.jwk import OKPKey
 
-from residence.permits.epermit.tokens import TokenInvalid, b64, sign, unb64, verify_jws
+from residence.permits.epermit.tokens import TokenInvalid, b64, header_of, sign, unb64, verify_jws
 
 VALID, REVOKED, SUSPENDED, DORMANT = 0, 1, 2, 3
 WORDS = {VALID: "valid", REVOKED: "revoked", SUSPENDED: "suspended", DORMANT: "dormant"}
@@ -125,18 +123,10 @@ def decode_proof(token: str, keys: Mapping[str, OKPKey], *, now: float | None = 
 def decode_status(token: str, keys: Mapping[str, OKPKey], *, now: float | None = None) -> StatusList:
     """A status list or a status proof, whichever `token` is."""
     try:
-        typ = _typ(token)
+        typ = header_of(token).get("typ")
     except TokenInvalid:
         typ = LIST_TYP
     return (decode_proof if typ == PROOF_TYP else decode_list)(token, keys, now=now)
-
-
-def _typ(token: str) -> Any:
-    head = token.strip().split(".", 1)[0]
-    try:
-        return json.loads(unb64(head, "header")).get("typ")
-    except (ValueError, AttributeError):
-        raise TokenInvalid("not a token") from None
 
 
 def _when(epoch: int) -> str:

@@ -119,7 +119,7 @@ def verify_jws(token: str, keys: Mapping[str, OKPKey], *, retired: frozenset[str
     parts = token.split(".")
     if len(parts) != 3 or not all(parts):
         raise TokenInvalid("the token is not three base64url parts joined by dots (it may be cut short)")
-    header = _object(unb64(parts[0], "header"), "header")
+    header = header_of(parts[0])
     if header.get("alg") != ALG:
         raise TokenInvalid(f"the algorithm {str(header.get('alg'))[:20]!r} is not accepted; only {ALG}")
     if typ and header.get("typ") != typ:
@@ -138,6 +138,12 @@ def verify_jws(token: str, keys: Mapping[str, OKPKey], *, retired: frozenset[str
     except JoseError:
         raise TokenInvalid("the signature does not match: the token was altered or forged") from None
     return header, payload
+
+
+def header_of(token: str) -> dict[str, Any]:
+    """A token's header, read before (and without) checking its signature: which key and which kind of token to
+    check it as. TokenInvalid when it is not a JSON object in base64url."""
+    return _object(unb64(token.strip().split(".", 1)[0], "header"), "header")
 
 
 def _object(data: bytes, what: str) -> dict[str, Any]:

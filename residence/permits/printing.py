@@ -20,10 +20,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from residence.core.pdf import draw_qr, pdf_font, wrap_lines
 from residence.permits.epermit.services import card_for, card_token
 from residence.permits.models import ProductionBatch
 from residence.permits.production import Card
-from residence.registrations.certificate import _font, _qr, _wrap
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GREY = Color(0.55, 0.55, 0.55)
@@ -78,7 +78,7 @@ def card_qr_text(card: Card) -> str:
 
 
 def print_sheet_pdf(batch: ProductionBatch, cards: list[Card]) -> bytes:
-    font = _font()
+    font = pdf_font()
     buf = io.BytesIO()
     width, height = A4
     c = canvas.Canvas(buf, pagesize=A4, invariant=True)
@@ -142,10 +142,10 @@ def _card_box(c: canvas.Canvas, font: str, card: Card, x: float, y: float, made:
         c.setFont(font, 6)
         c.drawString(x + 1 * mm + pad, line, label)
         c.setFont(font, 7)
-        lines = _wrap(value, font, 7, right - (x + 1 * mm + pad + label_w))[:2]
+        lines = wrap_lines(value, font, 7, right - (x + 1 * mm + pad + label_w))[:2]
         for i, text in enumerate(lines):
             c.drawString(x + 1 * mm + pad + label_w, line - i * 8.5, text)
         line -= 8.5 * len(lines) + 1.5
     c.setFont(font, 5)
     c.drawCentredString(right_edge - QR_SIZE / 2, y + 1 * mm + pad - 0.5 * mm, _("Scan to check"))
-    _qr(c, card_qr_text(card), right_edge - QR_SIZE, y + 1 * mm + pad + 1.5 * mm, QR_SIZE)
+    draw_qr(c, card_qr_text(card), right_edge - QR_SIZE, y + 1 * mm + pad + 1.5 * mm, QR_SIZE)

@@ -12,21 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
-import segno
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import Color, black
 from reportlab.lib.pagesizes import A5
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-# The one place that says where the CJK font is (settings.CERTIFICATE_FONT overrides it).
-CERTIFICATE_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-FONT_NAME = "WenQuanYiMicroHei"
+from residence.core.pdf import draw_qr, pdf_font, wrap_lines
+
 MARK_RED = Color(0.75, 0.1, 0.1)
 
 
@@ -53,37 +46,9 @@ def certificate_number(*, area_code: str, started_on: dt.date, registration_id: 
     return f"{area_code[:6]:0>6}{started_on.year:04d}{registration_id:010d}"
 
 
-def font_path() -> Path:
-    """The CJK TrueType font certificates embed; a clear error when it is not installed."""
-    path = Path(getattr(settings, "CERTIFICATE_FONT", CERTIFICATE_FONT))
-    if not path.is_file():
-        raise ImproperlyConfigured(
-            f"The CJK font for registration certificates is missing: {path}. Install Debian's fonts-wqy-microhei "
-            "(apt-get install fonts-wqy-microhei) or set CERTIFICATE_FONT to a TrueType font with Chinese glyphs.")
-    return path
-
-
-def _font() -> str:
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, str(font_path()), subfontIndex=0))  # a TTC: its first face
-    return FONT_NAME
-
-
-def _qr(c: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
-    """A QR code of `text` drawn as squares (vector, no image), its lower left corner at (x, y)."""
-    qr = segno.make(text, micro=False, error="m")
-    rows = list(qr.matrix_iter(border=2))
-    cell = size / len(rows)
-    c.setFillColor(black)
-    for i, row in enumerate(rows):
-        for j, dark in enumerate(row):
-            if dark:
-                c.rect(x + j * cell, y + size - (i + 1) * cell, cell, cell, stroke=0, fill=1)
-
-
 def certificate_pdf(cert: Certificate) -> bytes:
     """The certificate on one A5 page."""
-    font = _font()
+    font = pdf_font()
     buf = io.BytesIO()
     width, height = A5
     c = canvas.Canvas(buf, pagesize=A5, invariant=True)
@@ -113,7 +78,7 @@ def certificate_pdf(cert: Certificate) -> bytes:
         c.setFont(font, 10)
         c.drawString(margin, y, label)
         c.setFont(font, 11)
-        lines = _wrap(value, font, 11, width - margin - 130)
+        lines = wrap_lines(value, font, 11, width - margin - 130)
         for k, line in enumerate(lines):
             c.drawString(margin + 90, y - k * 15, line)
         y -= 15 * len(lines) + 12
@@ -137,7 +102,7 @@ def certificate_pdf(cert: Certificate) -> bytes:
         c.setFont(font, 10)
         c.drawString(margin, y, _("Continuously registered for %(days)d days.") % {"days": cert.continuous_days})
     size = 96.0
-    _qr(c, cert.number, width - margin - size, margin + 8, size)
+    draw_qr(c, cert.number, width - margin - size, margin + 8, size)
     c.setFont(font, 8)
     c.drawString(margin, margin + 40, _("This certificate proves the residence registration above on the day it "
                                         "was printed."))
@@ -145,15 +110,3 @@ def certificate_pdf(cert: Certificate) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """`text` in lines no wider than `width` (Chinese breaks between any two characters)."""
-    lines, line = [], ""
-    for ch in text:
-        if pdfmetrics.stringWidth(line + ch, font, size) > width and line:
-            lines.append(line)
-            line = ch
-        else:
-            line += ch
-    return [*lines, line] if line or not lines else lines

@@ -17,8 +17,6 @@ yet changed, and a notice is claimed by its unique key (permit, kind, day).
 from __future__ import annotations
 
 import datetime as dt
-import json
-import uuid
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -32,10 +30,8 @@ from django.utils.translation import gettext as _
 
 from residence.accounts.models import User
 from residence.accounts.roles import Kind
-from residence.audit.models import Event
-from residence.audit.services import event_record, event_tag
+from residence.audit.services import event_record, events_record_bulk
 from residence.core.bulk import bulk_insert, bulk_insert_new, json_value
-from residence.core.keys import keyring
 from residence.core.rules import locality
 from residence.core.sms import sms_send
 from residence.employment.models import Employment
@@ -103,26 +99,13 @@ def _update_returning(sql: str, params: Sequence[Any]) -> list[tuple[int, int, s
 
 
 def _events(rows: list[tuple[int, int, str]], kind: str, at: dt.datetime, data: dict[str, Any], action: str) -> None:
-    """The permits' events and one audit event each, in bulk (the audit events tagged like `event_record`'s)."""
+    """The permits' events and one audit event each, in bulk."""
     if not rows:
         return
     bulk_insert(PermitEvent, ["permit_id", "kind", "at", "actor_id", "data"],
                 ((pid, kind, at, None, json_value(data)) for pid, _person, _number in rows))
-    ring = keyring("audit")
-    columns = ["occurred_at", "actor_id", "actor_label", "action", "subject_type", "subject_id", "data", "request_id",
-               "uid", "key_id", "tag"]
-    uid_field: Any = Event._meta.get_field("uid")
-
-    def audit_rows() -> Any:
-        for _pid, person_id, number in rows:
-            event = Event(occurred_at=at, actor_id=None, actor_label="", action=action, subject_type="person",
-                          subject_id=str(person_id), request_id="", uid=uuid.uuid4(), key_id=ring.active_id,
-                          data=json.loads(json.dumps({"permit": number, **data}, sort_keys=True)))
-            event.tag = event_tag(event, ring.active)
-            event.data = json_value(event.data)
-            event.uid = uid_field.get_db_prep_save(event.uid, connection)  # a hex string on SQLite
-            yield [getattr(event, c) for c in columns]
-    bulk_insert(Event, columns, audit_rows())
+    events_record_bulk(action=action, occurred_at=at,
+                       subjects=(("person", person_id, {"permit": number, **data}) for _pid, person_id, number in rows))
 
 
 _ACTIONS = {  # the audit action of each change the job makes (catalogued in audit/actions.py)

@@ -61,7 +61,7 @@ def declarations_due(place_class: str, event: str, moments: Sequence[tuple[dt.da
 def continuity_kinds(as_of: dt.date) -> frozenset[str]:
     """The kinds of record that stand for registered time in the locality on `as_of`
     (`permit.continuity.evidence_kinds`). Hotel stays (`instant_stay`) count in no shipped locality."""
-    return frozenset(load_parameters(locality()).get("permit.continuity.evidence_kinds", as_of).value)
+    return frozenset(_parameters(locality()).get("permit.continuity.evidence_kinds", as_of).value)
 
 
 class Continuity(NamedTuple):
@@ -78,7 +78,7 @@ def residence_continuity(intervals: Sequence[Mapping[str, Any]], as_of: dt.date)
 
     Intervals of a kind that the locality does not count are not passed on: the engine would only note each of them
     (a hotel guest has many stays), and whether a kind counts is the engine's own parameter, read here."""
-    rules = load_parameters(locality())  # read once for the three questions (each load checks the files' dates)
+    rules = _parameters(locality())  # once for the three questions (a load checks the files' dates: `_parameters`)
     counted = frozenset(rules.get("permit.continuity.evidence_kinds", as_of).value)
     usable = [iv for iv in intervals if iv["kind"] in counted]
     result = continuity(usable, as_of, parameters=rules)

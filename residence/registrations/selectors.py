@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,9 +18,10 @@ from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.audit.services import event_record
 from residence.core.divisions import county_of
 from residence.core.errors import NotFound
+from residence.core.lean import cols, reader
 from residence.core.rules import continuity_kinds, residence_continuity
 from residence.people.selectors import PersonShown, person_get_for_user, persons_shown
-from residence.places.models import Jurisdiction, Obligor, Unit
+from residence.places.models import Building, Jurisdiction, Obligor, Unit
 from residence.places.selectors import jurisdiction_path_for_user, obligor_of
 from residence.registrations.certificate import Certificate, certificate_number
 from residence.registrations.models import (
@@ -117,6 +120,7 @@ def obligor_residents(*, obligor: Obligor, limit: int = RESIDENTS_SHOWN) -> list
 
 # ==== a person's residence timeline =================================================================================
 STAYS_SHOWN = 50  # hotel stays on a timeline (the latest); registrations are all shown
+NOWHERE = "\x00"  # the area path of a staff member without a jurisdiction: no path starts with it
 OUTSIDE = "outside"  # the area of an interval outside the viewer's jurisdiction, as a break names it
 
 
@@ -178,38 +182,94 @@ def _area_words(label: str | None) -> str:
     return (label or "").split(" (")[0]
 
 
-def _local_day(moment: dt.datetime | None) -> dt.date | None:
-    return None if moment is None else timezone.localtime(moment).date()
-
-
 class _Stay(NamedTuple):
-    """A stay on a timeline: its check-in row's facts, its unit's address, and the day it closed (None: open)."""
+    """A stay on a timeline: the local day of its check-in, its check-in row's facts, its unit's address (inside the
+    viewer's area only), and the local day it closed (None: open)."""
 
-    arrived_at: dt.datetime
+    start: dt.date
     area_path: str
     late: bool
     address: str
     closed: dt.date | None
 
 
-_STAY_FIELDS = ("stay_id", "event", "arrived_at", "departed_at", "declared_at", "late", "area_path", "unit_id")
+@cache
+def _stays_sql(vendor: str, tzname: str) -> tuple[str, tuple[Any, ...]]:
+    """The statement of `_stay_rows` for the database in use (`vendor`, a cache key) and the local time zone, with
+    the parameters that come before the person's: written once, so PostgreSQL prepares it. PostgreSQL gives the
+    local days of the arrival and of the closing; elsewhere the moments come as they are (SQLite keeps them as text,
+    those written by core.bulk with their offset, which its date function misreads) and `_stay_day` makes days of
+    them."""
+    stay, unit, building = (m._meta.db_table for m in (Stay, Unit, Building))
+    arrived, closed, params = "s.arrived_at", "COALESCE(s.departed_at, s.declared_at)", ()
+    if vendor == "postgresql":
+        arrived, arrived_params = connection.ops.datetime_cast_date_sql(arrived, (), tzname)
+        closed, closed_params = connection.ops.datetime_cast_date_sql(closed, (), tzname)
+        params = (*arrived_params, *closed_params)
+    sql = (f"SELECT s.stay_id, s.event, {arrived}, {closed}, s.late, s.area_path, b.road, b.door_plate, b.name, "
+           f"u.label FROM (SELECT id, stay_id, event, arrived_at, departed_at, declared_at, late, area_path, unit_id "
+           f"FROM {stay} WHERE person_id = %s ORDER BY arrived_at DESC, id DESC LIMIT {STAYS_SHOWN * 2 + 1}) s "
+           f"LEFT JOIN {unit} u ON u.id = s.unit_id AND s.event = %s AND s.area_path LIKE %s "
+           f"LEFT JOIN {building} b ON b.id = u.building_id ORDER BY s.arrived_at DESC, s.id DESC")
+    return sql, params
 
 
-def _stay_rows(person_id: int, path: str) -> tuple[list[_Stay], bool]:
+def _stay_day(value: Any) -> dt.date:
+    """A local day of `_stays_sql`'s rows: PostgreSQL's as it is, elsewhere that of the moment as the ORM reads it."""
+    if type(value) is dt.date:
+        return value
+    return timezone.localtime(reader(Stay._meta.get_field("arrived_at"))(value)).date()
+
+
+def _stay_rows(person_id: int, inside: str | None) -> tuple[list[_Stay], bool]:
     """The person's latest stays: one range of the (person, arrived_at) index; the closing rows name the same stay
-    and carry the same arrival, so they come along. Rows as tuples (a hundred model instances cost more than the
-    query); then the addresses of the units inside `path` (joined in the same statement, the planner's generic plan
-    walked the whole unit table)."""
-    rows = list(Stay.objects.filter(person_id=person_id).order_by("-arrived_at", "-id")
-                .values_list(*_STAY_FIELDS)[:STAYS_SHOWN * 2 + 1])
+    and carry the same arrival, so they come along. `inside`: the LIKE pattern of the viewer's area (None: nothing
+    is inside).
+
+    One statement written once (`_stays_sql`) rather than a queryset compiled on every call, and one round trip: the
+    addresses of the check-ins' units inside the area come joined to the latest rows (a subquery with a constant
+    limit, so that even PostgreSQL's generic plan of the prepared statement probes the unit by its key for each of
+    them instead of walking the unit table), and PostgreSQL computes the local days (loading a hundred timestamps
+    and converting them cost a tenth of the timeline). Rows as tuples: a hundred model instances cost more than the
+    query."""
+    sql, before = _stays_sql(connection.vendor, timezone.get_current_timezone_name())
+    with connection.cursor() as cur:
+        cur.execute(sql, [*before, person_id, StayEvent.CHECK_IN.value, inside])
+        rows = cur.fetchall()
     more = len(rows) > STAYS_SHOWN * 2
-    closed = {stay_id: _local_day(departed or declared)
-              for stay_id, event, _a, departed, declared, *_rest in rows if event != StayEvent.CHECK_IN}
-    opened = [r for r in rows if r[1] == StayEvent.CHECK_IN][:STAYS_SHOWN]
-    inside = {unit_id for *_r, area_path, unit_id in opened if area_path.startswith(path)}
-    addresses = {u.pk: str(u) for u in Unit.objects.filter(pk__in=inside).select_related("building")} if inside else {}
-    return [_Stay(arrived, area_path, late, addresses.get(unit_id, ""), closed.get(stay_id))
-            for stay_id, _e, arrived, _d, _dd, late, area_path, unit_id in opened], more
+    closed = {stay_id: _stay_day(day) for stay_id, event, _a, day, *_rest in rows if event != StayEvent.CHECK_IN}
+    return [_Stay(_stay_day(arrived), area_path, bool(late),
+                  "" if road is None else Unit.address_of(Building.address_of(road, door_plate, name), label),
+                  closed.get(stay_id))
+            for stay_id, event, arrived, _c, late, area_path, road, door_plate, name, label in rows
+            if event == StayEvent.CHECK_IN][:STAYS_SHOWN], more
+
+
+@cache
+def _registrations_sql(vendor: str) -> str:
+    """The statement of `_registration_rows` for the database in use (`vendor`, a cache key)."""
+    reg, unit, building = cols(Registration, "r"), cols(Unit, "u"), cols(Building, "b")
+    return (f"SELECT {reg.sql}, {unit.sql}, {building.sql} FROM {Registration._meta.db_table} r "
+            f"JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+            f"JOIN {Building._meta.db_table} b ON b.id = u.building_id "
+            f"WHERE r.person_id = %s AND r.status <> %s ORDER BY r.started_on DESC, r.id DESC")
+
+
+def _registration_rows(person_id: int) -> list[Registration]:
+    """The person's standing registrations (`RegistrationQuerySet.standing`: not withdrawn), newest first, with their
+    units and buildings: one statement written once (core.lean), instances built as the ORM would have fetched
+    them, without compiling a queryset on every timeline."""
+    reg, unit, building = cols(Registration, "r"), cols(Unit, "u"), cols(Building, "b")
+    with connection.cursor() as cur:
+        cur.execute(_registrations_sql(connection.vendor), [person_id, RegistrationStatus.CANCELLED.value])
+        rows = cur.fetchall()
+    out = []
+    for row in rows:
+        r, u = reg.build(row), unit.build(row, len(reg))
+        u.building = building.build(row, len(reg) + len(unit))
+        r.unit = u
+        out.append(r)
+    return out
 
 
 def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = None) -> Timeline:
@@ -219,22 +279,23 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
     Scope: a staff member sees the person only when `person_get_for_user` does (else NotFound), and of the intervals
     only those inside their own area in full; the others are dated rows "outside your area", with no address, and a
     break names no area outside. Continuity is computed over all of them. A resident sees all of their own.
-    At most four queries (the person in scope, the registrations with their units, the latest stays by the
-    (person, arrived_at) index, the units of those inside the area), whatever the number of stays in the table;
-    five when the person is in scope by a stay only (`person_get_for_user`)."""
+    At most three queries (the person in scope, the registrations with their units, the latest stays by the
+    (person, arrived_at) index with the addresses of those inside the area), whatever the number of stays in the
+    table; four when the person is in scope by a stay only (`person_get_for_user`). The last two are statements
+    written once rather than querysets compiled on every call: compiling them cost more than the database took."""
     as_of = as_of or timezone.localdate()
     if user.kind in AREA_KINDS:
         person = person_get_for_user(user=user, person_id=person_id)
-        path = jurisdiction_path_for_user(user) or "\x00"  # no jurisdiction: nothing is inside
+        path = jurisdiction_path_for_user(user) or NOWHERE
     elif can(user, Capability.RECORD_OWN) and user.person_id == person_id:
         person, path = None, ""
     else:
         raise NotFound(_("No such person."))
     person_pk = person.pk if person is not None else person_id
-    registrations = list(Registration.objects.standing().filter(person_id=person_pk).select_related("unit__building")
-                         .order_by("-started_on", "-pk"))
-    stays, more = _stay_rows(person_pk, path)
+    registrations = _registration_rows(person_pk)
+    stays, more = _stay_rows(person_pk, None if path == NOWHERE else path + "%")  # paths hold only digits and "/"
     counted = continuity_kinds(as_of)
+    instant, stays_count = str(PlaceClass.INSTANT.label), "instant_stay" in counted
 
     intervals: list[dict[str, Any]] = []
     rows: list[TimelineRow] = []
@@ -253,16 +314,14 @@ def residence_timeline(*, user: User, person_id: int, as_of: dt.date | None = No
             rows.append(TimelineRow("registration", r.started_on, r.ended_on, True,
                                     counts="registration" in counted))
     for s in stays:
-        start = _local_day(s.arrived_at)
-        assert start is not None
+        start = s.start
         end = max(s.closed, start) if s.closed else None
         intervals.append({"from": start, "to": end, "area": county_of(s.area_path), "kind": "instant_stay"})
         if s.area_path.startswith(path):
-            rows.append(TimelineRow("stay", start, end, False, address=s.address,
-                                    place_label=str(PlaceClass.INSTANT.label), late=s.late,
-                                    counts="instant_stay" in counted))
+            rows.append(TimelineRow("stay", start, end, False, address=s.address, place_label=instant, late=s.late,
+                                    counts=stays_count))
         else:
-            rows.append(TimelineRow("stay", start, end, True, counts="instant_stay" in counted))
+            rows.append(TimelineRow("stay", start, end, True, counts=stays_count))
     rows.sort(key=lambda row: (row.start, row.end or dt.date.max), reverse=True)
 
     found = residence_continuity(intervals, as_of)

@@ -160,11 +160,12 @@ def http_rate(port: int, path: str, seconds: float = 4.0, clients: int = 4) -> f
 
 
 def serve(app: str, port: int, env: dict[str, str], *, workers: int = 2) -> subprocess.Popen[bytes]:
-    granian = str(Path(sys.executable).with_name("granian"))
+    """`app` served by granian as `residence serve` serves the project (`workbench.server`), with `workers`."""
+    from residence.workbench.server import default_threads, granian_argv
+
     return subprocess.Popen(  # noqa: S603 - our own server binary on loopback
-        [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--no-ws", app], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        granian_argv(host="127.0.0.1", port=port, workers=workers, threads=default_threads(), app=app), cwd=ROOT,
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from residence.core.keys import keys_check
+from residence.workbench.server import default_threads, default_workers, granian_argv
 
 
 class Command(BaseCommand):
@@ -17,16 +17,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("RESIDENCE_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("RESIDENCE_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("RESIDENCE_WORKERS", "2")))
+        parser.add_argument("--workers", type=int, default=default_workers(), help="processes (RESIDENCE_WORKERS)")
+        parser.add_argument("--threads", type=int, default=default_threads(),
+                            help="threads in each process (RESIDENCE_THREADS; see residence/workbench/server.py)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        granian = os.path.join(os.path.dirname(sys.executable), "granian")
-        argv = [granian, "--interface", "wsgi", "--host", opts["host"], "--port", str(opts["port"]),
-                "--workers", str(opts["workers"]), "--no-ws", "config.wsgi:application"]
+        argv = granian_argv(host=opts["host"], port=opts["port"], workers=opts["workers"], threads=opts["threads"])
         problems = keys_check()
         if problems:
             raise CommandError("Refusing to serve:\n  - " + "\n  - ".join(problems) +
                                "\nSee docs/deployment.md; for the synthetic demo use `residence demo`.")
         self.stdout.write(f"Serving on http://{opts['host']}:{opts['port']}/  (Ctrl+C to stop)")
         self.stdout.flush()
-        os.execv(granian, argv)  # noqa: S606 - replaces this process with the server
+        os.execv(argv[0], argv)  # noqa: S606 - replaces this process with the server

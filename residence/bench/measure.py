@@ -17,6 +17,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -312,19 +313,25 @@ def percentile(values: list[float], q: float) -> float:
 
 @dataclass
 class Load:
-    """What `post_load` measured: answers per second, how many, each request's seconds, and the answers' `result`
-    counted (e-permit verification answers carry one)."""
+    """What `post_load` measured: answers per second, how many, each request's seconds, what `tally` counted in
+    the answers (by default their `result`: e-permit verification answers carry one), and the seconds it took."""
 
     rate: float
     n: int
     latencies: list[float] = field(default_factory=list)
     results: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+
+def result_tally(text: bytes) -> dict[str, int]:
+    """An answer's `result`, counted once (nothing for an answer without one)."""
+    return {json.loads(text)["result"]: 1} if text.startswith(b'{"result"') else {}
 
 
 def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str, str] | None = None, *,
-              seconds: float) -> Load:
-    """One keep-alive connection per client, each posting its bodies in turn until `seconds` pass or its bodies
-    run out; every answer must be 200. The `result` of each answer that has one is counted."""
+              seconds: float, tally: Callable[[bytes], Mapping[str, int]] = result_tally) -> Load:
+    """One keep-alive connection per client, each posting its bodies in turn until `seconds` pass (math.inf: no
+    limit) or its bodies run out; every answer must be 200, and what `tally` finds in each is added up."""
     headers = {**(headers or {}), "Content-Type": "application/json"}
     latencies: list[list[float]] = [[] for _ in bodies]
     results: list[Counter[str]] = [Counter() for _ in bodies]
@@ -332,7 +339,7 @@ def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str
     stop_at = time.monotonic() + seconds
 
     def run(k: int) -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         mine, seen = latencies[k], results[k]
         try:
             for body in bodies[k]:
@@ -346,8 +353,7 @@ def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str
                 if r.status != 200:
                     failed.append(f"{path} answered {r.status}: {text[:300]!r}")
                     return
-                if text.startswith(b'{"result"'):
-                    seen[json.loads(text)["result"]] += 1
+                seen.update(tally(text))
         except OSError as exc:
             failed.append(f"{path}: {exc!r}")
 
@@ -361,4 +367,4 @@ def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str
     if failed:
         raise RuntimeError(failed[0])
     flat = [x for mine in latencies for x in mine]
-    return Load(len(flat) / elapsed, len(flat), flat, sum(results, Counter()))
+    return Load(len(flat) / elapsed, len(flat), flat, sum(results, Counter()), elapsed)

@@ -13,10 +13,9 @@ body, one INSERT) served by the same granian the same way. Both answer bodies se
 from __future__ import annotations
 
 import datetime as dt
-import http.client
 import json
+import math
 import os
-import threading
 import time
 from dataclasses import dataclass
 
@@ -113,32 +112,11 @@ def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: 
             {"idempotency_key": f"bench-{first_guest + b * size + i}", "id_number": number, "name": name,
              "unit_code": premises.units[i % len(premises.units)], "arrived_at": arrived}
             for i, (number, name) in enumerate(zip(ids, names, strict=True))]}, ensure_ascii=False).encode())
-    accepted = [0] * clients
-    headers = {"Authorization": f"Bearer {premises.key}", "Content-Type": "application/json"}
-
-    failed: list[str] = []
-
-    def run(k: int) -> None:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for body in bodies[k::clients]:
-            c.request("POST", "/api/v1/stays/check-ins", body=body, headers=headers)
-            r = c.getresponse()
-            text = r.read()
-            if r.status != 200:
-                failed.append(f"check-ins answered {r.status}: {text[:300]!r}")
-                return
-            accepted[k] += json.loads(text)["accepted"]
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
-    t = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    elapsed = time.perf_counter() - t
-    if failed:
-        raise RuntimeError(failed[0])
-    return sum(accepted) / elapsed, sum(accepted)
+    load = post_load(port, "/api/v1/stays/check-ins", [bodies[k::clients] for k in range(clients)],
+                     {"Authorization": f"Bearer {premises.key}"}, seconds=math.inf,
+                     tally=lambda text: {"accepted": json.loads(text)["accepted"]})
+    accepted = load.results["accepted"]
+    return accepted / load.seconds, accepted
 
 
 def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, int]:

@@ -142,9 +142,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side binding (parameters sent apart from the statement, never spliced into its text). Statements are
-    # not prepared (Django's default): generic plans of prepared statements cut a name search's median but gave it
-    # tails of 15 to 50 ms, where a plan made for the actual prefix stays near 10. No JIT and no parallel workers:
+    # Server-side binding (parameters sent apart from the statement, never spliced into its text). Only statements
+    # marked by core.lean.prepared are prepared (look-ups by key and inserts that run on every request): preparing
+    # every statement cut a name search's median but gave it tails of 15 to 50 ms from generic plans, where a plan
+    # made for the actual prefix stays near 10. No JIT and no parallel workers:
     # the planner's cost of a look-up across every monthly stay partition passes both thresholds, and compiling took
     # seconds where the query itself took a third of one (a hotel's batch of returning guests), while launching two
     # workers for a guest's open stays (a third of a millisecond of work) cost six milliseconds and most of the

@@ -39,7 +39,7 @@ from residence.accounts.roles import (
 from residence.audit.services import event_record
 from residence.core import ratelimit
 from residence.core.errors import DomainError, NotFound, PermissionDenied, ValidationError
-from residence.core.lean import cols
+from residence.core.lean import cols, prepared
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def api_token_authenticate(secret: str) -> User | None:
 def _token_sql(token_columns: str, owner_columns: str) -> str:
     """A live token of an active account that is not a disabled department client's, with its account."""
     q = connection.ops.quote_name
-    return (f"SELECT {token_columns}, {owner_columns} FROM {q(ApiToken._meta.db_table)} t "
+    return prepared(f"SELECT {token_columns}, {owner_columns} FROM {q(ApiToken._meta.db_table)} t "
             f"JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('owner_id')} "
             f"WHERE t.{q('digest')} = %s AND t.{q('revoked_at')} IS NULL AND t.{q('expires_at')} > %s "
             f"AND u.{q('is_active')} AND NOT EXISTS (SELECT 1 FROM {q(ApiClient._meta.db_table)} c "

@@ -28,6 +28,7 @@ from django.utils import timezone
 from residence.audit.models import Block, Event
 from residence.core.bulk import bulk_insert, json_value
 from residence.core.keys import keyring
+from residence.core.lean import prepared
 from residence.core.middleware import current_request_id
 
 GENESIS = "0" * 64
@@ -206,7 +207,7 @@ def _insert_sql(rows: int) -> str:
     q = connection.ops.quote_name
     fields, returning = _insert_fields()
     row = f"({', '.join(['%s'] * len(fields))})"
-    return (f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
+    return prepared(f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
             f"VALUES {', '.join([row] * rows)}"
             + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
 

@@ -2,13 +2,18 @@
 row with the converters the ORM itself would apply (`from_db`, so they behave as fetched ones).
 
 For the API's per-request reads (a bearer token and its account, the premises of a key), where compiling a
-queryset costs more than the database takes to answer it. The SQL stays the same text on every request, so
-PostgreSQL prepares it (server-side binding). Anything else reads through the ORM. `reader` reads one value of a
-field from a raw row the same way (for rows read as tuples).
+queryset costs more than the database takes to answer it. Anything else reads through the ORM. `reader` reads one
+value of a field from a raw row the same way (for rows read as tuples).
 
     TOKEN = columns(ApiToken, "t")
     cur.execute(f"SELECT {TOKEN.sql} FROM accounts_apitoken t WHERE t.digest = %s", [digest])
     token = TOKEN.build(cur.fetchone())
+
+**Prepared statements.** A statement written with `prepared(sql)` is prepared by PostgreSQL the first time a
+connection runs it, and its plan is kept for the connection: planning a look-up by key took PostgreSQL four times
+as long as running it. Only statements whose best plan does not depend on the values may be marked (a look-up by
+key, an insert): after five runs PostgreSQL may keep one generic plan for every value. Nothing else is prepared
+(Django's default), so a name search still gets a plan made for its prefix. On SQLite the mark is a comment.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
+import psycopg
 from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 
@@ -82,3 +89,39 @@ def reader(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-ar
     """How the ORM would read a value of `field` from a raw row on the database in use (SQLite returns a datetime
     computed by an expression as text, with or without its offset)."""
     return _reader(field, connection.vendor)
+
+
+PREPARED = "/* prepared */ "
+
+
+def prepared(sql: str) -> str:
+    """`sql` marked to be prepared by PostgreSQL on first use (see the module's note)."""
+    return PREPARED + sql
+
+
+class _Preparing:
+    """Mixed into the connection's cursor class (Django's, server-side binding): the statements marked by `prepared`
+    are prepared, and still pass through Django's cursor wrapper (errors, debug log, execute wrappers)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any) -> Any:
+        if prepare is None and isinstance(query, str) and query.startswith(PREPARED):
+            prepare = True
+        return super().execute(query, params, prepare=prepare, **kwargs)  # type: ignore[misc]
+
+
+@lru_cache(maxsize=4)
+def _preparing(base: type) -> type:
+    return type(f"Preparing{base.__name__}", (_Preparing, base), {})
+
+
+def connection_prepare(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """On each new PostgreSQL connection (`connection_created`): marked statements are prepared, and no other.
+    psycopg prepares nothing while its threshold is None, so the threshold is set beyond reach. A cursor binding
+    its values on the client (settings without server-side binding) cannot prepare: it is left as it is."""
+    if connection.vendor != "postgresql":
+        return
+    raw = connection.connection
+    if issubclass(raw.cursor_factory, psycopg.ClientCursor):
+        return
+    raw.prepare_threshold = 2**62  # never reached: only `prepare=True` prepares
+    raw.cursor_factory = _preparing(raw.cursor_factory)

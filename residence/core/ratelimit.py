@@ -29,6 +29,7 @@ from limits.storage import Storage, storage_from_string
 
 from residence.core.crypto import blind_index
 from residence.core.errors import DomainError
+from residence.core.lean import prepared
 
 
 class RateLimited(DomainError):
@@ -60,19 +61,19 @@ class DatabaseStorage(Storage):
         now = time.time()
         t = self._table()
         with connection.cursor() as cur:
-            cur.execute(
+            cur.execute(prepared(
                 f"INSERT INTO {t} (key, count, expires_at) VALUES (%s, %s, %s) "  # table name is ours
                 f"ON CONFLICT (key) DO UPDATE SET "
                 f"count = CASE WHEN {t}.expires_at <= %s THEN excluded.count ELSE {t}.count + excluded.count END, "
                 f"expires_at = CASE WHEN {t}.expires_at <= %s THEN excluded.expires_at ELSE {t}.expires_at END "
-                f"RETURNING count",
+                f"RETURNING count"),
                 [key, amount, now + expiry, now, now],
             )
             return int(cur.fetchone()[0])
 
     def _row(self, key: str) -> tuple[int, float] | None:
         with connection.cursor() as cur:
-            cur.execute(f"SELECT count, expires_at FROM {self._table()} WHERE key = %s", [key])
+            cur.execute(prepared(f"SELECT count, expires_at FROM {self._table()} WHERE key = %s"), [key])
             row = cur.fetchone()
         if row is None or row[1] <= time.time():
             return None

@@ -19,6 +19,7 @@ from residence.core import crypto
 from residence.core.bulk import COPY_FROM, bulk_insert, bulk_insert_new, copy_or_conflict, json_value
 from residence.core.errors import PermissionDenied, ValidationError
 from residence.core.idnumber import IdNumber
+from residence.core.lean import prepared
 from residence.core.text import clean_text
 from residence.people.choices import Education, Ethnicity, MaritalStatus
 from residence.people.identity import (
@@ -108,8 +109,8 @@ def persons_by_index(indexes: Sequence[str]) -> dict[str, int]:
     if connection.vendor != "postgresql":
         return dict(Person.objects.filter(id_number_index__in=indexes).values_list("id_number_index", "id"))
     with connection.cursor() as cur:
-        cur.execute(f"SELECT id_number_index, id FROM {Person._meta.db_table} WHERE id_number_index = ANY(%b)",
-                    [list(indexes)])
+        cur.execute(prepared(f"SELECT id_number_index, id FROM {Person._meta.db_table} "
+                             f"WHERE id_number_index = ANY(%b)"), [list(indexes)])
         return dict(cur.fetchall())
 
 

@@ -15,7 +15,7 @@ from residence.accounts.models import User
 from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.accounts.selectors import row_exists, subject_pks
 from residence.core.errors import NotFound
-from residence.core.lean import cols
+from residence.core.lean import cols, prepared
 from residence.places.models import Building, Jurisdiction, Obligor, Reminder, Unit
 
 
@@ -106,8 +106,8 @@ def obligor_of(*, user: User, capability: Capability = Capability.PREMISES_OWN) 
         return None
     obligor = cols(Obligor, "o")  # read on every API request: one statement written once (core.lean)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {obligor.sql} FROM {connection.ops.quote_name(Obligor._meta.db_table)} o "
-                    f"WHERE o.account_id = %s", [user.pk])  # account is one-to-one: at most one row
+        cur.execute(prepared(f"SELECT {obligor.sql} FROM {connection.ops.quote_name(Obligor._meta.db_table)} o "
+                             f"WHERE o.account_id = %s"), [user.pk])  # account is one-to-one: at most one row
         row = cur.fetchone()
     return obligor.build(row) if row is not None else None
 
@@ -130,7 +130,7 @@ def premises_units_by_code(*, obligor: Obligor, codes: Collection[str]) -> dict[
            f"JOIN {q(Jurisdiction._meta.db_table)} g ON g.id = b.grid_id WHERE u.obligor_id = %s AND ")
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":  # one statement text whatever the number of codes
-            cur.execute(sql + "u.code = ANY(%s)", [obligor.pk, list(codes)])
+            cur.execute(prepared(sql + "u.code = ANY(%s)"), [obligor.pk, list(codes)])
         else:
             cur.execute(sql + f"u.code IN ({', '.join(['%s'] * len(codes))})", [obligor.pk, *codes])
         return {code: PremisesUnit(pk, code, path) for pk, code, path in cur.fetchall()}

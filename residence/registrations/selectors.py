@@ -196,10 +196,9 @@ class _Stay(NamedTuple):
 @cache
 def _stays_sql(vendor: str, tzname: str) -> tuple[str, tuple[Any, ...]]:
     """The statement of `_stay_rows` for the database in use (`vendor`, a cache key) and the local time zone, with
-    the parameters that come before the person's: written once, so PostgreSQL prepares it. PostgreSQL gives the
-    local days of the arrival and of the closing; elsewhere the moments come as they are (SQLite keeps them as text,
-    those written by core.bulk with their offset, which its date function misreads) and `_stay_day` makes days of
-    them."""
+    the parameters that come before the person's: written once. PostgreSQL gives the local days of the arrival and
+    of the closing; elsewhere the moments come as they are (SQLite keeps them as text, those written by core.bulk
+    with their offset, which its date function misreads) and `_stay_day` makes days of them."""
     stay, unit, building = (m._meta.db_table for m in (Stay, Unit, Building))
     arrived, closed, params = "s.arrived_at", "COALESCE(s.departed_at, s.declared_at)", ()
     if vendor == "postgresql":
@@ -228,8 +227,8 @@ def _stay_rows(person_id: int, inside: str | None) -> tuple[list[_Stay], bool]:
 
     One statement written once (`_stays_sql`) rather than a queryset compiled on every call, and one round trip: the
     addresses of the check-ins' units inside the area come joined to the latest rows (a subquery with a constant
-    limit, so that even PostgreSQL's generic plan of the prepared statement probes the unit by its key for each of
-    them instead of walking the unit table), and PostgreSQL computes the local days (loading a hundred timestamps
+    limit, so that any plan, a generic one of a prepared statement included, probes the unit by its key for each
+    of them instead of walking the unit table), and PostgreSQL computes the local days (loading a hundred timestamps
     and converting them cost a tenth of the timeline). Rows as tuples: a hundred model instances cost more than the
     query."""
     sql, before = _stays_sql(connection.vendor, timezone.get_current_timezone_name())

@@ -28,6 +28,7 @@ from residence.accounts.roles import Capability, can
 from residence.audit.services import event_record
 from residence.core.divisions import county_of, name_of
 from residence.core.errors import NotFound, ValidationError
+from residence.core.lean import prepared
 from residence.people.identity import mask_name, redact_numbers
 from residence.permits.epermit import statuslist
 from residence.permits.epermit.keys import permit_keys
@@ -141,7 +142,7 @@ class Verification:
     checked_at: dt.datetime = field(default_factory=timezone.now)
 
 
-_CARD_SQL = (
+_CARD_SQL = prepared(
     "SELECT c.permit_number, c.name_masked, c.seq, p.id, p.status, p.card_seq, p.area_path, p.endorsement_due_on, "
     "p.endorsed_years, p.person_id FROM permits_permitcard c LEFT JOIN permits_permit p ON p.number = c.permit_number "
     "WHERE c.id = %s")

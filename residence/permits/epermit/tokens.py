@@ -33,6 +33,7 @@ from joserfc.jwk import OKPKey
 ALG = "Ed25519"
 MAX_TOKEN = 350  # bytes: a card's QR code stays readable (version 13 at level M holds 415 bytes)
 MAX_INPUT = 4096  # longer input is refused before any decoding
+_SIGNATURE = jws.JWSRegistry(algorithms=[ALG]).get_alg(ALG)
 
 
 class TokenInvalid(ValueError):
@@ -131,12 +132,12 @@ def verify_jws(token: str, keys: Mapping[str, OKPKey], *, retired: frozenset[str
         raise TokenInvalid(f"the token was signed by key {kid}, which is retired; the card must be reissued")
     if kid not in keys:
         raise TokenInvalid(f"the token was signed by an unknown key {kid[:20]!r}")
-    unb64(parts[2], "signature")
+    signature = unb64(parts[2], "signature")
     payload = _object(unb64(parts[1], "payload"), "payload")
-    try:
-        jws.deserialize_compact(token, keys[kid], algorithms=[ALG])
-    except JoseError:
-        raise TokenInvalid("the signature does not match: the token was altered or forged") from None
+    # the parts are checked above: joserfc's algorithm checks the signature over them (RFC 7515 5.2), without
+    # parsing the token a second time (a school's gate checks a permit a second)
+    if not _SIGNATURE.verify(f"{parts[0]}.{parts[1]}".encode("ascii"), signature, keys[kid]):
+        raise TokenInvalid("the signature does not match: the token was altered or forged")
     return header, payload
 
 

@@ -208,8 +208,8 @@ def _insert_sql(rows: int) -> str:
     fields, returning = _insert_fields()
     row = f"({', '.join(['%s'] * len(fields))})"
     return prepared(f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-            f"VALUES {', '.join([row] * rows)}"
-            + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
+                    f"VALUES {', '.join([row] * rows)}"
+                    + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
 
 
 def event_digest(event: Event) -> str:

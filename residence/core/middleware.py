@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -26,7 +27,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.headers.get("X-Request-ID", "")
+        incoming = request.META.get("HTTP_X_REQUEST_ID", "")  # request.headers would copy every header first
         rid = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(rid)
         try:
@@ -54,8 +55,11 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         lang = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         request.LANGUAGE_CODE = lang  # type: ignore[attr-defined]
-        with translation.override(lang):  # for this request only: the thread's language is restored after it
+        if translation.get_language() == lang:  # the thread's language already (most requests): nothing to restore
             response = self.get_response(request)
+        else:
+            with translation.override(lang):  # for this request only: the thread's language is restored after it
+                response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         return response
 
@@ -71,9 +75,12 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.pop("Cache-Control", None)  # a view's own caching never outlives this rule
-        add_never_cache_headers(response)
+        response.headers["Cache-Control"] = NO_STORE  # a view's own caching never outlives this rule
+        response.headers["Expires"] = http_date(time.time())  # as Django's add_never_cache_headers writes both
         return response
+
+
+NO_STORE = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 
 class SessionlessApiMiddleware:

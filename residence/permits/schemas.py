@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pydantic
 from ninja import Field, Schema
 
 
-class VerifyIn(Schema):
-    token: str = Field(max_length=4096, description="The e-permit token, as read from the QR code")
-    purpose: str = Field("", max_length=200, description="A department's reason for the read (logged)")
+class VerifyIn(pydantic.BaseModel):
+    """A plain pydantic model, not ninja's Schema: nothing here is read from a Django object, and the public check
+    parses one per request (`permits.api.permit_verify_short`), where ninja's wrapper cost more than the parse."""
+
+    token: str = pydantic.Field(max_length=4096, description="The e-permit token, as read from the QR code")
+    purpose: str = pydantic.Field("", max_length=200, description="A department's reason for the read (logged)")
 
 
 class PermitShown(Schema):

@@ -13,6 +13,7 @@ import datetime as dt
 from django.db import connection
 
 from residence.core.bulk import next_id
+from residence.core.lean import prepared
 
 TABLE = "stays_stay"
 SEQUENCE = "stays_stay_row_seq"
@@ -68,7 +69,7 @@ def stay_row_ids(n: int) -> list[int]:
         return []
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            cur.execute(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)", [n])
+            cur.execute(prepared(f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, %s)"), [n])
             return [r[0] for r in cur.fetchall()]
     from residence.stays.models import Stay
 

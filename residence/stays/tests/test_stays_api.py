@@ -173,6 +173,22 @@ def test_a_guest_checked_in_elsewhere_is_accepted_flagged_and_the_earlier_stay_c
     assert closing.obligor_id == premises["a"].pk
 
 
+def test_a_returning_guest_whose_earlier_stay_was_checked_out_is_not_flagged(live_server, premises) -> None:
+    base = live_server.url
+    first = post(base, "check-ins", premises["key_a"], {"items": [check_in("r1", 22, premises["units_a"][0], 300)]})
+    earlier = first.json()["results"][0]["stay_id"]
+    out = post(base, "check-outs", premises["key_a"], {"items": [
+        {"idempotency_key": "r1-out", "stay_id": earlier, "departed_at": at(200)}]}).json()["results"][0]
+    assert out["status"] == "accepted"
+    again = post(base, "check-ins", premises["key_b"], {"items": [check_in("r2", 22, premises["units_b"][0], 5)]})
+    result = again.json()["results"][0]
+    assert result["status"] == "accepted"
+    assert result["flags"] == []  # the closed stay is not open: nothing overlaps
+    assert not Stay.objects.filter(stay_id=earlier, event=StayEvent.DEPARTURE_MISSING).exists()
+    third = post(base, "check-ins", premises["key_a"], {"items": [check_in("r3", 22, premises["units_a"][0], 1)]})
+    assert [f["code"] for f in third.json()["results"][0]["flags"]] == ["overlap"]  # the open one at b is
+
+
 def test_one_premises_key_cannot_touch_another_premises_units_or_stays(live_server, premises) -> None:
     base = live_server.url
     mine = post(base, "check-ins", premises["key_a"], {"items": [check_in("x", 31, premises["units_a"][0])]})

@@ -89,10 +89,10 @@ def stays_fill(target: int, *, progress: Callable[[str], None] = print, seed: in
         progress(f"  stays: {have:,} rows ({n / (time.perf_counter() - t):,.0f} rows/s)")
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
-            # as autovacuum leaves a live table: rows just copied have neither hint bits nor a visibility map, and
-            # the first timelines to read them measured the writes that set them (a first pass over 400 persons
-            # right after a fill: p50 10.6 ms; the passes after it: 4 to 5 ms). VACUUM cannot run inside a
-            # caller's transaction: there, the statistics only.
+            # as autovacuum leaves a live table: rows just copied have neither hint bits nor a visibility map, so
+            # the first reads of them also write (a first pass of timelines over 400 persons right after a fill:
+            # p50 10.6 ms; the passes after it: 4 to 5 ms; not yet re-measured with this VACUUM). VACUUM cannot run
+            # inside a caller's transaction: there, the statistics only.
             vacuum = "" if connection.in_atomic_block else "VACUUM "
             cur.execute(f"{vacuum}ANALYZE {Stay._meta.db_table}")
     return have

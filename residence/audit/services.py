@@ -18,12 +18,14 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from functools import cache
+from operator import attrgetter
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from residence.audit.models import Block, Event
 from residence.core.bulk import bulk_insert, json_value
@@ -78,13 +80,23 @@ def event_record(
         key_id=ring.active_id,
     )
     # the JSON column's round trip (key order, number forms) must not change the tag: tag what will be read back
-    event.data = json.loads(json.dumps(event.data, sort_keys=True))
+    if not _plain(event.data):
+        event.data = json.loads(json.dumps(event.data, sort_keys=True))
     event.tag = event_tag(event, ring.active)
     if connection.in_atomic_block or not connection.get_autocommit():
         _insert([event])
     else:
         _grouped(event)
     return event
+
+
+def _plain(data: dict[str, Any]) -> bool:
+    """Whether `data` reads back from the JSON column as it is: text keys, and values that are text, whole numbers,
+    booleans or null (most events: a verification's result and permit), so no round trip is needed to know it."""
+    return all(type(k) is str and (v is None or type(v) in _PLAIN) for k, v in data.items())
+
+
+_PLAIN = frozenset({str, int, bool})
 
 
 def events_record_bulk(*, action: str, subjects: Iterable[tuple[str, object, dict[str, Any]]],
@@ -186,7 +198,10 @@ def _insert(events: list[Event]) -> None:
 
 
 def _insert_rows(events: list[Event], fields: list[Any], returning: bool) -> None:
-    values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
+    if connection.vendor == "postgresql":  # each value as psycopg takes it, as the fields would prepare it
+        values = [v for e in events for v in _pg_values(e)]
+    else:
+        values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
     with connection.cursor() as cur:
         cur.execute(_insert_sql(len(events)), values)
         ids = [row[0] for row in cur.fetchall()] if returning else [cur.lastrowid]
@@ -200,6 +215,24 @@ def _insert_rows(events: list[Event], fields: list[Any], returning: bool) -> Non
 def _insert_fields() -> tuple[list[Any], bool]:
     fields = [f for f in Event._meta.concrete_fields if not f.primary_key]
     return fields, bool(connection.features.can_return_rows_from_bulk_insert)
+
+
+def _pg_values(event: Event) -> list[Any]:
+    """An event's row for PostgreSQL: what `get_db_prep_save` of each field gives there (aware datetimes, UUIDs and
+    text go as they are, the JSON as Jsonb), without a call for each field."""
+    values = list(_attributes()(event))
+    values[_data_position()] = Jsonb(event.data)
+    return values
+
+
+@cache
+def _attributes() -> Any:
+    return attrgetter(*(f.attname for f in _insert_fields()[0]))
+
+
+@cache
+def _data_position() -> int:
+    return [f.attname for f in _insert_fields()[0]].index("data")
 
 
 @cache

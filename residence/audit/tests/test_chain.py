@@ -224,3 +224,22 @@ def test_trail_of_a_district_manager_holds_the_actions_of_its_own_accounts(city,
     assert actors(city_manager) == {"c-yt", "c-lh", ""}
     assert actors(yantian_manager) == {"c-yt"}
     assert actors(make_user("m-none", "landlord", "")) == set()
+
+
+def test_an_event_is_tagged_as_its_data_reads_back_whatever_the_data(seal) -> None:
+    """Plain data (text keys; text, whole numbers, booleans, null) is tagged as it is, anything else as the JSON
+    column gives it back: sorted nested keys, tuples as lists, numbers in JSON's forms, enum members as their values."""
+    from residence.permits.models import PermitStatus
+
+    kinds = [{"z": "文字", "a": 7, "t": True, "n": None, "big": 2**60},
+             {"nested": {"z": 1, "a": [1, 2]}, "pair": (1, 2), "ratio": 0.1, "whole": 3.0},
+             {"status": PermitStatus.VALID, "k": 1}]
+    events = [event_record(actor=None, action="test.thing.done", subject_type="thing", subject_id=n, data=data)
+              for n, data in enumerate(kinds)]
+    read = {e.pk: e.data for e in Event.objects.filter(pk__in=[e.pk for e in events])}
+    assert [read[e.pk] for e in events] == [e.data for e in events]
+    assert read[events[1].pk]["pair"] == [1, 2]
+    assert read[events[2].pk]["status"] == "valid"
+    seal()
+    report = chain_verify()
+    assert report.ok, report.problems

@@ -64,10 +64,19 @@ def event_record(
     subject_type: str = "",
     subject_id: object = "",
     data: dict[str, Any] | None = None,
+    durable: bool = True,
 ) -> Event:
     """Append one event. Call it inside the service's transaction so that it commits or rolls back with the change.
     Outside a transaction (a read logged on its own) it is written with the events of other requests of this
-    process that arrive at the same moment (`_grouped`), and committed before this returns, like any insert."""
+    process that arrive at the same moment (`_grouped`), and committed before this returns, like any insert.
+
+    `durable=False` is for an event that nobody acts upon once written, logged on its own at a high rate (an
+    anonymous e-permit check: the school's gate has its answer whether or not the line is kept): outside a
+    transaction, on PostgreSQL, its group commits asynchronously (`synchronous_commit` off for that one commit),
+    without waiting for the write-ahead log to reach the disk. A database crash may lose the last fraction of a
+    second of such events (at most three times `wal_writer_delay`), never the database's consistency, and the
+    chain records their ids as skipped, as it does a rolled-back transaction's. Inside a transaction the flag is
+    ignored: the event commits as the transaction does."""
     label = ""
     actor_id = None
     if actor is not None and getattr(actor, "pk", None) is not None:
@@ -86,7 +95,7 @@ def event_record(
     if connection.in_atomic_block or not connection.get_autocommit():
         _insert([event])
     else:
-        _grouped(event)
+        _grouped(event, durable)
     return event
 
 
@@ -123,10 +132,11 @@ def events_record_bulk(*, action: str, subjects: Iterable[tuple[str, object, dic
 
 
 class _Pending:
-    __slots__ = ("done", "error", "event")
+    __slots__ = ("done", "durable", "error", "event")
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: Event, durable: bool) -> None:
         self.event = event
+        self.durable = durable
         self.done = False
         self.error: BaseException | None = None
 
@@ -136,14 +146,15 @@ _group_queue: list[_Pending] = []
 _group_leading = False
 
 
-def _grouped(event: Event) -> None:
+def _grouped(event: Event, durable: bool = True) -> None:
     """Group commit: the events that threads of this process log outside a transaction at the same moment are
     written by one of them (the leader, on its own connection) in one INSERT, one commit, and every thread returns
     once its own event is committed, or raises what the insert raised. Nobody waits for a group to fill: the leader
     takes whatever has queued, so a lone request is written at once and a busy server writes many per commit (a
-    verification service logs every check; one commit per check was most of its database's work)."""
+    verification service logs every check; one commit per check was most of its database's work). A group commits
+    asynchronously only when none of its events is durable."""
     global _group_leading
-    mine = _Pending(event)
+    mine = _Pending(event, durable)
     with _group_lock:
         _group_queue.append(mine)
         while not mine.done:
@@ -169,8 +180,9 @@ def _grouped(event: Event) -> None:
 def _insert_each(batch: list[_Pending]) -> None:
     """The group in one INSERT; if that fails, each event again on its own, so that one bad event (a subject id too
     long for its column) fails only its own request. Every failure is kept for its request: none hangs."""
+    durable = any(p.durable for p in batch)
     try:
-        _insert([p.event for p in batch])
+        _insert([p.event for p in batch], durable=durable)
         return
     except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
         if len(batch) == 1:
@@ -180,12 +192,12 @@ def _insert_each(batch: list[_Pending]) -> None:
         if p.event.pk is not None:  # written before the failure (one at a time, without RETURNING of many rows)
             continue
         try:
-            _insert([p.event])
+            _insert([p.event], durable=p.durable)
         except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
             p.error = exc
 
 
-def _insert(events: list[Event]) -> None:
+def _insert(events: list[Event], *, durable: bool = True) -> None:
     """`Event.objects.bulk_create(events)` in one statement written once per process and group size: every API
     request records an event, and the ORM's insert compiler cost more than the insert (the values prepared by each
     field as the ORM prepares them; no signals are connected to Event)."""
@@ -194,16 +206,16 @@ def _insert(events: list[Event]) -> None:
         for event in events:
             _insert_rows([event], fields, returning)
         return
-    _insert_rows(events, fields, returning)
+    _insert_rows(events, fields, returning, durable)
 
 
-def _insert_rows(events: list[Event], fields: list[Any], returning: bool) -> None:
+def _insert_rows(events: list[Event], fields: list[Any], returning: bool, durable: bool = True) -> None:
     if connection.vendor == "postgresql":  # each value as psycopg takes it, as the fields would prepare it
         values = [v for e in events for v in _pg_values(e)]
     else:
         values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
     with connection.cursor() as cur:
-        cur.execute(_insert_sql(len(events)), values)
+        cur.execute(_insert_sql(len(events), asynchronous=not durable and connection.vendor == "postgresql"), values)
         ids = [row[0] for row in cur.fetchall()] if returning else [cur.lastrowid]
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
@@ -236,13 +248,18 @@ def _data_position() -> int:
 
 
 @cache
-def _insert_sql(rows: int) -> str:
+def _insert_sql(rows: int, asynchronous: bool = False) -> str:
+    """The INSERT of `rows` events. `asynchronous` (PostgreSQL, outside a transaction: the statement is its own
+    transaction): the statement itself sets `synchronous_commit` off for its transaction (set_config, local), so
+    the commit does not wait for the disk, and the connection's setting is back to its own after it."""
     q = connection.ops.quote_name
     fields, returning = _insert_fields()
     row = f"({', '.join(['%s'] * len(fields))})"
+    back = f" RETURNING {q(Event._meta.pk.column)}" if returning else ""  # type: ignore[union-attr]
+    if asynchronous:
+        back += ", set_config('synchronous_commit', 'off', true)"
     return prepared(f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
-                    f"VALUES {', '.join([row] * rows)}"
-                    + (f" RETURNING {q(Event._meta.pk.column)}" if returning else ""))  # type: ignore[union-attr]
+                    f"VALUES {', '.join([row] * rows)}{back}")
 
 
 def event_digest(event: Event) -> str:

@@ -9,7 +9,8 @@ request an Ed25519 check, one read of the card and its permit, one audit event. 
 address from the per-address limit (RESIDENCE_RATELIMIT_EXEMPT): the limit is not what is measured. Beside it, in
 the same run and from the same clients with the same bodies: the bare JSON WSGI app (`bare.py`, the raw HTTP limit,
 the target's denominator) and the bare ninja endpoint (`bare_api`: Django and ninja parse the body and write one
-row, no middleware, no signature, no audit).
+row, no middleware, no signature, no audit). The three are served at once and loaded in turns, four windows each
+(`measure.interleaved_loads`), so that the machine's drift weighs on each alike.
 
 Offline: `tokens.decode_permit` and a status look-up in a decoded list, in this one process (one core).
 Status list: ten million entries drawn at random (fixed seed) in the mix 90% valid, 4% suspended, 3% dormant,
@@ -32,7 +33,18 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from residence.bench.measure import Figure, Load, free_port, percentile, post_load, serve, stop, wait_http
+from residence.bench.measure import (
+    Figure,
+    Load,
+    Target,
+    free_port,
+    interleaved_loads,
+    percentile,
+    post_load,
+    serve,
+    stop,
+    wait_http,
+)
 from residence.core.bulk import bulk_insert, next_id, reset_sequence
 from residence.people.identity import mask_name
 from residence.permits.epermit import statuslist
@@ -122,8 +134,8 @@ def verify_bodies(cards: list[Card], clients: int, per_client: int) -> list[list
 def served_verification(cards: list[Card], *, seconds: float = 4.0, clients: int = VERIFY_CLIENTS,
                         workers: int = 2) -> tuple[Load, Load, Load]:
     """(bare JSON WSGI app, bare ninja endpoint, the project's verification), each served by granian with `workers`
-    workers on the bench database and loaded by `clients` clients with the same bodies for `seconds` after a short
-    warm-up."""
+    workers on the bench database, all three at once, and loaded in turns (`interleaved_loads`: windows of
+    `seconds`) by `clients` clients with the same bodies, after a short warm-up each."""
     from residence.bench import bare_api
 
     bare_api.table_create()
@@ -131,24 +143,26 @@ def served_verification(cards: list[Card], *, seconds: float = 4.0, clients: int
     per_client = int(seconds * 400) + 50  # more than a client can send in the time
     warm = verify_bodies(cards, clients, 10)
     bodies = verify_bodies(cards, clients, per_client)
-    out: list[Load] = []
+    procs = []
+    targets = []
     try:
         for app, ping, path in [("residence.bench.bare:app", "/", "/"),
                                 ("residence.bench.bare_wsgi:application", "/ping", "/verify"),
                                 ("config.wsgi:application", "/healthz", "/api/v1/permits/verify")]:
             port = free_port()
-            proc = serve(app, port, env, workers=workers)
-            try:
-                if not wait_http(port, ping):
-                    raise RuntimeError(f"{app} did not start")
-                connection.close()  # the server's workers read and write; this process only waits
-                post_load(port, path, warm, seconds=seconds)
-                out.append(post_load(port, path, bodies, seconds=seconds))
-            finally:
-                stop(proc)
+            procs.append(serve(app, port, env, workers=workers))
+            if not wait_http(port, ping):
+                raise RuntimeError(f"{app} did not start")
+            targets.append(Target(port, path, lambda _round: bodies))
+        connection.close()  # the servers' workers read and write; this process only waits
+        for t in targets:
+            post_load(t.port, t.path, warm, seconds=seconds)
+        bare, ninja, project = interleaved_loads(targets, seconds=seconds)
     finally:
+        for proc in procs:
+            stop(proc)
         bare_api.table_drop()
-    return out[0], out[1], out[2]
+    return bare, ninja, project
 
 
 def online_figures(bare: Load, ninja: Load, project: Load, clients: int = VERIFY_CLIENTS) -> list[Figure]:

@@ -368,3 +368,35 @@ def post_load(port: int, path: str, bodies: list[list[bytes]], headers: dict[str
         raise RuntimeError(failed[0])
     flat = [x for mine in latencies for x in mine]
     return Load(len(flat) / elapsed, len(flat), flat, sum(results, Counter()), elapsed)
+
+
+@dataclass
+class Target:
+    """An endpoint to load: its port and path, each round's bodies per client (`bodies(round)`), its headers."""
+
+    port: int
+    path: str
+    bodies: Callable[[int], list[list[bytes]]]
+    headers: dict[str, str] | None = None
+
+
+ROUNDS = 4  # windows per endpoint in `interleaved_loads`
+
+
+def interleaved_loads(targets: list[Target], *, seconds: float, rounds: int = ROUNDS) -> list[Load]:
+    """Each target loaded `rounds` times for `seconds` by `post_load`, the targets taking turns, the order turned
+    round each time, so that a machine whose speed drifts from one second to the next (a shared virtual machine:
+    a bare endpoint here gave 3,100 and 6,300 req/s in windows of one run) weighs on every target alike; a ratio of
+    two endpoints measured one after the other was a draw. Each target's windows are added up into one Load."""
+    windows: list[list[Load]] = [[] for _ in targets]
+    for r in range(rounds):
+        turn = r % len(targets)
+        for k in [*range(turn, len(targets)), *range(turn)]:
+            t = targets[k]
+            windows[k].append(post_load(t.port, t.path, t.bodies(r), t.headers, seconds=seconds))
+    out = []
+    for loads in windows:
+        n, elapsed = sum(w.n for w in loads), sum(w.seconds for w in loads)
+        out.append(Load(n / elapsed, n, [x for w in loads for x in w.latencies],
+                        sum((w.results for w in loads), Counter()), elapsed))
+    return out

@@ -7,7 +7,9 @@ rows as wide as a stay straight into `stays_stay`.
 
 Single declarations: one-item check-ins (a new guest, a fresh idempotency key each) from 16 clients through the whole
 stack (bearer key, validation, encryption, audit), beside the bare endpoint of `bare_api` (Django and ninja, the same
-body, one INSERT) served by the same granian the same way. Both answer bodies serialised before the clock starts.
+body, one INSERT) served by the same granian the same way, both at once and loaded in turns
+(`measure.interleaved_loads`).
+Both answer bodies serialised before the clock starts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,18 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from residence.bench.measure import Figure, Load, free_port, percentile, post_load, serve, stop, wait_http
+from residence.bench.measure import (
+    Figure,
+    Load,
+    Target,
+    free_port,
+    interleaved_loads,
+    percentile,
+    post_load,
+    serve,
+    stop,
+    wait_http,
+)
 from residence.core.idnumber import check_character
 
 BATCH = 1_000
@@ -150,8 +163,9 @@ def single_bodies(premises: Premises, clients: int, per_client: int, *, first_gu
 def served_single_declarations(premises: Premises, *, seconds: float = 4.0, clients: int = SINGLE_CLIENTS,
                                workers: int = 2) -> tuple[Load, Load]:
     """(the bare endpoint, the project's one-item check-ins), each served by granian with `workers` workers on the
-    bench database and loaded by `clients` clients for `seconds` after a short warm-up. The project's server runs
-    with the per-client rate limit raised (one key sends them all; the limit is not what is measured)."""
+    bench database, both at once, and loaded in turns (`interleaved_loads`: windows of `seconds`) by `clients`
+    clients after a short warm-up each, new guests in every window. The project's server runs with the per-client
+    rate limit raised (one key sends them all; the limit is not what is measured)."""
     from residence.bench import bare_api
     from residence.stays.models import Stay
 
@@ -159,26 +173,33 @@ def served_single_declarations(premises: Premises, *, seconds: float = 4.0, clie
     done = Stay.objects.filter(idempotency_key__startswith="bench1-").count()  # guests of earlier runs stay
     env = dict(os.environ, RESIDENCE_API_TOKEN_RATE=str(10**9))
     per_client = int(seconds * 200) + 20  # more than a client can send in the time
-    out: list[Load] = []
     first = SINGLE_GUESTS + done  # the bare endpoint keeps no guests: both load the same numbers
-    for app, ping, path, headers, prefix in [
-            ("residence.bench.bare_wsgi:application", "/ping", "/check-ins", {}, "bare-"),
-            ("config.wsgi:application", "/healthz", "/api/v1/stays/check-ins",
-             {"Authorization": f"Bearer {premises.key}"}, "bench1-")]:
-        warm = single_bodies(premises, clients, 10, first_guest=first, prefix=prefix)
-        bodies = single_bodies(premises, clients, per_client, first_guest=first + clients * 10, prefix=prefix)
-        port = free_port()
-        proc = serve(app, port, env, workers=workers)
-        try:
+    procs = []
+    targets = []
+    try:
+        for app, ping, path, headers, prefix in [
+                ("residence.bench.bare_wsgi:application", "/ping", "/check-ins", {}, "bare-"),
+                ("config.wsgi:application", "/healthz", "/api/v1/stays/check-ins",
+                 {"Authorization": f"Bearer {premises.key}"}, "bench1-")]:
+            port = free_port()
+            procs.append(serve(app, port, env, workers=workers))
             if not wait_http(port, ping):
                 raise RuntimeError(f"{app} did not start")
-            connection.close()  # the server's workers write; this process only waits
-            post_load(port, path, warm, headers, seconds=seconds)
-            out.append(post_load(port, path, bodies, headers, seconds=seconds))
-        finally:
+
+            def window(r: int, prefix: str = prefix) -> list[list[bytes]]:  # round r's guests, after the warm-up's
+                return single_bodies(premises, clients, per_client, prefix=prefix,
+                                     first_guest=first + clients * 10 + r * clients * per_client)
+
+            targets.append(Target(port, path, window, headers))
+            post_load(port, path, single_bodies(premises, clients, 10, first_guest=first, prefix=prefix), headers,
+                      seconds=seconds)
+        connection.close()  # the servers' workers write; this process only waits
+        bare, project = interleaved_loads(targets, seconds=seconds)
+    finally:
+        for proc in procs:
             stop(proc)
-    bare_api.table_drop()
-    return out[0], out[1]
+        bare_api.table_drop()
+    return bare, project
 
 
 def single_figures(bare: Load, project: Load, clients: int = SINGLE_CLIENTS) -> list[Figure]:

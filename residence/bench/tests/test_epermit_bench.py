@@ -13,7 +13,7 @@ from django.test.testcases import LiveServerThread
 
 from residence.audit.models import Event
 from residence.bench import bare, bare_api, epermit
-from residence.bench.measure import Figure
+from residence.bench.measure import Figure, Target, interleaved_loads
 from residence.people.models import Person
 from residence.permits.epermit import statuslist
 from residence.permits.epermit.keys import permit_keys
@@ -130,3 +130,26 @@ def test_the_command_offers_the_epermit_figures_alone() -> None:
 
     opts = Command().create_parser("residence", "bench").parse_args(["--only", "epermit"])
     assert (opts.only, opts.verify_cards, opts.status_entries) == ("epermit", 10_000, 10_000_000)
+
+
+def test_endpoints_are_loaded_in_turns_and_each_ones_windows_added_up() -> None:
+    """`interleaved_loads`: every target gets each round's bodies in its window, the order turned round each time (a
+    machine drifting over the run weighs on each alike), and one Load per target counts all its windows."""
+    servers = [_in_thread(bare.app, database=False) for _ in range(2)]
+    asked: list[tuple[int, int]] = []
+
+    def bodies(k: int):
+        def each_round(r: int) -> list[list[bytes]]:
+            asked.append((k, r))
+            return [[b'{"token": "x"}'] * (k + 1)] * 2  # 2 clients; endpoint k answers k + 1 each a window
+        return each_round
+
+    try:
+        loads = interleaved_loads([Target(s.port, "/", bodies(k)) for k, s in enumerate(servers)], seconds=120,
+                                  rounds=3)
+    finally:
+        for server in servers:
+            _stop(server)
+    assert asked == [(0, 0), (1, 0), (1, 1), (0, 1), (0, 2), (1, 2)]
+    assert [load.n for load in loads] == [3 * 2 * 1, 3 * 2 * 2]
+    assert all(len(load.latencies) == load.n and load.rate == load.n / load.seconds for load in loads)

@@ -18,7 +18,6 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -35,7 +34,6 @@ from residence.audit.services import event_record
 from residence.core.bulk import bulk_insert, bulk_insert_new
 from residence.core.errors import DomainError, NotFound, ValidationError
 from residence.core.idnumber import parse_id_number
-from residence.core.lean import prepared
 from residence.core.rules import declarations_due
 from residence.people.identity import clean_name, id_index
 from residence.people.services import persons_ensure
@@ -43,7 +41,7 @@ from residence.places.models import Obligor
 from residence.places.selectors import PremisesUnit, premises_units_by_code
 from residence.stays.models import Channel, Stay, StayEvent, StayKey
 from residence.stays.partitions import stay_row_ids
-from residence.stays.selectors import open_check_ins
+from residence.stays.selectors import open_check_ins, open_check_ins_of
 
 KEY_MAX = 100
 CLOCK_SKEW = dt.timedelta(minutes=15)  # a front desk's clock may run ahead of ours: later than this is "future"
@@ -234,33 +232,11 @@ class _Open(NamedTuple):
 
 def _open_stays(person_ids: Sequence[int]) -> dict[int, list[_Open]]:
     """Open stays (checked in, neither checked out nor closed) of these persons, oldest arrival first."""
-    if not person_ids:
-        return {}
-    rows: Any
-    if connection.vendor == "postgresql" and len(person_ids) == 1:  # a single declaration's returning guest
-        with connection.cursor() as cur:
-            cur.execute(_open_of_one_sql(), [person_ids[0]])
-            rows = cur.fetchall()
-    else:
-        rows = (open_check_ins().filter(person_id__in=person_ids).order_by("arrived_at")
-                .values_list(*_Open._fields))
     out: dict[int, list[_Open]] = {}
-    for row in rows:
+    for row in open_check_ins_of(person_ids, _Open._fields):
         stay = _Open(*row)
         out.setdefault(stay.person_id, []).append(stay)
     return out
-
-
-@cache
-def _open_of_one_sql() -> str:
-    """`open_check_ins` of one person on PostgreSQL, prepared: planning it for each of the stay table's monthly
-    partitions took PostgreSQL a millisecond, five times the look-up itself, on every single check-in; with one
-    person the generic plan is the plan (with several, the values count, and the ORM's statement is planned
-    for them once a batch)."""
-    stay = connection.ops.quote_name(Stay._meta.db_table)
-    return prepared(f"SELECT {', '.join(f's.{f}' for f in _Open._fields)} FROM {stay} s WHERE s.person_id = %s "
-                    f"AND s.event = '{StayEvent.CHECK_IN.value}' AND NOT EXISTS (SELECT 1 FROM {stay} u "
-                    f"WHERE u.stay_id = s.stay_id AND u.event <> '{StayEvent.CHECK_IN.value}') ORDER BY s.arrived_at")
 
 
 _row = itemgetter(*ROW_COLUMNS)  # a stay row's values (a dict by column) as a tuple in ROW_COLUMNS' order

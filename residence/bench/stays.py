@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import BigIntegerField, Max
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from residence.bench.measure import (
@@ -112,6 +114,17 @@ def raw_stay_copy(premises: Premises, n: int = 200_000) -> float:
     return n / elapsed
 
 
+def next_guest(prefix: str, start: int) -> int:
+    """The first guest number above every one that an earlier run declared under `prefix` (a key is the prefix and
+    the guest's number), or `start`: a run's windows leave numbers unsent between them, so the count of stays kept
+    is not where the next run may begin."""
+    from residence.stays.models import Stay
+
+    top = (Stay.objects.filter(idempotency_key__startswith=prefix)
+           .aggregate(top=Max(Cast(Substr("idempotency_key", len(prefix) + 1), BigIntegerField())))["top"])
+    return start if top is None else int(top) + 1
+
+
 def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: int = 4, first_guest: int = 0,
                   size: int = BATCH) -> tuple[float, int]:
     """(check-ins accepted per second, how many) from `clients` keep-alive connections posting `batches` batches
@@ -134,16 +147,15 @@ def api_check_ins(port: int, premises: Premises, *, batches: int = 40, clients: 
 
 def served_check_ins(premises: Premises, *, batches: int = 40) -> tuple[float, int]:
     """`api_check_ins` against the project served by granian (2 workers), the bench database in DATABASE_URL."""
-    from residence.stays.models import Stay
 
-    first = Stay.objects.filter(idempotency_key__startswith="bench-").count()  # guests of earlier runs stay
+    first = next_guest("bench-", 1)  # guests of earlier runs stay
     port = free_port()
     proc = serve("config.wsgi:application", port, dict(os.environ))
     try:
         if not wait_http(port, "/healthz"):
             raise RuntimeError("the project did not start")
         connection.close()  # the server's workers write; this process only waits
-        return api_check_ins(port, premises, batches=batches, first_guest=first + 1)
+        return api_check_ins(port, premises, batches=batches, first_guest=first)
     finally:
         stop(proc)
 
@@ -167,13 +179,11 @@ def served_single_declarations(premises: Premises, *, seconds: float = 4.0, clie
     clients after a short warm-up each, new guests in every window. The project's server runs with the per-client
     rate limit raised (one key sends them all; the limit is not what is measured)."""
     from residence.bench import bare_api
-    from residence.stays.models import Stay
 
     bare_api.table_create()
-    done = Stay.objects.filter(idempotency_key__startswith="bench1-").count()  # guests of earlier runs stay
     env = dict(os.environ, RESIDENCE_API_TOKEN_RATE=str(10**9))
     per_client = int(seconds * 200) + 20  # more than a client can send in the time
-    first = SINGLE_GUESTS + done  # the bare endpoint keeps no guests: both load the same numbers
+    first = next_guest("bench1-", SINGLE_GUESTS)  # the bare endpoint keeps no guests: both load the same numbers
     procs = []
     targets = []
     try:

@@ -34,6 +34,8 @@ def test_check_ins_through_the_api_and_raw_copy_into_the_same_table(live_server)
     assert n == 100
     assert rate > 0
     assert Stay.objects.filter(event="check_in", idempotency_key__startswith="bench-").count() == 100
+    assert stays.next_guest("bench-", 1) == 100  # guests 0 to 99: a next run starts above them
+    assert stays.next_guest("bench1-", stays.SINGLE_GUESTS) == stays.SINGLE_GUESTS  # none yet
     assert Event.objects.filter(action="stay.checked_in").count() == 4  # one event per batch
     names = stays.guest_names(0, 100)  # the guests of the 4 batches of 25
     assert len(set(names)) == 100
@@ -58,6 +60,7 @@ def test_single_declarations_through_the_api_beside_a_bare_insert_endpoint(live_
     assert all(t > 0 for t in project.latencies)
     # each a whole declaration: a new guest, a stay under a fresh key, an audit event
     assert Stay.objects.filter(event="check_in", idempotency_key__startswith="bench1-").count() == n
+    assert stays.next_guest("bench1-", stays.SINGLE_GUESTS) == stays.SINGLE_GUESTS + n
     assert Event.objects.filter(action="stay.checked_in", data__count=1).count() == n
     assert Person.objects.filter(name__in=stays.guest_names(stays.SINGLE_GUESTS, n)).count() == n
 

@@ -46,7 +46,7 @@ def days_ago(n: int) -> dt.date:
 def world(city) -> dict:
     """Two landlords (Yantian, Luohu) with a rental unit each, a hotel in Yantian, clerks of Yantian, Luohu and
     Futian, and two tenants of the Yantian landlord: 周一 (90 days, after a Luohu registration that ended 200 days
-    ago, and a hotel stay in Yantian today) and 吴二 (two years)."""
+    ago, and a hotel stay in Yantian that began three hours ago) and 吴二 (two years)."""
     out: dict = {}
     for name, district, kind in [("yt", "440308", "landlord"), ("lh", "440303", "landlord"),
                                  ("hotel", "440308", "hotel")]:
@@ -72,10 +72,12 @@ def world(city) -> dict:
     out["luohu"] = Registration(person=person, unit=out["lh"]["unit"], started_on=days_ago(500),
                                 ended_on=days_ago(200))
     out["luohu"].save()
+    arrived = timezone.localtime() - dt.timedelta(hours=3)  # yesterday's date between midnight and 3 a.m.
     answer = stays_check_in(actor=out["hotel"]["account"], obligor=out["hotel"]["obligor"], items=[
         {"idempotency_key": "t1", "id_number": ident(1), "name": "周一", "unit_code": out["hotel"]["unit"].code,
-         "arrived_at": (timezone.localtime() - dt.timedelta(hours=3)).isoformat()}])
+         "arrived_at": arrived.isoformat()}])
     assert answer[0]["status"] == "accepted"
+    out["stay_day"] = arrived.date()
     out["person"] = person
     return out
 
@@ -84,7 +86,7 @@ def test_the_timeline_gathers_registrations_and_stays_and_explains_the_break(wor
     today, person = timezone.localdate(), world["person"]
     t = residence_timeline(user=world["440308"], person_id=person.pk)
     assert [(r.kind, r.start, r.end, r.outside) for r in t.rows] == [
-        ("stay", today, None, False),
+        ("stay", world["stay_day"], None, False),
         ("registration", days_ago(90), None, False),
         ("registration", days_ago(500), days_ago(200), True),
     ]
@@ -174,7 +176,7 @@ def test_the_timeline_takes_the_same_few_queries_whatever_the_number_of_stays(wo
     clerk = User.objects.get(pk=clerk.pk)
     with django_assert_num_queries(4):
         t = residence_timeline(user=clerk, person_id=person.pk)
-    assert [r.start for r in t.rows if r.kind == "stay"] == [days_ago(n) for n in [0, *range(2, 12)]]
+    assert [r.start for r in t.rows if r.kind == "stay"] == [world["stay_day"], *(days_ago(n) for n in range(2, 12))]
 
 
 # ---- the certificate -----------------------------------------------------------------------------------------------

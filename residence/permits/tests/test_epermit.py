@@ -15,9 +15,11 @@ import pytest
 import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from residence.accounts.services import api_client_create
+from residence.accounts.services import api_client_create, api_token_authenticate
 from residence.audit.models import Event
 from residence.permits.api import permit_verify_short
 from residence.permits.epermit import statuslist
@@ -32,6 +34,7 @@ from residence.permits.epermit.services import (
     phone_token,
     status_list_current,
     status_list_refresh,
+    verify,
 )
 from residence.permits.lifecycle import permit_number_masked, permit_reissue
 from residence.permits.models import Permit, PermitCard, StatusList
@@ -224,6 +227,22 @@ def test_a_department_with_the_scope_learns_district_and_endorsement_and_its_rea
                       headers={"Authorization": "Bearer not-a-token"}, timeout=10)
     assert r.status_code == 401
 
+
+def test_only_an_anonymous_checks_log_line_is_committed_without_waiting_for_the_disk(people, permit) -> None:
+    """An anonymous check's audit line commits asynchronously on PostgreSQL (nobody acts upon it); a department's
+    read of personal data waits for the disk like any other read."""
+    token = permit_card_token(number=permit.number)
+    department = api_token_authenticate(api_client_create(actor=None, name="教育局", scopes=["permit.verify"],
+                                                          jurisdiction_code="440308"))
+
+    def audit_insert(user) -> str:
+        with CaptureQueriesContext(connection) as ctx:
+            assert verify(token=token, user=user).result == "valid"
+        [sql] = [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"] and "audit_event" in q["sql"]]
+        return sql
+
+    assert ("synchronous_commit" in audit_insert(None)) is (connection.vendor == "postgresql")
+    assert "synchronous_commit" not in audit_insert(department)
 
 # --- the status list and the offline verifier --------------------------------------------------------------------
 def test_the_status_list_is_signed_fresh_and_read_offline(live_server, people, permit, tmp_path) -> None:

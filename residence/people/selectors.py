@@ -31,6 +31,7 @@ from residence.audit.services import event_record
 from residence.core import divisions
 from residence.core.errors import NotFound, ValidationError
 from residence.core.idnumber import normalise, parse_id_number
+from residence.core.lean import prepared
 from residence.people.identity import id_index, phone_index, redact_numbers, search_form
 from residence.people.models import Person, PersonSearchKey
 from residence.places.selectors import jurisdiction_path_for_user
@@ -84,17 +85,17 @@ def _scoped_by_key(*, user: User, column: str, value: object, limit: int = 50) -
                   f"r.ended_on >= %s) AND r.area_path LIKE %s)")  # paths hold only digits and "/"
     staying = f"EXISTS ({_STAYING_SQL.format(stay=_stay_table(), person='p.id')})"
     if column == "phone_index":
-        sql = (f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND ({registered} OR {staying}) "
-               f"ORDER BY p.name, p.id LIMIT %s")
+        sql = prepared(f"SELECT p.* FROM {person} p WHERE p.{column} = %s AND ({registered} OR {staying}) "
+                       f"ORDER BY p.name, p.id LIMIT %s")
         return list(Person.objects.raw(sql, [value, cutoff, path + "%", *_staying_params(path), limit]))
-    found = list(Person.objects.raw(f"SELECT p.*, {registered} AS registered_here FROM {person} p "
-                                    f"WHERE p.{column} = %s", [cutoff, path + "%", value]))
+    found = list(Person.objects.raw(prepared(f"SELECT p.*, {registered} AS registered_here FROM {person} p "
+                                             f"WHERE p.{column} = %s"), [cutoff, path + "%", value]))
     if not found or limit < 1:
         return []
     if found[0].registered_here:  # type: ignore[attr-defined]
         return found
     with connection.cursor() as cur:
-        cur.execute(f"SELECT EXISTS ({_STAYING_SQL.format(stay=_stay_table(), person='%s')})",
+        cur.execute(prepared(f"SELECT EXISTS ({_STAYING_SQL.format(stay=_stay_table(), person='%s')})"),
                     [found[0].pk, *_staying_params(path)])
         return found if cur.fetchone()[0] else []
 

@@ -18,7 +18,7 @@ from residence.accounts.roles import AREA_KINDS, Capability, can
 from residence.audit.services import event_record
 from residence.core.divisions import county_of
 from residence.core.errors import NotFound
-from residence.core.lean import cols, reader
+from residence.core.lean import cols, prepared, reader
 from residence.core.rules import continuity_kinds, residence_continuity
 from residence.people.selectors import PersonShown, person_get_for_user, persons_shown
 from residence.places.models import Building, Jurisdiction, Obligor, Unit
@@ -196,7 +196,9 @@ class _Stay(NamedTuple):
 @cache
 def _stays_sql(vendor: str, tzname: str) -> tuple[str, tuple[Any, ...]]:
     """The statement of `_stay_rows` for the database in use (`vendor`, a cache key) and the local time zone, with
-    the parameters that come before the person's: written once (not prepared: a generic plan measured no faster).
+    the parameters that come before the person's: written once, and prepared (core.lean): planning it over every
+    monthly partition took PostgreSQL longer than running it (at 10 million stays, 3.9 ms a statement unprepared
+    against 1.7 ms prepared).
     PostgreSQL gives the local days of the arrival and of the closing; elsewhere the moments come as they are
     (SQLite keeps them as text, those written by core.bulk with their offset, which its date function misreads) and
     `_stay_day` makes days of them."""
@@ -211,7 +213,7 @@ def _stays_sql(vendor: str, tzname: str) -> tuple[str, tuple[Any, ...]]:
            f"FROM {stay} WHERE person_id = %s ORDER BY arrived_at DESC, id DESC LIMIT {STAYS_SHOWN * 2 + 1}) s "
            f"LEFT JOIN {unit} u ON u.id = s.unit_id AND s.event = %s AND s.area_path LIKE %s "
            f"LEFT JOIN {building} b ON b.id = u.building_id ORDER BY s.arrived_at DESC, s.id DESC")
-    return sql, params
+    return prepared(sql), params
 
 
 def _stay_day(value: Any) -> dt.date:
@@ -249,7 +251,7 @@ def _stay_rows(person_id: int, inside: str | None) -> tuple[list[_Stay], bool]:
 def _registrations_sql(vendor: str) -> str:
     """The statement of `_registration_rows` for the database in use (`vendor`, a cache key)."""
     reg, unit, building = cols(Registration, "r"), cols(Unit, "u"), cols(Building, "b")
-    return (f"SELECT {reg.sql}, {unit.sql}, {building.sql} FROM {Registration._meta.db_table} r "
+    return prepared(f"SELECT {reg.sql}, {unit.sql}, {building.sql} FROM {Registration._meta.db_table} r "
             f"JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
             f"JOIN {Building._meta.db_table} b ON b.id = u.building_id "
             f"WHERE r.person_id = %s AND r.status <> %s ORDER BY r.started_on DESC, r.id DESC")

@@ -10,6 +10,7 @@ import re
 import zlib
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
@@ -177,6 +178,23 @@ def test_the_timeline_takes_the_same_few_queries_whatever_the_number_of_stays(wo
     with django_assert_num_queries(4):
         t = residence_timeline(user=clerk, person_id=person.pk)
     assert [r.start for r in t.rows if r.kind == "stay"] == [world["stay_day"], *(days_ago(n) for n in range(2, 12))]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_the_timelines_statements_are_planned_once_per_connection_not_on_every_timeline(world) -> None:
+    """Planning a person's stays over every monthly partition took PostgreSQL longer than reading them (at 10 million
+    stays: 3.9 ms a timeline's stay statement unprepared, 1.7 ms prepared): the person in scope, the registrations
+    and the stays are prepared statements, kept by the connection."""
+    clerk, person = User.objects.get(pk=world["440308"].pk), world["person"]
+    for _n in range(3):
+        residence_timeline(user=clerk, person_id=person.pk)
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cur.fetchall()]
+    # each statement by a phrase of its own: the person in scope, the registrations, the latest stays
+    for phrase in ("AS registered_here FROM people_person p", "FROM registrations_registration r JOIN",
+                   "ORDER BY arrived_at DESC, id DESC LIMIT"):
+        assert sum(phrase in s for s in statements) == 1, (phrase, statements)
 
 
 # ---- the certificate -----------------------------------------------------------------------------------------------

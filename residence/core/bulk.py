@@ -10,13 +10,16 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 
+from residence.core.lean import prepared
+
 COPY_FROM = 16  # fewer rows than this go as one INSERT: a COPY costs more round trips than it saves
 
 
 def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]],
                 *, batch: int = 5_000) -> int:
     """Insert rows into the model's table; returns the number written. Call inside a transaction. On PostgreSQL by
-    binary COPY, or, for a handful of rows, one INSERT (and no statement at all for none)."""
+    binary COPY, or, for a handful of rows, one INSERT, prepared (core.lean: planned once per connection and row
+    count), and no statement at all for none."""
     table, cols = _names(model, tuple(columns))
     n = 0
     if connection.vendor == "postgresql":
@@ -25,7 +28,7 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         if len(first) < COPY_FROM:
             if first:
                 with connection.cursor() as cur:
-                    cur.execute(_values_insert(table, cols, len(columns), len(first)),
+                    cur.execute(prepared(_values_insert(table, cols, len(columns), len(first))),
                                 [x for row in first for x in row])
             return len(first)
     with connection.cursor() as cur:
@@ -174,7 +177,7 @@ def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Seq
     return the `returning` column of those inserted (tuples of the columns when `returning` is a tuple). On
     PostgreSQL one statement whatever the number of rows: the columns go as arrays (`unnest`), so the query stays
     short and a concurrent insert of the same key waits for the other transaction and is then skipped. Elsewhere,
-    VALUES in batches. Call inside a transaction."""
+    VALUES in batches. One row goes as a prepared INSERT (core.lean). Call inside a transaction."""
     if not rows:
         return []
     table, cols = _names(model, tuple(columns))
@@ -183,7 +186,7 @@ def bulk_insert_new(model: type[models.Model], columns: Sequence[str], rows: Seq
     out: list[Any] = []
     with connection.cursor() as cur:
         if connection.vendor == "postgresql" and len(rows) == 1:  # one row: no arrays to build
-            cur.execute(f"{_values_insert(table, cols, len(columns), 1)} {on}", list(rows[0]))
+            cur.execute(prepared(f"{_values_insert(table, cols, len(columns), 1)} {on}"), list(rows[0]))
             return [tuple(r) if several else r[0] for r in cur.fetchall()]
         if connection.vendor == "postgresql":
             # %b: the arrays go in binary (no quoting and escaping of each element as in an array literal)

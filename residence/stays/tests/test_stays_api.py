@@ -275,6 +275,25 @@ def test_keys_older_than_the_keeping_period_are_purged(premises, settings) -> No
     assert list(StayKey.objects.values_list("key", flat=True)) == ["new"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_a_single_check_ins_inserts_are_planned_once_per_connection(premises) -> None:
+    """A one-item check-in writes its key, its new guest and its stay by one-row INSERTs: prepared, so that
+    PostgreSQL plans each once per connection rather than on every declaration (the stay table has a partition a
+    month)."""
+    from residence.stays.services import stays_check_in
+
+    account = Obligor.objects.get(pk=premises["a"].pk).account
+    for n in range(3):
+        res = stays_check_in(actor=account, obligor=premises["a"],
+                             items=[check_in(f"prep{n}", 70 + n, premises["units_a"][0])])
+        assert res[0]["status"] == "accepted"
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%INSERT INTO%%'")
+        inserts = [row[0] for row in cur.fetchall()]
+    for table in ('"stays_staykey"', '"people_person"', '"stays_stay"'):
+        assert sum(f"INSERT INTO {table} " in s for s in inserts) == 1, (table, inserts)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="partitions are PostgreSQL's; SQLite keeps one table")
 def test_stays_land_in_their_months_partition_on_postgresql(premises) -> None:
     from residence.stays.partitions import stay_partitions, stay_partitions_ensure

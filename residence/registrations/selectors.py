@@ -252,9 +252,9 @@ def _registrations_sql(vendor: str) -> str:
     """The statement of `_registration_rows` for the database in use (`vendor`, a cache key)."""
     reg, unit, building = cols(Registration, "r"), cols(Unit, "u"), cols(Building, "b")
     return prepared(f"SELECT {reg.sql}, {unit.sql}, {building.sql} FROM {Registration._meta.db_table} r "
-            f"JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
-            f"JOIN {Building._meta.db_table} b ON b.id = u.building_id "
-            f"WHERE r.person_id = %s AND r.status <> %s ORDER BY r.started_on DESC, r.id DESC")
+                    f"JOIN {Unit._meta.db_table} u ON u.id = r.unit_id "
+                    f"JOIN {Building._meta.db_table} b ON b.id = u.building_id "
+                    f"WHERE r.person_id = %s AND r.status <> %s ORDER BY r.started_on DESC, r.id DESC")
 
 
 def _registration_rows(person_id: int) -> list[Registration]:

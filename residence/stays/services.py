@@ -45,6 +45,15 @@ from residence.stays.selectors import open_check_ins, open_check_ins_of
 
 KEY_MAX = 100
 CLOCK_SKEW = dt.timedelta(minutes=15)  # a front desk's clock may run ahead of ours: later than this is "future"
+
+
+def _declared(moment: dt.datetime, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """(an arrival or departure, when it counts as declared) for its deadline: a moment a little after our clock
+    (a desk's clock running ahead, within CLOCK_SKEW) counts as declared when it happened, on time; the rules
+    engine refuses a declaration made before the moment it declares."""
+    return moment, max(moment, now)
+
+
 ROW_COLUMNS = tuple(f.column for f in Stay._meta.concrete_fields)
 
 
@@ -328,7 +337,7 @@ def stays_check_in(*, actor: User, obligor: Obligor, items: Any, channel: str = 
     now = timezone.now()
     outcomes, valid = _validated(obligor, items, now, _check_in_item)
     firsts = sorted({v.key: v for v in reversed(valid)}.values(), key=lambda v: v.index)  # each key's first item
-    dues = declarations_due("instant", "arrival", [(v.data["arrived_at"], now) for v in firsts])
+    dues = declarations_due("instant", "arrival", [_declared(v.data["arrived_at"], now) for v in firsts])
     with transaction.atomic():
         # each key's answer is known before its claim (the stay number taken now, the deadline, no flags), so the
         # claim stores it: only an item flagged below writes its answer again
@@ -454,7 +463,7 @@ def _write_check_outs(actor: User, obligor: Obligor, fresh: list[_Valid], outcom
             continue
         taken.add(stay.stay_id)
         targets.append((v, stay))
-    dues = declarations_due("instant", "departure", [(v.data["departed_at"], now) for v, _s in targets])
+    dues = declarations_due("instant", "departure", [_declared(v.data["departed_at"], now) for v, _s in targets])
     ids = stay_row_ids(len(targets))
     rows = []
     for (v, stay), row_id, (due, late) in zip(targets, ids, dues, strict=True):

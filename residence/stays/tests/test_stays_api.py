@@ -160,6 +160,25 @@ def test_check_out_by_stay_number_or_by_guest_and_unit_and_never_twice(live_serv
     assert not StayKey.objects.filter(key__in=["out-2", "out-4", "out-5"]).exists()
 
 
+
+def test_a_front_desk_clock_a_few_minutes_ahead_is_on_time_and_further_ahead_is_refused(live_server,
+                                                                                       premises) -> None:
+    """A desk's clock may run ahead of ours (CLOCK_SKEW): an arrival or departure a few minutes "in the future" is
+    accepted as declared on time, never a server error; beyond the allowance it is refused, naming the field."""
+    base, key, unit = live_server.url, premises["key_a"], premises["units_a"][0]
+    res = post(base, "check-ins", key, {"items": [check_in("skew-in", 21, unit, -5),
+                                                  check_in("far-in", 22, unit, -60)]})
+    assert res.status_code == 200
+    ahead, far = res.json()["results"]
+    assert (ahead["status"], ahead["on_time"]) == ("accepted", True)
+    assert (far["status"], far["errors"][0]["field"], far["errors"][0]["code"]) == ("rejected", "arrived_at", "future")
+    res = post(base, "check-outs", key, {"items": [
+        {"idempotency_key": "skew-out", "stay_id": ahead["stay_id"], "departed_at": at(-7)}]})
+    assert res.status_code == 200
+    out = res.json()["results"][0]
+    assert (out["status"], out["on_time"], out["stay_id"]) == ("accepted", True, ahead["stay_id"])
+    assert Stay.objects.filter(stay_id=ahead["stay_id"], event=StayEvent.CHECK_OUT).count() == 1
+
 def test_a_guest_checked_in_elsewhere_is_accepted_flagged_and_the_earlier_stay_closed(live_server, premises) -> None:
     base = live_server.url
     first = post(base, "check-ins", premises["key_a"], {"items": [check_in("a", 21, premises["units_a"][0], 300)]})

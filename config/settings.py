@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "residence.core.middleware.NulCharacterMiddleware",  # last: its 400 is a page like any other
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -135,3 +135,37 @@ class _ViewOnlyHandler(BaseHandler):
         self._exception_middleware: list[Callable[..., Any]] = []
         self.chain: Callable[[HttpRequest], Any] = convert_exception_to_response(
             self._get_response)  # type: ignore[attr-defined]
+
+
+class NulCharacterMiddleware:
+    """A page request whose query string or form holds a NUL character (U+0000) is answered 400 with a page that
+    says so, before any view reads it: no field accepts one (Django's form fields refuse it too), and PostgreSQL
+    can neither store nor compare text that holds one (a search for "%00" was a server error). Last in the chain,
+    so that the answer is a page like any other (the user's menu, the security headers). A JSON body is the API
+    parser's to refuse (`residence.api.JsonParser`); a multipart form is left to its view, which reads its files."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _holds_nul(request):
+            return self.get_response(request)
+        from django.shortcuts import render
+        from django.utils.translation import gettext as _
+
+        return render(request, "400.html", status=400, context={
+            "reason": _("The address or the form holds a NUL character (U+0000), which no field accepts. "
+                        "Remove it and try again.")})
+
+
+def _holds_nul(request: HttpRequest) -> bool:
+    """Whether a value or name of the query string or of a URL-encoded form holds U+0000 (the text is searched for
+    "%00" first: decoding costs more)."""
+    if "%00" in request.META.get("QUERY_STRING", "") and _any_nul(request.GET):
+        return True
+    return (request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
+            and b"%00" in request.body and _any_nul(request.POST))
+
+
+def _any_nul(data: Any) -> bool:
+    return any("\x00" in name or any("\x00" in v for v in values) for name, values in data.lists())

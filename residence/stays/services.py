@@ -316,7 +316,7 @@ def _check_out_item(raw: dict[str, Any], units: dict[str, PremisesUnit], now: dt
         errors.append(_error("departed_at", "future", _("The departure is in the future.")))
     stay_id = raw.get("stay_id")
     if stay_id is not None:
-        if type(stay_id) is not int or stay_id <= 0:
+        if type(stay_id) is not int or not 0 < stay_id < 2**63:  # a bigint, as the stay table keeps it
             errors.append(_error("stay_id", "stay_id", _("A stay number is a positive whole number.")))
         data["stay_id"] = stay_id
         return data

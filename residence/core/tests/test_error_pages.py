@@ -50,3 +50,19 @@ def test_server_error_page_is_chinese_and_needs_no_database() -> None:
     r = server_error(RequestFactory().get("/"))
     assert r.status_code == 500
     assert "系统出错了" in r.content.decode()
+
+
+def test_a_nul_character_in_an_address_or_a_form_is_a_chinese_400_not_a_server_error(login, client) -> None:
+    """PostgreSQL can neither store nor compare text holding U+0000: a search for "%00" was a server error."""
+    login("manager")
+    for url in ("/manage/obligors/?q=%00", "/manage/accounts/?q=%E7%8E%8B%00", "/places/?after=%00",
+                "/manage/accounts/?%00=1"):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        text = r.content.decode()
+        assert "地址或表单中含有 NUL 字符" in text
+        assert 'class="topbar"' in text  # the site's layout, with the account's menu
+        assert r.headers["Cache-Control"].startswith("max-age=0, no-cache, no-store")
+    r = client.post("/manage/accounts/new/", {"username": "clerk\x00x", "role": "clerk"})
+    assert r.status_code == 400
+    assert client.get("/manage/obligors/?q=%2500").status_code == 200  # the three characters "%00" are no NUL

@@ -31,6 +31,10 @@ def keep_test_connection():
 
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)  # served by the app itself
+# A NUL character anywhere in a body is refused by the API's parser with its documented 400 before any schema is read
+# (PostgreSQL cannot store one; stays' and people's API tests send one). A schema cannot say so of free-form
+# strings, so such generated data would be reported as "valid data rejected": none is generated.
+schema.config.generation.update(allow_x00=False)
 
 
 @schema.parametrize()

@@ -259,6 +259,17 @@ def test_bad_requests_get_clear_answers_and_write_nothing(live_server, premises)
                       headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
     assert r.status_code == 400
     assert r.json()["detail"].startswith("请求正文不是 JSON")
+    # a NUL character (PostgreSQL refuses it in text) anywhere in the body, and a stay number beyond a bigint
+    r = post(base, "check-ins", key, {"items": [check_in("nul", 1, unit + "\u0000")]})
+    assert (r.status_code, r.json()["detail"]) == (400, "请求正文含有 NUL 字符（U+0000），任何字段都不接受。")
+    r = post(base, "check-ins", key, {"items": [check_in("text", 1, unit, name="李\\u0000四")]})
+    assert r.status_code == 200  # the six characters \u0000 as text are no NUL: refused as a name, not as a body
+    assert r.json()["results"][0]["errors"][0]["field"] == "name"
+    for huge in (2**63, 10**30):
+        r = post(base, "check-outs", key, {"items": [{"idempotency_key": f"big{huge}", "stay_id": huge,
+                                                      "departed_at": at(1)}]})
+        assert r.status_code == 200
+        assert r.json()["results"][0]["errors"][0]["field"] == "stay_id"
     for wrong in (key + "x", "res_00000000_nothing"):
         assert post(base, "check-ins", wrong, {"items": [check_in("w", 1, unit)]}).status_code == 401
     # a new key revokes the old one

@@ -302,6 +302,9 @@ def _check_in_item(raw: dict[str, Any], units: dict[str, PremisesUnit], now: dt.
     data["arrived_at"] = _moment(raw.get("arrived_at"), "arrived_at", errors)
     if data["arrived_at"] and data["arrived_at"] > now + CLOCK_SKEW:
         errors.append(_error("arrived_at", "future", _("The arrival is in the future.")))
+    elif data["arrived_at"] and "ident" in data and timezone.localdate(data["arrived_at"]) < data["ident"].birth_date:
+        errors.append(_error("arrived_at", "before_birth",
+                             _("The arrival is before the guest's date of birth (from the ID number).")))
     data["expected_departure"] = _moment(raw.get("expected_departure"), "expected_departure", errors, required=False)
     if data["arrived_at"] and data["expected_departure"] and data["expected_departure"] <= data["arrived_at"]:
         errors.append(_error("expected_departure", "before_arrival",

@@ -172,6 +172,11 @@ def test_a_front_desk_clock_a_few_minutes_ahead_is_on_time_and_further_ahead_is_
     ahead, far = res.json()["results"]
     assert (ahead["status"], ahead["on_time"]) == ("accepted", True)
     assert (far["status"], far["errors"][0]["field"], far["errors"][0]["code"]) == ("rejected", "arrived_at", "future")
+    # an arrival before the guest was born (a mistyped year: 0001, 1900) is refused too, naming the field
+    for moment in ("0001-01-01T12:00:00+08:00", "1989-12-31T23:00:00+08:00"):  # ident(…) is born 1990-01-01
+        r = post(base, "check-ins", key, {"items": [{**check_in(f"old{moment[:4]}", 23, unit), "arrived_at": moment}]})
+        assert r.json()["results"][0]["errors"] == [{"field": "arrived_at", "code": "before_birth",
+                                                     "message": "入住时间早于旅客的出生日期（据身份证号码）。"}]
     res = post(base, "check-outs", key, {"items": [
         {"idempotency_key": "skew-out", "stay_id": ahead["stay_id"], "departed_at": at(-7)}]})
     assert res.status_code == 200

@@ -103,6 +103,8 @@ def _arrive(*, actor: User, unit: Unit, id_number: str, name: str, started_on: d
         raise ValidationError(_("Not a known code: %(value)s.") % {"value": reason[:10]}, code="code",
                               field="reason")
     ident = protect(id_number=id_number, phone=items.phone)
+    if started_on < ident.id_number.birth_date:  # as an upload's row is refused (uploads.py)
+        raise ValidationError(_("Before the person's birth date."), code="before_birth", field="started_on")
     items = dataclasses.replace(items, name=clean_name(name)).checked()
     now = timezone.now()
     [(due, late)] = declarations_due(_place_class(unit), "arrival", [(_start_of(started_on), now)])

@@ -67,6 +67,9 @@ def test_bad_input_and_other_premises_are_refused_and_nothing_is_written(landlor
     with pytest.raises(ValidationError, match="晚于今天"):
         registration_declare_arrival(actor=yt["account"], obligor=yt["obligor"], unit_code=yt["unit"],
                                      id_number=ident(3), name="郑一", started_on=today + dt.timedelta(days=1))
+    with pytest.raises(ValidationError, match="早于本人出生日期"):  # a year mistyped: before the ID number's birth
+        registration_declare_arrival(actor=yt["account"], obligor=yt["obligor"], unit_code=yt["unit"],
+                                     id_number=ident(3), name="郑一", started_on=dt.date(1900, 1, 1))
     assert (Person.objects.count(), Registration.objects.count()) == before
     theirs = registration_declare_arrival(actor=lh["account"], obligor=lh["obligor"], unit_code=lh["unit"],
                                           id_number=ident(4), name="王二", started_on=today)

@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
+from residence.core.middleware import holds_nul
 from residence.core.ratelimit import RateLimited
 from residence.core.schemas import UnparseableOut
 from residence.people.api import router as people_router
@@ -33,20 +34,10 @@ class JsonParser(Parser):
             raise UnparseableBody(
                 _("The request body is not JSON: %(problem)s at line %(line)d, column %(column)d.")
                 % {"problem": exc.msg, "line": exc.lineno, "column": exc.colno}) from None
-        if b"\\u0000" in request.body and _holds_nul(data):  # the text search first: a walk costs more
+        if b"\\u0000" in request.body and holds_nul(data):  # the text search first: a walk costs more
             # no field takes one, and PostgreSQL refuses it in text and JSON: refused here, for every operation
             raise UnparseableBody(_("The request body holds a NUL character (U+0000), which no field accepts."))
         return data
-
-
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
-    return False
 
 
 class ResidenceAPI(NinjaAPI):

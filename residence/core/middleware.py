@@ -148,7 +148,7 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not _holds_nul(request):
+        if not _request_holds_nul(request):
             return self.get_response(request)
         from django.shortcuts import render
         from django.utils.translation import gettext as _
@@ -158,14 +158,22 @@ class NulCharacterMiddleware:
                         "Remove it and try again.")})
 
 
-def _holds_nul(request: HttpRequest) -> bool:
+def _request_holds_nul(request: HttpRequest) -> bool:
     """Whether a value or name of the query string or of a URL-encoded form holds U+0000 (the text is searched for
     "%00" first: decoding costs more)."""
-    if "%00" in request.META.get("QUERY_STRING", "") and _any_nul(request.GET):
+    if "%00" in request.META.get("QUERY_STRING", "") and holds_nul(dict(request.GET.lists())):
         return True
     return (request.method == "POST" and request.content_type == "application/x-www-form-urlencoded"
-            and b"%00" in request.body and _any_nul(request.POST))
+            and b"%00" in request.body and holds_nul(dict(request.POST.lists())))
 
 
-def _any_nul(data: Any) -> bool:
-    return any("\x00" in name or any("\x00" in v for v in values) for name, values in data.lists())
+def holds_nul(value: Any) -> bool:
+    """Whether text, or any name or value in nested dicts and lists of it (a parsed JSON body, a form's fields),
+    holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(v) for v in value)
+    return False

@@ -1,7 +1,7 @@
 """The electronic permit's token: a compact JWS (RFC 7515) signed with Ed25519 (`alg` "Ed25519", RFC 9864's
 fully specified name for EdDSA on Ed25519), small enough for a QR code on a card (at most 350 bytes). Signing is
 joserfc's; the signature check is libsodium's (PyNaCl), which checks an Ed25519 signature nearly twice as fast as
-OpenSSL on the same machine (about 16,800 against 8,600 a second on one core of the benchmark machine) and is as
+OpenSSL on the same machine (`residence bench`: about 14,000 against 8,300 a second on one core) and is as
 strict (it refuses a non-canonical signature and a small-order key); what is checked before it (the shape, the
 algorithm, the key) is ours.
 

@@ -160,7 +160,6 @@ def test_check_out_by_stay_number_or_by_guest_and_unit_and_never_twice(live_serv
     assert not StayKey.objects.filter(key__in=["out-2", "out-4", "out-5"]).exists()
 
 
-
 def test_a_front_desk_clock_a_few_minutes_ahead_is_on_time_and_further_ahead_is_refused(live_server,
                                                                                        premises) -> None:
     """A desk's clock may run ahead of ours (CLOCK_SKEW): an arrival or departure a few minutes "in the future" is
@@ -183,6 +182,7 @@ def test_a_front_desk_clock_a_few_minutes_ahead_is_on_time_and_further_ahead_is_
     out = res.json()["results"][0]
     assert (out["status"], out["on_time"], out["stay_id"]) == ("accepted", True, ahead["stay_id"])
     assert Stay.objects.filter(stay_id=ahead["stay_id"], event=StayEvent.CHECK_OUT).count() == 1
+
 
 def test_a_guest_checked_in_elsewhere_is_accepted_flagged_and_the_earlier_stay_closed(live_server, premises) -> None:
     base = live_server.url

@@ -344,6 +344,8 @@ def registration_correct(*, actor: User, registration_id: int, note: str, starte
         if start > today or (end is not None and not start <= end <= today):
             raise ValidationError(_("The dates must lie in order, and not after today."), code="dates",
                                   field="started_on")
+        if "started_on" in after and start < registration.person.birth_date:
+            raise ValidationError(_("Before the person's birth date."), code="before_birth", field="started_on")
         if registration.expected_ended_on is not None and registration.expected_ended_on < start:
             raise ValidationError(_("The expected departure is before the arrival."), code="before_arrival",
                                   field="expected_ended_on")
@@ -352,8 +354,9 @@ def registration_correct(*, actor: User, registration_id: int, note: str, starte
                                   code="code", field="reason")
         if "started_on" in after and registration.declared_at is not None:
             unit = Unit.objects.get(pk=registration.unit_id)
+            arrived = _start_of(start)  # declared ahead of an arrival corrected to later: on time, when it came
             [(registration.due_at, registration.late)] = declarations_due(
-                _place_class(unit), "arrival", [(_start_of(start), registration.declared_at)])
+                _place_class(unit), "arrival", [(arrived, max(arrived, registration.declared_at))])
         registration.save()
         _revise(registration, actor=actor, kind=RegistrationRevision.Kind.CORRECTED, note=note, before=before,
                 after=after)

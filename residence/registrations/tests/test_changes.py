@@ -113,9 +113,25 @@ def test_a_correction_keeps_the_values_before_and_recomputes_lateness(landlords)
         with pytest.raises(ValidationError) as caught:
             registration_correct(actor=yt["account"], registration_id=reg.pk, **kwargs)
         assert caught.value.code == code
+    with pytest.raises(ValidationError) as caught:  # ident(13) was born on 1988-08-08
+        registration_correct(actor=yt["account"], registration_id=reg.pk, note="x", started_on=dt.date(1988, 8, 7))
+    assert (caught.value.code, caught.value.field) == ("before_birth", "started_on")
     assert RegistrationRevision.objects.filter(registration=reg).count() == 1
     with pytest.raises(NotFound):  # another landlord's registration
         registration_correct(actor=landlords["lh"]["account"], registration_id=reg.pk, note="x", reason="work")
+
+
+@pytest.mark.django_db
+def test_an_arrival_corrected_to_after_its_declaration_is_on_time_not_a_server_error(landlords) -> None:
+    """Declared five days ago as arriving that day; the tenant in fact came two days later: declared ahead of the
+    arrival, so on time."""
+    yt = landlords["yt"]
+    reg = registration_declare_arrival(actor=yt["account"], obligor=yt["obligor"], unit_code=yt["unit"],
+                                       id_number=ident(15), name="钱三", started_on=TODAY() - dt.timedelta(days=5))
+    Registration.objects.filter(pk=reg.pk).update(declared_at=timezone.now() - dt.timedelta(days=5))
+    fixed = registration_correct(actor=yt["account"], registration_id=reg.pk, note="实际晚两天入住",
+                                 started_on=TODAY() - dt.timedelta(days=3))
+    assert (fixed.started_on, fixed.late) == (TODAY() - dt.timedelta(days=3), False)
 
 
 @pytest.mark.django_db

@@ -283,6 +283,9 @@ FAILED_LOOKUPS_PER_DAY = int(os.environ.get("RESIDENCE_FAILED_LOOKUPS_PER_DAY", 
 
 # Audit: events younger than this are left for the next seal, so that late commits are not skipped.
 AUDIT_SEAL_GRACE_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_SEAL_GRACE", "5"))
+# Events nobody waits for (anonymous e-permit checks) are gathered this long by the process's audit writer, then
+# stored together.
+AUDIT_DEFER_SECONDS = float(os.environ.get("RESIDENCE_AUDIT_DEFER", "0.02"))
 # The chain's head is appended here after each seal; keep it where the database's owner cannot write.
 AUDIT_WITNESS_FILE = Path(os.environ.get("RESIDENCE_AUDIT_WITNESS", VAR_DIR / "audit-witness.jsonl"))
 # `audit verify` fails when events have waited longer than this to be sealed (the worker stopped).

@@ -76,6 +76,9 @@ def audit_rows_cleared(request: pytest.FixtureRequest):
     from django.db import connection
 
     from residence.audit.migrations import _triggers
+    from residence.audit.services import audit_flush
+
+    assert audit_flush(timeout=30), "the audit writer did not store the events handed to it"
 
     with connection.schema_editor(atomic=False) as editor:
         _triggers.drop_append_only(None, editor)

@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import json
 import logging
+import multiprocessing.util
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -72,11 +74,12 @@ def event_record(
 
     `durable=False` is for an event that nobody acts upon once written, logged on its own at a high rate (an
     anonymous e-permit check: the school's gate has its answer whether or not the line is kept): outside a
-    transaction, on PostgreSQL, its group commits asynchronously (`synchronous_commit` off for that one commit),
-    without waiting for the write-ahead log to reach the disk. A database crash may lose the last fraction of a
-    second of such events (at most three times `wal_writer_delay`), never the database's consistency, and the
-    chain records their ids as skipped, as it does a rolled-back transaction's. Inside a transaction the flag is
-    ignored: the event commits as the transaction does."""
+    transaction, on PostgreSQL, it is handed to the process's audit writer (`_defer`) and this returns at once; the
+    writer stores what has gathered every `AUDIT_DEFER_SECONDS` in one COPY, committed without waiting for the
+    write-ahead log to reach the disk, and writes what is left when the process exits (`audit_flush`). The returned
+    event has no id yet. A killed process may lose the events of its last moment, a database crash those of its
+    last fraction of a second (at most three times `wal_writer_delay`), never the database's consistency. Inside a
+    transaction the flag is ignored: the event commits as the transaction does."""
     label = ""
     actor_id = None
     if actor is not None and getattr(actor, "pk", None) is not None:
@@ -94,8 +97,8 @@ def event_record(
     event.tag = event_tag(event, ring.active)
     if connection.in_atomic_block or not connection.get_autocommit():
         _insert([event])
-    else:
-        _grouped(event, durable)
+    elif durable or connection.vendor != "postgresql" or not _defer(event):
+        _grouped(event)
     return event
 
 
@@ -115,28 +118,40 @@ def events_record_bulk(*, action: str, subjects: Iterable[tuple[str, object, dic
     actor_id = int(actor.pk) if actor is not None and getattr(actor, "pk", None) is not None else None
     label = actor.get_username() if actor is not None and actor_id is not None else ""
     ring = keyring("audit")
-    columns = [f.column for f in Event._meta.concrete_fields if not f.primary_key]
-    uid_field: Any = Event._meta.get_field("uid")
 
-    def rows() -> Iterator[list[Any]]:
+    def events() -> Iterator[Event]:
         for subject_type, subject_id, data in subjects:
             event = Event(occurred_at=occurred_at, actor_id=actor_id, actor_label=label, action=action,
                           subject_type=subject_type, subject_id=str(subject_id), request_id=current_request_id(),
                           uid=uuid.uuid4(), key_id=ring.active_id, data=json.loads(json.dumps(data, sort_keys=True)))
             event.tag = event_tag(event, ring.active)
-            event.data = json_value(event.data)
-            event.uid = uid_field.get_db_prep_save(event.uid, connection)  # a hex string on SQLite
-            yield [getattr(event, c) for c in columns]
+            yield event
+
+    _copy(events())
+
+
+def _copy(events: Iterable[Event]) -> None:
+    """Write the events by `bulk_insert` (COPY on PostgreSQL) in the caller's transaction, without their ids."""
+    columns = [f.column for f in _insert_fields()[0]]
+    uid_field: Any = Event._meta.get_field("uid")
+    data_at = _data_position()
+    uid_at = columns.index("uid")
+
+    def rows() -> Iterator[list[Any]]:
+        for event in events:
+            row = list(_attributes()(event))
+            row[data_at] = json_value(event.data)
+            row[uid_at] = uid_field.get_db_prep_save(event.uid, connection)  # a hex string on SQLite
+            yield row
 
     bulk_insert(Event, columns, rows())
 
 
 class _Pending:
-    __slots__ = ("done", "durable", "error", "event")
+    __slots__ = ("done", "error", "event")
 
-    def __init__(self, event: Event, durable: bool) -> None:
+    def __init__(self, event: Event) -> None:
         self.event = event
-        self.durable = durable
         self.done = False
         self.error: BaseException | None = None
 
@@ -146,15 +161,13 @@ _group_queue: list[_Pending] = []
 _group_leading = False
 
 
-def _grouped(event: Event, durable: bool = True) -> None:
+def _grouped(event: Event) -> None:
     """Group commit: the events that threads of this process log outside a transaction at the same moment are
     written by one of them (the leader, on its own connection) in one INSERT, one commit, and every thread returns
     once its own event is committed, or raises what the insert raised. Nobody waits for a group to fill: the leader
-    takes whatever has queued, so a lone request is written at once and a busy server writes many per commit (a
-    verification service logs every check; one commit per check was most of its database's work). A group commits
-    asynchronously only when none of its events is durable."""
+    takes whatever has queued, so a lone request is written at once and a busy server writes many per commit."""
     global _group_leading
-    mine = _Pending(event, durable)
+    mine = _Pending(event)
     with _group_lock:
         _group_queue.append(mine)
         while not mine.done:
@@ -180,9 +193,8 @@ def _grouped(event: Event, durable: bool = True) -> None:
 def _insert_each(batch: list[_Pending]) -> None:
     """The group in one INSERT; if that fails, each event again on its own, so that one bad event (a subject id too
     long for its column) fails only its own request. Every failure is kept for its request: none hangs."""
-    durable = any(p.durable for p in batch)
     try:
-        _insert([p.event for p in batch], durable=durable)
+        _insert([p.event for p in batch])
         return
     except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
         if len(batch) == 1:
@@ -192,12 +204,117 @@ def _insert_each(batch: list[_Pending]) -> None:
         if p.event.pk is not None:  # written before the failure (one at a time, without RETURNING of many rows)
             continue
         try:
-            _insert([p.event], durable=p.durable)
+            _insert([p.event])
         except BaseException as exc:  # noqa: BLE001 - kept for its request, which raises it
             p.error = exc
 
 
-def _insert(events: list[Event], *, durable: bool = True) -> None:
+# --- the audit writer: events nobody waits for ------------------------------------------------------------
+# Anonymous e-permit checks, a thousand a second at a busy service: the request hands its event over and answers;
+# one thread of the process writes what has gathered. Its queue holds at most DEFER_MAX events: beyond that (the
+# database has stalled), requests write their own events again, as durable ones do, and so slow down with it.
+DEFER_MAX = 20_000
+_defer_lock = threading.Condition()
+_defer_queue: list[Event] = []
+_defer_taken = 0  # events the writer has taken and not yet written
+_defer_flushes = 0  # callers of audit_flush waiting: the writer stops gathering
+_defer_thread: threading.Thread | None = None
+
+
+def _defer(event: Event) -> bool:
+    """Queue the event for the writer (started with the first); False when the queue is full."""
+    global _defer_thread
+    with _defer_lock:
+        if len(_defer_queue) >= DEFER_MAX:
+            return False
+        if _defer_thread is None:
+            _defer_thread = threading.Thread(target=_writer, name="audit-writer", daemon=True)
+            _defer_thread.start()
+            # on the way out, the rest is written: atexit in a plain process, multiprocessing's finalizers in a
+            # server's worker process (which leaves by os._exit, after them)
+            multiprocessing.util.Finalize(None, audit_flush, exitpriority=100)
+        _defer_queue.append(event)
+        if len(_defer_queue) == 1:
+            _defer_lock.notify_all()
+    return True
+
+
+def _writer() -> None:
+    global _defer_taken
+    while True:
+        with _defer_lock:
+            if not _defer_lock.wait_for(lambda: bool(_defer_queue), timeout=1.0):
+                connection.close()  # idle: no connection is kept open for nothing
+                _defer_lock.wait_for(lambda: bool(_defer_queue))
+            # gather what arrives in the next moment (or until someone flushes): one COPY for many events
+            _defer_lock.wait_for(lambda: _defer_flushes > 0, timeout=settings.AUDIT_DEFER_SECONDS)
+            batch = _defer_queue[:]
+            _defer_queue.clear()
+            _defer_taken = len(batch)
+        unwritten = _write_deferred(batch)
+        with _defer_lock:
+            _defer_queue[:0] = unwritten  # first in the next round
+            if _defer_flushes and not _defer_queue:
+                connection.close()  # someone waits for the end (the process's exit, a test): nothing left open
+            _defer_taken = 0
+            _defer_lock.notify_all()
+        if unwritten:
+            time.sleep(1)
+
+
+def _write_deferred(batch: list[Event]) -> list[Event]:
+    """Store the batch; if that fails, each event on its own, so that one event the database refuses is dropped
+    (and logged) without the others. Returns the events to try again: all that are left when the database cannot
+    be reached."""
+    try:
+        _copy_committed(batch)
+        return []
+    except (OperationalError, InterfaceError):  # the database is down or restarting: everything waits for it
+        log.exception("the audit writer could not reach the database; it tries again in a second")
+        connection.close()
+        return batch
+    except Exception:  # a refused event (a unique uid taken): the others are stored without it
+        if len(batch) == 1:
+            log.exception("an audit event could not be stored and is lost: %s", batch[0].uid)
+            return []
+    for n, event in enumerate(batch):
+        if unwritten := _write_deferred([event]):
+            return unwritten + batch[n + 1:]
+    return []
+
+
+def _copy_committed(events: list[Event]) -> None:
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL synchronous_commit = off")  # this commit does not wait for the disk
+        _copy(events)
+
+
+def audit_flush(timeout: float = 30.0) -> bool:
+    """Wait until the audit writer has stored every event handed to it so far (True), at most `timeout` seconds.
+    Called when the process exits, and after each test outside a transaction; a test calls it before reading the
+    events of anonymous checks."""
+    global _defer_flushes
+    with _defer_lock:
+        _defer_flushes += 1
+        _defer_lock.notify_all()
+        try:
+            return _defer_lock.wait_for(lambda: not _defer_queue and not _defer_taken, timeout=timeout)
+        finally:
+            _defer_flushes -= 1
+
+
+def _forked() -> None:
+    """A forked child has no writer thread; the events queued before the fork are its parent's to write."""
+    global _defer_lock, _defer_thread, _defer_taken, _defer_flushes
+    _defer_lock = threading.Condition()
+    _defer_queue.clear()
+    _defer_thread, _defer_taken, _defer_flushes = None, 0, 0
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def _insert(events: list[Event]) -> None:
     """`Event.objects.bulk_create(events)` in one statement written once per process and group size: every API
     request records an event, and the ORM's insert compiler cost more than the insert (the values prepared by each
     field as the ORM prepares them; no signals are connected to Event)."""
@@ -206,16 +323,16 @@ def _insert(events: list[Event], *, durable: bool = True) -> None:
         for event in events:
             _insert_rows([event], fields, returning)
         return
-    _insert_rows(events, fields, returning, durable)
+    _insert_rows(events, fields, returning)
 
 
-def _insert_rows(events: list[Event], fields: list[Any], returning: bool, durable: bool = True) -> None:
+def _insert_rows(events: list[Event], fields: list[Any], returning: bool) -> None:
     if connection.vendor == "postgresql":  # each value as psycopg takes it, as the fields would prepare it
         values = [v for e in events for v in _pg_values(e)]
     else:
         values = [f.get_db_prep_save(getattr(e, f.attname), connection) for e in events for f in fields]
     with connection.cursor() as cur:
-        cur.execute(_insert_sql(len(events), asynchronous=not durable and connection.vendor == "postgresql"), values)
+        cur.execute(_insert_sql(len(events)), values)
         ids = [row[0] for row in cur.fetchall()] if returning else [cur.lastrowid]
     for event, pk in zip(events, ids, strict=True):
         event.pk = pk
@@ -248,16 +365,12 @@ def _data_position() -> int:
 
 
 @cache
-def _insert_sql(rows: int, asynchronous: bool = False) -> str:
-    """The INSERT of `rows` events. `asynchronous` (PostgreSQL, outside a transaction: the statement is its own
-    transaction): the statement itself sets `synchronous_commit` off for its transaction (set_config, local), so
-    the commit does not wait for the disk, and the connection's setting is back to its own after it."""
+def _insert_sql(rows: int) -> str:
+    """The INSERT of `rows` events."""
     q = connection.ops.quote_name
     fields, returning = _insert_fields()
     row = f"({', '.join(['%s'] * len(fields))})"
     back = f" RETURNING {q(Event._meta.pk.column)}" if returning else ""  # type: ignore[union-attr]
-    if asynchronous:
-        back += ", set_config('synchronous_commit', 'off', true)"
     return prepared(f"INSERT INTO {q(Event._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "
                     f"VALUES {', '.join([row] * rows)}{back}")
 

@@ -9,7 +9,6 @@ import uuid
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 
 from residence.audit.models import Event
 from residence.audit.services import event_record
@@ -93,29 +92,3 @@ def test_inside_a_transaction_an_event_rolls_back_with_the_change() -> None:
         change()
     event_record(actor=None, action="test.thing.done", subject_id="kept")
     assert list(Event.objects.filter(action="test.thing.done").values_list("subject_id", flat=True)) == ["kept"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_an_event_nobody_acts_upon_commits_without_waiting_for_the_disk_and_no_other_does() -> None:
-    """`durable=False` outside a transaction: on PostgreSQL its INSERT turns `synchronous_commit` off for its own
-    commit, and the connection's setting is back after it; a durable event, and any event inside a transaction
-    (which commits as the transaction does), leave it alone. Each is stored."""
-    def inserts(**kwargs) -> list[str]:
-        with CaptureQueriesContext(connection) as ctx:
-            event_record(actor=None, action="test.thing.done", **kwargs)
-        return [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"]]
-
-    asynchronous = connection.vendor == "postgresql"
-    [quick] = inserts(subject_id="quick", durable=False)
-    assert ("set_config('synchronous_commit', 'off', true)" in quick) is asynchronous
-    if asynchronous:
-        with connection.cursor() as cur:
-            cur.execute("SHOW synchronous_commit")
-            assert cur.fetchone()[0] == "on"  # nothing written later on this connection is asynchronous
-    [kept] = inserts(subject_id="kept")
-    assert "synchronous_commit" not in kept
-    with transaction.atomic():
-        [inside] = inserts(subject_id="inside", durable=False)
-    assert "synchronous_commit" not in inside
-    stored = set(Event.objects.filter(action="test.thing.done").values_list("subject_id", flat=True))
-    assert stored == {"quick", "kept", "inside"}

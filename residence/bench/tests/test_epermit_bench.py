@@ -12,6 +12,7 @@ from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 
 from residence.audit.models import Event
+from residence.audit.services import audit_flush
 from residence.bench import bare, bare_api, epermit
 from residence.bench.measure import Figure, Target, interleaved_loads
 from residence.people.models import Person
@@ -68,6 +69,7 @@ def test_cards_of_every_status_verify_as_they_stand_over_http_beside_the_bare_en
     n = 8 * clients
     assert (project.n, len(project.latencies)) == (n, n)
     assert project.results == Counter({c.expected: n // 4 for c in cards})
+    assert audit_flush(timeout=30)  # anonymous checks are stored by the audit writer, after their answers
     assert Event.objects.filter(action="permit.verified").count() == n  # each a real, logged verification
 
     servers = [_in_thread(bare.app, database=False)]

@@ -190,7 +190,7 @@ def _logged(v: Verification, person_id: int | None, user: User | None, purpose: 
     if v.department:
         data["purpose"] = redact_numbers(purpose or "permit.verify")[:200]
     action = "permit.department_verified" if v.department else "permit.verified"
-    # an anonymous check is written without waiting for the disk (see event_record); a department's read is not
+    # an anonymous check is handed to the audit writer, unwaited for (see event_record); a department's read is not
     event_record(actor=user, action=action, subject_type="person" if person_id else "",
                  subject_id=person_id or "", data=data, durable=user is not None)
     return v

@@ -10,6 +10,7 @@ import requests
 from django.test import Client
 
 from residence.audit.models import Event
+from residence.audit.services import audit_flush
 from residence.permits.epermit import statuslist
 from residence.permits.epermit import tokens as t
 from residence.permits.epermit.keys import permit_keys
@@ -48,6 +49,7 @@ def test_the_public_page_checks_a_pasted_code_without_javascript(client: Client,
     assert '<p class="verdict-word">已暂停（未签注）</p>' in client.post("/verify/", {"token": new}).content.decode()
     forged = client.post("/verify/", {"token": "a.b.c"}).content.decode()
     assert '<p class="verdict-word">无效</p>' in forged
+    assert audit_flush(timeout=30)  # anonymous checks' lines are stored by the audit writer, after the answers
     assert [e.data["result"] for e in Event.objects.filter(action="permit.verified").order_by("pk")] == [
         "valid", "revoked", "suspended", "invalid"]  # logged by the service, as the API's checks are
     assert client.get("/accounts/login/").content.decode().count('href="/verify/"') == 2  # the page and its footer

@@ -375,6 +375,39 @@ def _insert_sql(rows: int) -> str:
                     f"VALUES {', '.join([row] * rows)}{back}")
 
 
+SEAL_WAIT_SECONDS = 10.0
+
+
+def _in_flight_settled(events: list[Event], first_id: int) -> list[Event]:
+    """The run of events to seal when it lacks ids (PostgreSQL). An id below one already committed was taken before
+    it, so whoever holds it is a transaction running now or ended: wait (at most SEAL_WAIT_SECONDS) for the
+    transactions running now to end, then read the lacking ids again; what was committed meanwhile joins the run.
+    If some still run after the wait, the run stops before the first id it lacks."""
+    top = events[-1].pk
+    with connection.cursor() as cur:
+        cur.execute("SELECT array_agg(x::text) FROM pg_snapshot_xip(pg_current_snapshot()) AS x")
+        running = cur.fetchone()[0] or []
+        deadline = time.monotonic() + SEAL_WAIT_SECONDS
+        while running:
+            cur.execute("SELECT array_agg(x) FROM unnest(%s::text[]) AS x WHERE pg_xact_status(x::xid8) = "
+                        "'in progress'", [running])
+            running = cur.fetchone()[0] or []
+            if not running or time.monotonic() >= deadline:
+                break
+            time.sleep(0.05)
+    held = {e.pk for e in events}
+    lacking = [i for i in range(first_id, top + 1) if i not in held]
+    events = sorted([*events, *Event.objects.filter(pk__in=lacking)], key=attrgetter("pk"))
+    if not running:
+        return events
+    run = []
+    for expected, e in enumerate(events, start=first_id):
+        if e.pk != expected:
+            break
+        run.append(e)
+    return run
+
+
 def event_digest(event: Event) -> str:
     """SHA-256 of the event as sealed: its row id, its content and its tag."""
     return hashlib.sha256(f"{event.pk}:{event.key_id}:{event.tag}:".encode() + _content(event)).hexdigest()
@@ -424,7 +457,10 @@ def audit_seal(*, grace_seconds: float | None = None, max_events: int = 50_000) 
     """Seal the unsealed events older than the grace period into the next block. Returns it, or None.
 
     The block covers the contiguous run of ids from the previous block's end up to the first event still inside
-    the grace period; ids in that run that no event holds (rolled-back transactions) are listed as skipped."""
+    the grace period; ids in that run that no event holds (rolled-back transactions) are listed as skipped. On
+    PostgreSQL an id the run lacks may also belong to a transaction still running (a long job's, or the audit
+    writer's after the database came back): the seal waits for the transactions running now (`_in_flight_settled`)
+    before it calls an id skipped, and when they outlast the wait it stops before the first id it lacks."""
     grace = settings.AUDIT_SEAL_GRACE_SECONDS if grace_seconds is None else grace_seconds
     cutoff = timezone.now() - dt.timedelta(seconds=grace)
     with transaction.atomic():
@@ -441,6 +477,10 @@ def audit_seal(*, grace_seconds: float | None = None, max_events: int = 50_000) 
         if not events:
             return None
         first_id = after + 1 if last else events[0].pk
+        if len(events) < events[-1].pk - first_id + 1 and connection.vendor == "postgresql":
+            events = _in_flight_settled(events, first_id)
+            if not events:
+                return None
         held = {e.pk for e in events}
         ring = keyring("audit")
         block = Block(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
@@ -243,3 +245,43 @@ def test_an_event_is_tagged_as_its_data_reads_back_whatever_the_data(seal) -> No
     seal()
     report = chain_verify()
     assert report.ok, report.problems
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes one transaction at a time")
+def test_an_id_held_by_a_transaction_still_running_is_never_sealed_as_skipped(monkeypatch) -> None:
+    """A long job's transaction took an event id, and later events were committed past it: the seal must neither
+    call that id skipped (the job's commit would then read as an event added to a sealed block) nor wait forever."""
+    from residence.audit import services
+
+    first = event_record(actor=None, action="test.thing.done", subject_id="first")
+    holding, release = threading.Event(), threading.Event()
+    job_event: list[Event] = []
+
+    def job() -> None:
+        try:
+            with transaction.atomic():
+                job_event.append(event_record(actor=None, action="test.thing.done", subject_id="job"))
+                holding.set()
+                assert release.wait(60)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    assert holding.wait(60)
+    later = event_record(actor=None, action="test.thing.done", subject_id="later")
+    assert first.pk < job_event[0].pk < later.pk
+    monkeypatch.setattr(services, "SEAL_WAIT_SECONDS", 0.3)  # the job outlasts the seal's wait
+    block = audit_seal(grace_seconds=0)
+    assert block is not None
+    assert (block.last_event_id, block.skipped_ids) == (first.pk, [])  # stopped before the id it lacks
+    monkeypatch.setattr(services, "SEAL_WAIT_SECONDS", 30)
+    threading.Timer(0.5, release.set).start()  # the job commits while the next seal waits for it
+    block = audit_seal(grace_seconds=0)
+    worker.join(timeout=60)
+    assert block is not None
+    assert (block.first_event_id, block.last_event_id, block.skipped_ids) == (job_event[0].pk, later.pk, [])
+    assert block.event_count == 2
+    report = chain_verify()
+    assert (report.ok, report.events) == (True, 3)

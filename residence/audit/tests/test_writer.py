@@ -94,7 +94,8 @@ def test_when_the_queue_is_full_a_caller_writes_its_own_event(slow_writer, monke
 def test_what_the_writer_holds_when_the_process_exits_is_stored() -> None:
     db = connection.settings_dict
     env = {**os.environ, "RESIDENCE_AUDIT_DEFER": "600", "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"}
+           "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+                           f"{db['PORT'] or 5432}/{db['NAME']}"}
     script = ("import django; django.setup()\n"
               "from residence.audit.services import event_record\n"
               "for i in range(5):\n"

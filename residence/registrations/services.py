@@ -76,6 +76,11 @@ def _place_class(unit: Unit) -> str:
     return "rental" if unit.is_rental else "long_term"
 
 
+def _after_birth(started_on: dt.date, birth_date: dt.date) -> None:
+    if started_on < birth_date:
+        raise ValidationError(_("Before the person's birth date."), code="before_birth", field="started_on")
+
+
 def _start_of(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
@@ -103,8 +108,7 @@ def _arrive(*, actor: User, unit: Unit, id_number: str, name: str, started_on: d
         raise ValidationError(_("Not a known code: %(value)s.") % {"value": reason[:10]}, code="code",
                               field="reason")
     ident = protect(id_number=id_number, phone=items.phone)
-    if started_on < ident.id_number.birth_date:  # as an upload's row is refused (uploads.py)
-        raise ValidationError(_("Before the person's birth date."), code="before_birth", field="started_on")
+    _after_birth(started_on, ident.id_number.birth_date)  # as an upload's row is refused (uploads.py)
     items = dataclasses.replace(items, name=clean_name(name)).checked()
     now = timezone.now()
     [(due, late)] = declarations_due(_place_class(unit), "arrival", [(_start_of(started_on), now)])
@@ -344,8 +348,8 @@ def registration_correct(*, actor: User, registration_id: int, note: str, starte
         if start > today or (end is not None and not start <= end <= today):
             raise ValidationError(_("The dates must lie in order, and not after today."), code="dates",
                                   field="started_on")
-        if "started_on" in after and start < registration.person.birth_date:
-            raise ValidationError(_("Before the person's birth date."), code="before_birth", field="started_on")
+        if "started_on" in after:
+            _after_birth(start, registration.person.birth_date)
         if registration.expected_ended_on is not None and registration.expected_ended_on < start:
             raise ValidationError(_("The expected departure is before the arrival."), code="before_arrival",
                                   field="expected_ended_on")

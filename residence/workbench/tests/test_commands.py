@@ -62,8 +62,9 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
            "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl")}
     env.pop("RESIDENCE_SECRET_KEY", None)
     env.pop("RESIDENCE_DEBUG", None)  # served as the README's demo serves: debug off
+    output = (tmp_path / "demo-output.txt").open("wb")  # a file, not a pipe nobody reads while it serves
     demo = subprocess.Popen([sys.executable, "-m", "residence.cli", "demo", "--persons", "60", "--port", str(port)],
-                            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
     try:
         blocks = 0
         deadline = time.monotonic() + 120
@@ -90,7 +91,11 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
         workers = subprocess.run(["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True, text=True)
         assert workers.stdout.strip(), "the worker is not running beside the server"
         os.kill(demo.pid, signal.SIGTERM)  # the server alone, not its process group
-        demo.wait(timeout=30)
+        try:
+            demo.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the demo did not stop within 60 s of SIGTERM; it printed:\n"
+                        + (tmp_path / "demo-output.txt").read_text(errors="replace")[-4000:])
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and subprocess.run(
                 ["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True).returncode == 0:
@@ -100,3 +105,4 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(demo.pid, signal.SIGKILL)
+        output.close()

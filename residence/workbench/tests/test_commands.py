@@ -62,6 +62,7 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
            "RESIDENCE_KEY_DIR": str(tmp_path / "keys"), "RESIDENCE_AUDIT_WITNESS": str(tmp_path / "witness.jsonl")}
     env.pop("RESIDENCE_SECRET_KEY", None)
     env.pop("RESIDENCE_DEBUG", None)  # served as the README's demo serves: debug off
+    env["PYTHONFAULTHANDLER"] = "1"  # a stop that hangs is reported with every process's Python stacks (below)
     output = (tmp_path / "demo-output.txt").open("wb")  # a file, not a pipe nobody reads while it serves
     demo = subprocess.Popen([sys.executable, "-m", "residence.cli", "demo", "--persons", "60", "--port", str(port)],
                             env=env, start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
@@ -94,8 +95,7 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
         try:
             demo.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            pytest.fail("the demo did not stop within 60 s of SIGTERM; it printed:\n"
-                        + (tmp_path / "demo-output.txt").read_text(errors="replace")[-4000:])
+            pytest.fail("the demo did not stop within 60 s of SIGTERM:\n" + _hang_report(demo.pid, tmp_path))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and subprocess.run(
                 ["pgrep", "-f", f"worker --parent-pid {demo.pid}"], capture_output=True).returncode == 0:
@@ -106,3 +106,23 @@ def test_demo_serves_with_the_worker_beside_it_and_stopping_it_stops_both(tmp_pa
         with contextlib.suppress(ProcessLookupError):
             os.killpg(demo.pid, signal.SIGKILL)
         output.close()
+
+
+def _hang_report(session: int, tmp_path) -> str:
+    """What the processes of a hung demo are doing: their states, then the Python stacks of all their threads
+    (SIGABRT makes faulthandler print them into the demo's output), then what the demo printed."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import time
+
+    ps = subprocess.run(["ps", "-s", str(session), "-L", "-o", "pid,lwp,ppid,stat,wchan:32,comm,args"],
+                        capture_output=True, text=True).stdout
+    for line in ps.splitlines()[1:]:
+        pid, lwp = line.split()[:2]
+        if pid == lwp:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGABRT)
+    time.sleep(3)
+    return ps + "\n" + (tmp_path / "demo-output.txt").read_text(errors="replace")[-20000:]

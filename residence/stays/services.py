@@ -276,6 +276,11 @@ def _validated(obligor: Obligor, items: Any, now: dt.datetime, check: ItemCheck
     return outcomes, valid
 
 
+def _local_date(moment: dt.datetime) -> dt.date:
+    """The day in Beijing time (the server's zone: timezone.localdate looks the active zone up each call)."""
+    return moment.astimezone(timezone.get_default_timezone()).date()
+
+
 def _unit(raw: dict[str, Any], units: dict[str, PremisesUnit], errors: list[dict[str, str]]) -> PremisesUnit | None:
     code = raw.get("unit_code")
     unit = units.get(code) if isinstance(code, str) else None
@@ -302,7 +307,7 @@ def _check_in_item(raw: dict[str, Any], units: dict[str, PremisesUnit], now: dt.
     data["arrived_at"] = _moment(raw.get("arrived_at"), "arrived_at", errors)
     if data["arrived_at"] and data["arrived_at"] > now + CLOCK_SKEW:
         errors.append(_error("arrived_at", "future", _("The arrival is in the future.")))
-    elif data["arrived_at"] and "ident" in data and timezone.localdate(data["arrived_at"]) < data["ident"].birth_date:
+    elif data["arrived_at"] and "ident" in data and _local_date(data["arrived_at"]) < data["ident"].birth_date:
         errors.append(_error("arrived_at", "before_birth",
                              _("The arrival is before the guest's date of birth (from the ID number).")))
     data["expected_departure"] = _moment(raw.get("expected_departure"), "expected_departure", errors, required=False)

@@ -155,9 +155,12 @@ def test_initials_spelled_by_character_are_pypinyins_for_every_demo_name() -> No
 
     given = ZhNames.first_names_male + ZhNames.first_names_female
     names = [s + g for s in list(ZhNames.last_names)[:120] for g in given] + ["阿依古丽·买买提", "单丽", "吕布"]
+    # a polyphonic character read as in a word it forms with its neighbours, not by its first reading
+    names += ["何曾", "成宿", "陶单于", "乐师封小", "曾孙卓"]
     assert {n: name_initials(n) for n in names} == {
         n: "".join(lazy_pinyin(n.replace("·", ""), style=Style.FIRST_LETTER, errors="ignore")).lower() for n in names}
     assert name_initials("吕布") == "lb"
+    assert [name_initials(n) for n in ("何曾", "陶单于", "乐师封小")] == ["hz", "tcy", "ysfx"]
 
 
 def test_person_rows_hold_what_person_build_assembles() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from residence.core.collector import collector_tune
 from residence.workbench.schedule import jobs, run_due
 
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         schedule = jobs()
+        if not opts["once"]:
+            collector_tune()  # a long-running process: what is loaded now lives as long as it does
         while True:
             run_due(schedule, say=self.stdout.write)
             if opts["once"]:

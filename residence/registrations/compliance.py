@@ -145,7 +145,8 @@ def _merged(*parts: dict[int, Tally]) -> dict[int, Tally]:
 
 
 def _with_medians(tallies: dict[int, Tally], *, since: dt.date, until: dt.date, area_path: str | None) -> None:
-    """Fill the late delays of these (few) obligors, for their medians: one query for arrivals, one for stays."""
+    """Fill the late delays of these (few) obligors, for their medians (and the longest, departures included): one
+    query for arrivals, one for departures, one for stays."""
     ids = [i for i, t in tallies.items() if t.late]
     if not ids:
         return
@@ -155,6 +156,23 @@ def _with_medians(tallies: dict[int, Tally], *, since: dt.date, until: dt.date, 
         arrivals = arrivals.filter(area_path__startswith=area_path)
     for obligor_id, delay in arrivals.annotate(delay=ARRIVAL_DELAY).values_list("unit__obligor_id", "delay"):
         tallies[obligor_id].late_delays.append(delay)
+    departures = _declared(Registration.objects.filter(
+        unit__obligor_id__in=ids, ended_on__gte=since, ended_on__lte=until, departure_declared_at__isnull=False,
+    )).filter(BY_OBLIGOR_LEAVING, departure_late=True)
+    if area_path is not None:
+        departures = departures.filter(area_path__startswith=area_path)
+    for obligor_id, ended_on, declared_at, rental in departures.values_list(
+            "unit__obligor_id", "ended_on", "departure_declared_at", "unit__is_rental"):
+        if ended_on is None or declared_at is None:  # both set, by the filter above
+            continue
+        # no deadline column for departures: the one `_depart` applied, from the rules for the unit's class
+        due = timezone.make_aware(dt.datetime.combine(ended_on, dt.time.min)) + declaration_offset(
+            "rental" if rental else "long_term", "departure", ended_on)
+        delay = declared_at - due
+        t = tallies[obligor_id]
+        t.late_delays.append(delay)
+        if t.max_late is None or delay > t.max_late:  # the set-based maximum counts arrivals only
+            t.max_late = delay
     for obligor_id, delays in stays_late_delays(since=since, until=until, obligor_ids=ids,
                                                 area_path=area_path).items():
         tallies[obligor_id].late_delays += delays

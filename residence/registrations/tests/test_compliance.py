@@ -69,7 +69,7 @@ def history(premises) -> dict:
     _registration(p, 6, started=today - d(days=200), expected_ended_on=today - d(days=10))  # overdue now
     _registration(p, 7, started=today - d(days=200), expected_ended_on=today - d(days=2))  # not yet overdue
     _registration(p, 8, started=today - d(days=300), ended_on=today - d(days=15),  # departure declared late
-                  departure_declared_at=_start(today - d(days=10)), departure_late=True,
+                  departure_declared_at=_start(today - d(days=9)), departure_late=True,
                   departure_declared_by="obligor")
     _registration(p, 9, started=today - d(days=100), late_hours=50)  # before the period
     Registration(person=p["persons"][10], unit=p["flat"], started_on=today - d(days=3)).save()  # imported: no record
@@ -103,7 +103,9 @@ def test_the_figures_are_exact_on_a_hand_built_set(history) -> None:
     # arrivals 0-4 and departure 8 due; 0 on time; 1, 2, 8 late; 3 and 4 never by the obligor; 6 overdue
     assert (t.due, t.on_time, t.late, t.never, t.overdue) == (6, 1, 3, 2, 1)
     assert t.rate_percent == 16  # 1 / 6
-    assert (t.median_late_hours, t.max_late_hours) == (18, 30)  # arrivals 5 and 30 hours late: 17.5 → 18
+    # arrivals 5 and 30 hours late; departure 8 declared 48 hours and a minute after its deadline (23:59 of the
+    # third day after it): 49 hours, rounded up
+    assert (t.median_late_hours, t.max_late_hours) == (30, 49)
     h = obligor_compliance(obligor=history["hotel"])
     assert (h.due, h.on_time, h.late, h.never, h.overdue) == (5, 3, 1, 1, 1)
     assert (h.rate_percent, h.max_late_hours, h.median_late_hours) == (60, 2, 2)
@@ -251,9 +253,12 @@ def test_the_obligor_sees_its_own_figures_and_declares_an_overdue_departure(hist
     gone = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
     assert client.post(f"/registrations/mine/{overdue.pk}/departure/", {"ended_on": gone}).status_code == 302
     assert obligor_compliance(obligor=landlord).overdue == 0
+    # the morning's reminder said "declare it below": with nothing left below, the page no longer says so
+    assert 'id="reminder"' not in client.get("/registrations/mine/").content.decode()
     make_user("hotel_own", "hotel", "")
     obligor_account_bind(actor=None, obligor_id=history["hotel"].pk, username="hotel_own")
     client.force_login(history["hotel"].__class__.objects.get(pk=history["hotel"].pk).account)
     desk = client.get("/stays/").content.decode()
     assert ">60%<" in desk
     assert "逾期未申报退房" in desk
+    assert 'id="reminder"' in desk  # its overdue check-outs are listed below the reminder

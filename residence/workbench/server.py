@@ -2,10 +2,14 @@
 serve` runs it, and `residence bench` serves its figures the same way.
 
 Threads: Python runs one thread of a process at a time, so threads beyond what keeps a process busy while others
-wait on the database add no throughput, only turns waited for: granian's default (hundreds a process) left single
-check-ins at 16 front desks with a p99 of 95 to 150 ms, eight threads with 75 to 85 ms at the same rate. A site with
-many slow pages at once (long reports) may raise RESIDENCE_THREADS; more throughput comes from more workers
-(processes), as many as the machine's cores."""
+wait on the database add no throughput, only turns waited for: a thread back from the database waits for the one
+running Python to let go. Requests beyond the threads wait in granian, outside Python. Single check-ins at 16 front
+desks on two cores (`residence bench --only stays`): granian's default (hundreds of threads a process) gave a p99 of
+95 to 150 ms; eight threads 81 to 99 ms; four threads 75 to 78 ms, at a few per cent more requests a second. In
+scratch loads two and three threads did a little better still (p99 54 to 66 ms, against 66 for four and 81 to 84
+for eight), but they leave a process fewer requests under way while some wait on a slow page. A site with many slow
+pages at once (long reports) may raise RESIDENCE_THREADS; more throughput comes from more workers (processes), as
+many as the machine's cores."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ def default_workers() -> int:
 
 
 def default_threads() -> int:
-    return int(os.environ.get("RESIDENCE_THREADS", "8"))
+    return int(os.environ.get("RESIDENCE_THREADS", "4"))
 
 
 def granian_argv(*, host: str, port: int, workers: int, threads: int, app: str = APP) -> list[str]:

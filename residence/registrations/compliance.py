@@ -78,6 +78,13 @@ def declaration_offset(place_class: str, event: str, day: dt.date | None = None)
     return _offset(place_class, event, day or timezone.localdate())
 
 
+def departure_due(day: dt.date, rental: bool) -> dt.datetime:
+    """When the declaration of a departure on `day` from a rental unit (or another long-term place) is due, under the
+    rules in force that day: the deadline `services._depart` applies (registrations keep none for departures)."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) + declaration_offset(
+        "rental" if rental else "long_term", "departure", day)
+
+
 def overdue_cutoffs(now: dt.datetime | None = None) -> dict[bool, dt.date]:
     """For rental units (True) and other long-term places (False): the latest expected departure day whose
     declaration deadline has passed by `now`."""
@@ -165,10 +172,7 @@ def _with_medians(tallies: dict[int, Tally], *, since: dt.date, until: dt.date, 
             "unit__obligor_id", "ended_on", "departure_declared_at", "unit__is_rental"):
         if ended_on is None or declared_at is None:  # both set, by the filter above
             continue
-        # no deadline column for departures: the one `_depart` applied, from the rules for the unit's class
-        due = timezone.make_aware(dt.datetime.combine(ended_on, dt.time.min)) + declaration_offset(
-            "rental" if rental else "long_term", "departure", ended_on)
-        delay = declared_at - due
+        delay = declared_at - departure_due(ended_on, rental)
         t = tallies[obligor_id]
         t.late_delays.append(delay)
         if t.max_late is None or delay > t.max_late:  # the set-based maximum counts arrivals only
@@ -328,8 +332,7 @@ def obligor_compliance_for_officer(*, user: User, obligor_id: int, since: dt.dat
         return None if delay is None or delay <= dt.timedelta(0) else -int(-delay.total_seconds() // 3600)
 
     for r in overdue:
-        leaving = timezone.make_aware(dt.datetime.combine(r.expected_ended_on, dt.time.min))  # type: ignore[arg-type]
-        due = leaving + declaration_offset("rental" if r.unit.is_rental else "long_term", "departure")
+        due = departure_due(r.expected_ended_on, r.unit.is_rental)  # type: ignore[arg-type]
         found.missed.append(Missed("overdue", shown[r.person_id], r.unit.label, r.expected_ended_on, due, None,
                                    None))
     grace = departure_grace()
@@ -343,8 +346,10 @@ def obligor_compliance_for_officer(*, user: User, obligor_id: int, since: dt.dat
                                    "" if by_obligor else r.get_declared_by_display()))
     for r in departures:
         by_obligor = r.departure_declared_by == DeclaredBy.OBLIGOR
-        found.missed.append(Missed("departure", shown[r.person_id], r.unit.label, r.ended_on, None,
-                                   r.departure_declared_at, None,
+        due = departure_due(r.ended_on, r.unit.is_rental)  # type: ignore[arg-type]
+        late = hours(r.departure_declared_at - due) if by_obligor and r.departure_declared_at else None
+        found.missed.append(Missed("departure", shown[r.person_id], r.unit.label, r.ended_on, due,
+                                   r.departure_declared_at, late,
                                    "" if by_obligor else r.get_departure_declared_by_display()))
     for s in stays:
         found.missed.append(Missed(s.event, shown[s.person_id], s.unit.label,

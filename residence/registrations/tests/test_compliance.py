@@ -123,6 +123,8 @@ def test_the_officer_sees_the_obligors_of_their_area_worst_first_and_nothing_out
     found = obligor_compliance_for_officer(user=officer, obligor_id=history["landlord"].pk)
     kinds = sorted(m.what for m in found.missed)
     assert kinds == ["arrival", "arrival", "arrival", "arrival", "departure", "overdue"]
+    [left] = [m for m in found.missed if m.what == "departure"]  # registration 8: left 15 days ago, declared at 9
+    assert (left.due_text, left.late_hours) == (f"{timezone.localdate() - dt.timedelta(days=12)} 23:59", 49)
     assert all(m.person.id_number_masked.endswith("************") for m in found.missed)
     assert Event.objects.get(action="obligor.compliance.viewed", actor_id=officer.pk).data["declarations"] == 6
     other = make_user("enf_lh", "enforcement", "440303")
